@@ -1,0 +1,44 @@
+"""labkit: a teaching kit for AWS Lambda functions connected to a VPC.
+
+    import labkit as lk
+    topo = lk.Topology.from_boto3(session)          # an account, read-only (moto or real)
+    t = lk.trace(topo, "my-function", "internet")    # can it get there? what blocks it?
+    lk.draw(topo, highlight=t)                       # a graphviz picture
+
+The analysis cores (``labkit.vpc``, ``labkit.iam``) import neither boto3 nor moto at import time.
+"""
+
+from labkit.errors import (
+    DestinationError,
+    GraphvizMissingError,
+    LabkitError,
+    ReadOnlyViolation,
+    SourceError,
+    UnknownFunctionError,
+    UnknownResourceError,
+    UnknownSubnetError,
+)
+from labkit.vpc.model import Topology
+from labkit.vpc.reach import can_reach, trace
+from labkit.vpc.results import Blocker, BlockerCode, Hop, Path, Trace
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):  # lazy: keep `import labkit` light and free of boto3/moto/graphviz
+    import importlib
+
+    if name == "draw":
+        from labkit.render.draw import draw
+
+        return draw
+    if name in ("iam", "samples", "render"):
+        return importlib.import_module(f"labkit.{name}")
+    raise AttributeError(f"module 'labkit' has no attribute {name!r}")
+
+
+__all__ = [
+    "Topology", "trace", "can_reach", "draw", "Trace", "Path", "Hop", "Blocker", "BlockerCode",
+    "LabkitError", "UnknownResourceError", "UnknownFunctionError", "UnknownSubnetError", "DestinationError",
+    "SourceError", "ReadOnlyViolation", "GraphvizMissingError", "iam", "samples",
+]

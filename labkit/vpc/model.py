@@ -1,0 +1,587 @@
+"""The VPC model: frozen dataclasses, one per AWS networking concept, and ``Topology`` holding them all.
+
+No boto3 here: ``Topology.from_boto3`` (in ``labkit.vpc.importer``) reads an account and builds these
+objects; tests and benchmarks may also build them by hand.
+
+Field names follow the EC2 API in snake_case. Collections are tuples so that every object is hashable
+and immutable. ``Topology`` keeps look-up indexes (``topo.subnet("subnet-1")``) that are computed once.
+
+>>> topo = Topology(
+...     vpcs=(Vpc("vpc-1", ("10.0.0.0/16",)),),
+...     subnets=(Subnet("subnet-1", "vpc-1", "10.0.1.0/24", "us-east-1a"),),
+...     route_tables=(RouteTable("rtb-1", "vpc-1", routes=(Route("10.0.0.0/16", "local", "local"),), is_main=True),),
+... )
+>>> topo.route_table_for("subnet-1").id
+'rtb-1'
+>>> topo.subnet("subnet-1").vpc_id
+'vpc-1'
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable, Mapping
+
+from labkit.errors import UnknownFunctionError, UnknownResourceError, UnknownSubnetError, did_you_mean
+
+# --------------------------------------------------------------------------------------------- network
+
+
+@dataclass(frozen=True)
+class Vpc:
+    id: str
+    cidr_blocks: tuple[str, ...]
+    instance_tenancy: str = "default"  # "default" | "dedicated" | "host"
+    is_default: bool = False
+    state: str = "available"
+    name: str = ""
+
+    @cached_property
+    def networks(self) -> tuple[ipaddress.IPv4Network, ...]:
+        return tuple(ipaddress.ip_network(c) for c in self.cidr_blocks)
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    vpc_id: str
+    cidr: str
+    availability_zone: str = ""
+    map_public_ip_on_launch: bool = False
+    available_ip_count: int | None = None
+    name: str = ""
+
+    @cached_property
+    def network(self) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network(self.cidr)
+
+
+#: Route target kinds. ``local`` is the VPC's own range; the others name the resource a route sends to.
+TARGET_KINDS = (
+    "local",  # within the VPC
+    "igw",  # internet gateway
+    "nat",  # NAT gateway
+    "vpce",  # gateway VPC endpoint (S3, DynamoDB)
+    "pcx",  # VPC peering connection
+    "eni",  # a network interface (e.g. a NAT instance or an appliance)
+    "instance",  # an EC2 instance
+    "tgw",  # transit gateway
+    "vgw",  # virtual private gateway (VPN)
+    "eigw",  # egress-only internet gateway (IPv6 only)
+    "other",  # carrier gateway, local gateway, core network…
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route. ``destination`` is a CIDR ("0.0.0.0/0") or a prefix-list id ("pl-63a5400a")."""
+
+    destination: str
+    target_kind: str  # one of TARGET_KINDS
+    target_id: str  # "local" for the local route
+    state: str = "active"  # "active" | "blackhole" (as AWS reports it)
+    origin: str = "CreateRoute"
+
+    @property
+    def is_prefix_list(self) -> bool:
+        return self.destination.startswith("pl-")
+
+    @cached_property
+    def network(self) -> ipaddress.IPv4Network | None:
+        return None if self.is_prefix_list else ipaddress.ip_network(self.destination)
+
+    def __str__(self) -> str:
+        return f"{self.destination} → {self.target_id}"
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    id: str
+    vpc_id: str
+    routes: tuple[Route, ...] = ()
+    subnet_ids: tuple[str, ...] = ()  # explicit associations
+    is_main: bool = False
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class InternetGateway:
+    id: str
+    attached_vpc_ids: tuple[str, ...] = ()  # attachments in state "available"/"attached"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class NatGateway:
+    id: str
+    vpc_id: str
+    subnet_id: str
+    state: str = "available"  # pending | failed | available | deleting | deleted
+    connectivity_type: str = "public"  # public | private
+    public_ip: str | None = None
+    private_ip: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class VpcEndpoint:
+    id: str
+    vpc_id: str
+    service_name: str  # e.g. "com.amazonaws.us-east-1.s3"
+    endpoint_type: str  # "Gateway" | "Interface" | "GatewayLoadBalancer"
+    state: str = "available"
+    route_table_ids: tuple[str, ...] = ()  # gateway endpoints
+    subnet_ids: tuple[str, ...] = ()  # interface endpoints
+    security_group_ids: tuple[str, ...] = ()  # interface endpoints
+    private_dns_enabled: bool = False  # interface endpoints
+    network_interface_ids: tuple[str, ...] = ()
+    name: str = ""
+
+    @property
+    def service(self) -> str:
+        """The short service name: "s3", "dynamodb", "secretsmanager", …"""
+        return service_short_name(self.service_name)
+
+
+def service_short_name(service_name: str) -> str:
+    """``com.amazonaws.us-east-1.s3`` → ``s3``; ``com.amazonaws.us-east-1.ecr.api`` → ``ecr.api``.
+
+    >>> service_short_name("com.amazonaws.eu-west-1.dynamodb")
+    'dynamodb'
+    >>> service_short_name("com.amazonaws.us-east-1.ecr.dkr")
+    'ecr.dkr'
+    >>> service_short_name("s3")
+    's3'
+    """
+    parts = service_name.split(".")
+    if len(parts) >= 4 and parts[0] in ("com", "cn") and parts[1].startswith("amazonaws"):
+        return ".".join(parts[3:])
+    return service_name
+
+
+@dataclass(frozen=True)
+class SgRule:
+    """One security-group rule with exactly one peer: a CIDR, a prefix list or a referenced group.
+
+    ``protocol`` is "-1" (all), "tcp", "udp", "icmp" or a protocol number as a string.
+    Ports are inclusive; for "-1" they are ignored.
+    """
+
+    protocol: str
+    from_port: int | None = None
+    to_port: int | None = None
+    cidr: str | None = None
+    prefix_list_id: str | None = None
+    group_id: str | None = None
+    description: str = ""
+
+    @cached_property
+    def network(self) -> ipaddress.IPv4Network | None:
+        return ipaddress.ip_network(self.cidr) if self.cidr else None
+
+    def __str__(self) -> str:
+        peer = self.cidr or self.prefix_list_id or self.group_id or "?"
+        return f"{protocol_name(self.protocol)} {port_text(self.protocol, self.from_port, self.to_port)} {peer}"
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    id: str
+    vpc_id: str
+    name: str = ""
+    ingress: tuple[SgRule, ...] = ()
+    egress: tuple[SgRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class NaclEntry:
+    """One numbered network ACL rule. ``rule_number`` 32767 is the default rule, shown as ``*``."""
+
+    rule_number: int
+    egress: bool
+    action: str  # "allow" | "deny"
+    protocol: str = "-1"
+    cidr: str = "0.0.0.0/0"
+    from_port: int | None = None
+    to_port: int | None = None
+
+    @cached_property
+    def network(self) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network(self.cidr)
+
+    @property
+    def label(self) -> str:
+        return "*" if self.rule_number >= 32767 else str(self.rule_number)
+
+    def __str__(self) -> str:
+        direction = "outbound" if self.egress else "inbound"
+        ports = port_text(self.protocol, self.from_port, self.to_port)
+        return f"{direction} rule {self.label}: {self.action} {protocol_name(self.protocol)} {ports} {self.cidr}"
+
+
+@dataclass(frozen=True)
+class NetworkAcl:
+    id: str
+    vpc_id: str
+    entries: tuple[NaclEntry, ...] = ()
+    subnet_ids: tuple[str, ...] = ()
+    is_default: bool = False
+    name: str = ""
+
+    @cached_property
+    def outbound(self) -> tuple[NaclEntry, ...]:
+        return tuple(sorted((e for e in self.entries if e.egress), key=lambda e: e.rule_number))
+
+    @cached_property
+    def inbound(self) -> tuple[NaclEntry, ...]:
+        return tuple(sorted((e for e in self.entries if not e.egress), key=lambda e: e.rule_number))
+
+
+@dataclass(frozen=True)
+class PeeringConnection:
+    id: str
+    requester_vpc_id: str
+    accepter_vpc_id: str
+    status: str = "active"  # pending-acceptance | active | rejected | deleted | …
+    requester_cidrs: tuple[str, ...] = ()
+    accepter_cidrs: tuple[str, ...] = ()
+    name: str = ""
+
+    def peer_of(self, vpc_id: str) -> str | None:
+        if vpc_id == self.requester_vpc_id:
+            return self.accepter_vpc_id
+        if vpc_id == self.accepter_vpc_id:
+            return self.requester_vpc_id
+        return None
+
+
+@dataclass(frozen=True)
+class NetworkInterface:
+    """An ENI: a database, an instance, an interface endpoint's or a Lambda Hyperplane interface."""
+
+    id: str
+    subnet_id: str
+    vpc_id: str
+    private_ips: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    interface_type: str = "interface"  # "interface" | "lambda" | "vpc_endpoint" | "nat_gateway" | …
+    description: str = ""
+    requester_id: str = ""
+    public_ip: str | None = None
+    status: str = "in-use"
+
+
+@dataclass(frozen=True)
+class PrefixList:
+    """A prefix list (AWS-managed for S3/DynamoDB, or customer-managed). ``cidrs`` may be unknown (empty)."""
+
+    id: str
+    name: str
+    cidrs: tuple[str, ...] = ()
+
+    @property
+    def service(self) -> str | None:
+        """"s3" for AWS's ``com.amazonaws.<region>.s3`` list, else None."""
+        return service_short_name(self.name) if self.name.startswith(("com.amazonaws.", "cn.com.amazonaws.")) else None
+
+
+@dataclass(frozen=True)
+class LambdaFunction:
+    """A Lambda function. ``subnet_ids`` empty means not connected to a VPC."""
+
+    name: str
+    arn: str = ""
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    vpc_id: str | None = None  # derived from the subnets (moto reports a placeholder)
+    state: str | None = None
+    runtime: str | None = None
+
+    @property
+    def vpc_connected(self) -> bool:
+        return bool(self.subnet_ids)
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+_PROTOCOL_NAMES = {"-1": "all traffic", "6": "tcp", "17": "udp", "1": "icmp", "tcp": "tcp", "udp": "udp", "icmp": "icmp"}
+_PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1"}
+
+
+def protocol_number(protocol: str | int) -> str:
+    """Normalise a protocol to AWS's numeric string ("-1" for all).
+
+    >>> protocol_number("tcp"), protocol_number(6), protocol_number("-1"), protocol_number("ALL")
+    ('6', '6', '-1', '-1')
+    """
+    p = str(protocol).lower()
+    return _PROTOCOL_NUMBERS.get(p, p)
+
+
+def protocol_name(protocol: str | int) -> str:
+    p = str(protocol).lower()
+    return _PROTOCOL_NAMES.get(p, f"protocol {p}")
+
+
+def port_text(protocol: str, from_port: int | None, to_port: int | None) -> str:
+    if protocol_number(protocol) == "-1" or from_port is None or (from_port == 0 and to_port == 65535):
+        return "all ports"
+    if from_port == -1:
+        return "all ports"
+    return f"port {from_port}" if from_port == to_port else f"ports {from_port}-{to_port}"
+
+
+def _index(items: Iterable, key: str = "id") -> dict:
+    return {getattr(i, key): i for i in items}
+
+
+# ------------------------------------------------------------------------------------------- topology
+
+
+@dataclass(frozen=True)
+class Topology:
+    """A whole account (one region), immutable. Build with ``Topology.from_boto3(session)``.
+
+    The look-up indexes and the networkx graph are computed on first use and kept.
+    """
+
+    vpcs: tuple[Vpc, ...] = ()
+    subnets: tuple[Subnet, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    internet_gateways: tuple[InternetGateway, ...] = ()
+    nat_gateways: tuple[NatGateway, ...] = ()
+    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+    security_groups: tuple[SecurityGroup, ...] = ()
+    network_acls: tuple[NetworkAcl, ...] = ()
+    peering_connections: tuple[PeeringConnection, ...] = ()
+    network_interfaces: tuple[NetworkInterface, ...] = ()
+    prefix_lists: tuple[PrefixList, ...] = ()
+    functions: tuple[LambdaFunction, ...] = ()
+    region: str = "us-east-1"
+    account_id: str = ""
+    meta: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    # --- construction ------------------------------------------------------------------------------
+    @classmethod
+    def from_boto3(cls, session, *, region: str | None = None) -> "Topology":
+        """Read an account (moto or real) with Describe/List/Get calls only. See ``labkit.vpc.importer``."""
+        from labkit.vpc.importer import topology_from_boto3
+
+        return topology_from_boto3(session, region=region)
+
+    def __post_init__(self) -> None:
+        # Canonical order: describe output may come in any order, the analysis must not care.
+        for name in (
+            "vpcs", "subnets", "route_tables", "internet_gateways", "nat_gateways", "vpc_endpoints",
+            "security_groups", "network_acls", "peering_connections", "network_interfaces", "prefix_lists",
+        ):
+            object.__setattr__(self, name, tuple(sorted(getattr(self, name), key=lambda o: o.id)))
+        object.__setattr__(self, "functions", tuple(sorted(self.functions, key=lambda f: f.name)))
+
+    # --- indexes ------------------------------------------------------------------------------------
+    @cached_property
+    def _vpcs(self) -> dict[str, Vpc]:
+        return _index(self.vpcs)
+
+    @cached_property
+    def _subnets(self) -> dict[str, Subnet]:
+        return _index(self.subnets)
+
+    @cached_property
+    def _route_tables(self) -> dict[str, RouteTable]:
+        return _index(self.route_tables)
+
+    @cached_property
+    def _igws(self) -> dict[str, InternetGateway]:
+        return _index(self.internet_gateways)
+
+    @cached_property
+    def _nats(self) -> dict[str, NatGateway]:
+        return _index(self.nat_gateways)
+
+    @cached_property
+    def _endpoints(self) -> dict[str, VpcEndpoint]:
+        return _index(self.vpc_endpoints)
+
+    @cached_property
+    def _sgs(self) -> dict[str, SecurityGroup]:
+        return _index(self.security_groups)
+
+    @cached_property
+    def _peerings(self) -> dict[str, PeeringConnection]:
+        return _index(self.peering_connections)
+
+    @cached_property
+    def _enis(self) -> dict[str, NetworkInterface]:
+        return _index(self.network_interfaces)
+
+    @cached_property
+    def _prefix_lists(self) -> dict[str, PrefixList]:
+        return _index(self.prefix_lists)
+
+    @cached_property
+    def _functions(self) -> dict[str, LambdaFunction]:
+        out = {}
+        for f in self.functions:
+            out[f.name] = f
+            if f.arn:
+                out[f.arn] = f
+                out[f.arn + ":$LATEST"] = f
+        return out
+
+    @cached_property
+    def _route_table_of_subnet(self) -> dict[str, RouteTable]:
+        main = {rt.vpc_id: rt for rt in self.route_tables if rt.is_main}
+        out = {s.id: main[s.vpc_id] for s in self.subnets if s.vpc_id in main}
+        for rt in self.route_tables:
+            for sid in rt.subnet_ids:
+                out[sid] = rt
+        return out
+
+    @cached_property
+    def _nacl_of_subnet(self) -> dict[str, NetworkAcl]:
+        default = {n.vpc_id: n for n in self.network_acls if n.is_default}
+        out = {s.id: default[s.vpc_id] for s in self.subnets if s.vpc_id in default}
+        for n in self.network_acls:
+            for sid in n.subnet_ids:
+                out[sid] = n
+        return out
+
+    @cached_property
+    def _ip_owner(self) -> dict[str, NetworkInterface]:
+        return {ip: eni for eni in self.network_interfaces for ip in eni.private_ips}
+
+    @cached_property
+    def _subnet_prefix_index(self) -> tuple[tuple[int, ...], dict[tuple[int, int], Subnet]]:
+        lengths = sorted({s.network.prefixlen for s in self.subnets}, reverse=True)
+        table = {(s.network.prefixlen, int(s.network.network_address)): s for s in self.subnets}
+        return tuple(lengths), table
+
+    @cached_property
+    def _vpc_prefix_index(self) -> tuple[tuple[int, ...], dict[tuple[int, int], Vpc]]:
+        lengths = sorted({n.prefixlen for v in self.vpcs for n in v.networks}, reverse=True)
+        table = {(n.prefixlen, int(n.network_address)): v for v in self.vpcs for n in v.networks}
+        return tuple(lengths), table
+
+    @cached_property
+    def graph(self):
+        """The networkx graph of this topology (built once, see ``labkit.vpc.graph``)."""
+        from labkit.vpc.graph import build_graph
+
+        return build_graph(self)
+
+    # --- look-ups -----------------------------------------------------------------------------------
+    def vpc(self, vpc_id: str) -> Vpc:
+        return self._get(self._vpcs, vpc_id, "VPC")
+
+    def subnet(self, subnet_id: str) -> Subnet:
+        try:
+            return self._subnets[subnet_id]
+        except KeyError:
+            raise UnknownSubnetError(
+                f"No subnet {subnet_id!r} in this topology. {did_you_mean(subnet_id, self._subnets)}"
+            ) from None
+
+    def route_table(self, rtb_id: str) -> RouteTable:
+        return self._get(self._route_tables, rtb_id, "route table")
+
+    def security_group(self, sg_id: str) -> SecurityGroup:
+        return self._get(self._sgs, sg_id, "security group")
+
+    def function(self, name_or_arn: str) -> LambdaFunction:
+        try:
+            return self._functions[name_or_arn]
+        except KeyError:
+            names = [f.name for f in self.functions]
+            raise UnknownFunctionError(
+                f"No Lambda function {name_or_arn!r} in this topology (give a function name or ARN). "
+                f"{did_you_mean(name_or_arn, names)}"
+            ) from None
+
+    def find(self, resource_id: str):
+        """Any object by id (``None`` when unknown)."""
+        for index in (self._subnets, self._route_tables, self._igws, self._nats, self._endpoints, self._sgs,
+                      self._peerings, self._enis, self._vpcs, self._prefix_lists):
+            if resource_id in index:
+                return index[resource_id]
+        return self._functions.get(resource_id)
+
+    def internet_gateway(self, igw_id: str) -> InternetGateway | None:
+        return self._igws.get(igw_id)
+
+    def nat_gateway(self, nat_id: str) -> NatGateway | None:
+        return self._nats.get(nat_id)
+
+    def vpc_endpoint(self, vpce_id: str) -> VpcEndpoint | None:
+        return self._endpoints.get(vpce_id)
+
+    def peering_connection(self, pcx_id: str) -> PeeringConnection | None:
+        return self._peerings.get(pcx_id)
+
+    def network_interface(self, eni_id: str) -> NetworkInterface | None:
+        return self._enis.get(eni_id)
+
+    def prefix_list(self, pl_id: str) -> PrefixList | None:
+        return self._prefix_lists.get(pl_id)
+
+    def route_table_for(self, subnet_id: str) -> RouteTable | None:
+        """The subnet's explicitly associated route table, else its VPC's main route table."""
+        self.subnet(subnet_id)
+        return self._route_table_of_subnet.get(subnet_id)
+
+    def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
+        """The network ACL associated with the subnet (the VPC's default ACL when none is explicit)."""
+        self.subnet(subnet_id)
+        return self._nacl_of_subnet.get(subnet_id)
+
+    def subnets_of(self, vpc_id: str) -> tuple[Subnet, ...]:
+        return tuple(s for s in self.subnets if s.vpc_id == vpc_id)
+
+    def subnet_containing(self, ip: str | ipaddress.IPv4Address) -> Subnet | None:
+        """The subnet whose CIDR contains ``ip`` (longest prefix when several VPCs overlap)."""
+        addr = int(ipaddress.ip_address(ip))
+        lengths, table = self._subnet_prefix_index
+        for n in lengths:
+            hit = table.get((n, addr & _mask(n)))
+            if hit is not None:
+                return hit
+        return None
+
+    def vpcs_containing(self, ip: str | ipaddress.IPv4Address) -> tuple[Vpc, ...]:
+        """Every VPC with a CIDR block containing ``ip`` (VPCs of one account may overlap)."""
+        addr = int(ipaddress.ip_address(ip))
+        lengths, table = self._vpc_prefix_index
+        hits = [table.get((n, addr & _mask(n))) for n in lengths]
+        return tuple(v for v in hits if v is not None)
+
+    def interface_owning(self, ip: str) -> NetworkInterface | None:
+        return self._ip_owner.get(str(ip))
+
+    def endpoints_for(self, vpc_id: str, service: str) -> tuple[VpcEndpoint, ...]:
+        return self._endpoints_by_vpc_service.get((vpc_id, service), ())
+
+    @cached_property
+    def _endpoints_by_vpc_service(self) -> dict[tuple[str, str], tuple[VpcEndpoint, ...]]:
+        out: dict[tuple[str, str], list[VpcEndpoint]] = {}
+        for e in self.vpc_endpoints:
+            out.setdefault((e.vpc_id, e.service), []).append(e)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def prefix_list_for_service(self, service: str) -> PrefixList | None:
+        for p in self.prefix_lists:
+            if p.service == service:
+                return p
+        return None
+
+    @staticmethod
+    def _get(index: dict, key: str, what: str):
+        try:
+            return index[key]
+        except KeyError:
+            raise UnknownResourceError(f"No {what} {key!r} in this topology. {did_you_mean(key, index)}") from None
+
+
+def _mask(prefixlen: int) -> int:
+    return (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
