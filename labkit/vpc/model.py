@@ -182,6 +182,10 @@ class SgRule:
         return ipaddress.ip_network(self.cidr) if self.cidr else None
 
     def __str__(self) -> str:
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
         peer = self.cidr or self.prefix_list_id or self.group_id or "?"
         return f"{protocol_name(self.protocol)} {port_text(self.protocol, self.from_port, self.to_port)} {peer}"
 
@@ -215,7 +219,21 @@ class NaclEntry:
     def label(self) -> str:
         return "*" if self.rule_number >= 32767 else str(self.rule_number)
 
+    @cached_property
+    def compiled(self) -> tuple:
+        """(protocol number, first port, last port, network int, prefix length) for fast matching."""
+        proto = protocol_number(self.protocol)
+        if proto in ("6", "17") and self.from_port is not None:
+            lo, hi = self.from_port, self.to_port if self.to_port is not None else self.from_port
+        else:
+            lo, hi = 0, 65535
+        return proto, lo, hi, int(self.network.network_address), self.network.prefixlen
+
     def __str__(self) -> str:
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
         direction = "outbound" if self.egress else "inbound"
         ports = port_text(self.protocol, self.from_port, self.to_port)
         return f"{direction} rule {self.label}: {self.action} {protocol_name(self.protocol)} {ports} {self.cidr}"
@@ -237,6 +255,17 @@ class NetworkAcl:
     @cached_property
     def inbound(self) -> tuple[NaclEntry, ...]:
         return tuple(sorted((e for e in self.entries if not e.egress), key=lambda e: e.rule_number))
+
+    @cached_property
+    def compiled(self) -> dict[bool, tuple]:
+        """Per direction (egress True/False): rules in order as
+        (protocol, first port, last port, network int, prefix length, mask, is allow, entry)."""
+        out = {}
+        for egress, rules in ((True, self.outbound), (False, self.inbound)):
+            out[egress] = tuple(
+                (*e.compiled, (0xFFFFFFFF << (32 - e.compiled[4])) & 0xFFFFFFFF, e.action == "allow", e) for e in rules
+            )
+        return out
 
 
 @dataclass(frozen=True)
