@@ -45,7 +45,7 @@ lab: setup
 
 test: setup
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 bench: setup
 	$(BIN)/python -m bench

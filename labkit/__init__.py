@@ -9,6 +9,8 @@ The analysis cores (``labkit.vpc``, ``labkit.iam``) import neither boto3 nor mot
 """
 
 from labkit.errors import (
+    AwsAccessError,
+    AwsSetupError,
     DestinationError,
     GraphvizMissingError,
     LabkitError,
@@ -17,6 +19,7 @@ from labkit.errors import (
     UnknownFunctionError,
     UnknownResourceError,
     UnknownSubnetError,
+    VpcConfigError,
 )
 from labkit.vpc.model import Topology
 from labkit.vpc.reach import can_reach, trace
@@ -40,5 +43,6 @@ def __getattr__(name):  # lazy: keep `import labkit` light and free of boto3/mot
 __all__ = [
     "Topology", "trace", "can_reach", "draw", "Trace", "Path", "Hop", "Blocker", "BlockerCode",
     "LabkitError", "UnknownResourceError", "UnknownFunctionError", "UnknownSubnetError", "DestinationError",
-    "SourceError", "ReadOnlyViolation", "GraphvizMissingError", "iam", "samples",
+    "SourceError", "ReadOnlyViolation", "GraphvizMissingError", "AwsAccessError", "AwsSetupError", "VpcConfigError",
+    "iam", "samples",
 ]

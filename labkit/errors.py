@@ -42,6 +42,18 @@ class RealAwsRefused(LabkitError, PermissionError):
     """The offline lab was asked to reach real AWS."""
 
 
+class AwsAccessError(LabkitError, PermissionError):
+    """AWS could not be read: no credentials, credentials rejected, or access denied."""
+
+
+class AwsSetupError(LabkitError, ValueError):
+    """The session can't reach an AWS region: no region, an unknown or disabled region, no endpoint."""
+
+
+class VpcConfigError(LabkitError, ValueError):
+    """Subnets without security groups (or the reverse): Lambda needs both, or neither."""
+
+
 class GraphvizMissingError(LabkitError, RuntimeError):
     """graphviz's ``dot`` program is not installed, so a picture can't be rendered."""
 

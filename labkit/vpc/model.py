@@ -565,6 +565,12 @@ class Topology:
         self.subnet(subnet_id)
         return self._nacl_of_subnet.get(subnet_id)
 
+    def is_public_subnet(self, subnet_id: str) -> bool:
+        """A public subnet's route table sends 0.0.0.0/0 to an internet gateway (a Lambda function there
+        still has no public IP). Every other subnet is private."""
+        rt = self.route_table_for(subnet_id)
+        return rt is not None and any(r.destination == "0.0.0.0/0" and r.target_kind == "igw" for r in rt.routes)
+
     def subnets_of(self, vpc_id: str) -> tuple[Subnet, ...]:
         return tuple(s for s in self.subnets if s.vpc_id == vpc_id)
 

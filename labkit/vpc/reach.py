@@ -98,8 +98,6 @@ from labkit.vpc.results import Blocker, BlockerCode, Hop, Path, Trace
 
 Net = ipaddress.IPv4Network
 ANY = ipaddress.ip_network("0.0.0.0/0")
-#: The internet is represented by a public documentation address (RFC 5737) for route look-ups.
-INTERNET_PROBE = ipaddress.ip_address("203.0.113.10")
 #: Lambda functions and NAT gateways use the whole range 1024-65535 as client (ephemeral) ports.
 EPHEMERAL = (1024, 65535)
 
@@ -161,9 +159,18 @@ def trace(topo: Topology, source, destination: str, *, security_groups=None) -> 
         paths = (_trace_lambda_network(topo, src, dst),)
         vpc_id = None
     else:
-        paths = tuple(_Walk(topo, g, src, dst, sid).run() for sid in src.subnet_ids)
+        paths = tuple(_Walk(topo, g, src, dst, sid).run() for sid in _in_az_order(topo, src.subnet_ids))
         vpc_id = src.vpc_id
     return Trace(source=src.label, destination=dst.label, paths=paths, protocol="tcp", port=dst.port, vpc_id=vpc_id)
+
+
+def _in_az_order(topo: Topology, subnet_ids) -> list[str]:
+    """Paths come in a stable, readable order: by Availability Zone, then CIDR (ids are random)."""
+    def key(sid):
+        s = topo._subnets.get(sid)
+        return (0, s.availability_zone, int(s.network.network_address), sid) if s else (1, "", 0, sid)
+
+    return sorted(subnet_ids, key=key)
 
 
 def can_reach(topo: Topology, source, destination: str, *, security_groups=None) -> bool:
@@ -281,14 +288,31 @@ def _trace_lambda_network(topo: Topology, src: _Source, dst: _Dest) -> Path:
     if dst.kind == "ip" and (dst.ip.is_private or topo.vpcs_containing(dst.ip)):
         vpcs = topo.vpcs_containing(dst.ip)
         where = f"in {vpcs[0].id}" if vpcs else "private"
-        return Path(None, (start,), Blocker(
+        blocker = Blocker(
             BlockerCode.NO_ROUTE, src.label,
             f"{dst.ip} is a private address ({where}); a function outside your VPC can't reach private addresses.",
             "Connect the function to the VPC (VpcConfig with subnets and security groups) in subnets that "
             f"can route to {dst.ip}.",
-        ), via="lambda-network")
+        )
+        return Path(None, _with_failing_hop([start], blocker), blocker, via="lambda-network")
     end = Hop("service" if dst.kind == "service" else "internet", dst.label, True, "reached over Lambda's network")
     return Path(None, (start, end), None, via="lambda-network")
+
+
+_BLOCKER_HOP_KIND = {
+    BlockerCode.SG_EGRESS: "security-group", BlockerCode.SG_INGRESS: "security-group",
+    BlockerCode.NACL_OUTBOUND: "network-acl", BlockerCode.NACL_INBOUND: "network-acl",
+    BlockerCode.NO_ENDPOINT_ACCESS: "vpc-endpoint", BlockerCode.IGW_NOT_ATTACHED: "internet-gateway",
+    BlockerCode.NAT_NO_INTERNET_ROUTE: "nat-gateway", BlockerCode.NO_PUBLIC_IP: "subnet",
+}
+
+
+def _with_failing_hop(hops, blocker: Blocker) -> tuple[Hop, ...]:
+    """Every blocked path shows where it stops: a ✘ hop at the blocker (added when no check made one)."""
+    if any(not h.ok for h in hops):
+        return tuple(hops)
+    kind = _BLOCKER_HOP_KIND.get(blocker.code, "route-table" if blocker.resource_id.startswith("rtb-") else "resource")
+    return (*hops, Hop(kind, blocker.resource_id, False, blocker.message))
 
 
 # ------------------------------------------------------------------------------------ rule checks
@@ -456,7 +480,8 @@ class _Walk:
             self._check_replies()
             return Path(self.subnet_id, tuple(self.hops), None, self.via, tuple(self.notes))
         except _Blocked as stop:
-            return Path(self.subnet_id, tuple(self.hops), stop.blocker, self.via, tuple(self.notes))
+            return Path(self.subnet_id, _with_failing_hop(self.hops, stop.blocker), stop.blocker, self.via,
+                        tuple(self.notes))
 
     # -- sides ------------------------------------------------------------------------------------------
     def _function_side(self) -> _Side:
@@ -560,7 +585,14 @@ class _Walk:
                     break
                 if self._route_service(route) == service:
                     return route
-        addr = int(ip) if ip is not None else int(INTERNET_PROBE)
+        if ip is None:
+            # "the internet" (or a service's public endpoint) in general: the default route decides.
+            # Routes for particular public ranges only decide for addresses in those ranges (IP:PORT).
+            for plen, net, mask, route in lpm:
+                if plen == 0:
+                    return route
+            return None
+        addr = int(ip)
         for plen, net, mask, route in lpm:
             if plen >= 0 and addr & mask == net:
                 return route

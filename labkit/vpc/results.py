@@ -88,7 +88,8 @@ class Path:
     subnet_id: str | None
     hops: tuple[Hop, ...]
     blocked_by: Blocker | None = None
-    via: str = ""  # how the destination is reached: "nat", "gateway-endpoint", "interface-endpoint", "local", …
+    via: str = ""  # how it is reached: "nat-gateway", "gateway-endpoint", "interface-endpoint", "local", "peering",
+    #                "lambda-network", "nat-gateway+gateway-endpoint"
     notes: tuple[str, ...] = ()
 
     @property

@@ -1,0 +1,141 @@
+"""``labkit reach``: can a Lambda function reach a destination, and if not, what blocks it?
+
+    labkit reach my-function internet --profile prod --region eu-west-1
+    labkit reach my-function s3 --json
+    labkit reach --all
+
+The account is read with ``Topology.from_boto3`` (Describe/List/Get calls only, nothing is changed).
+Exit code: 0 reachable (every function × destination with ``--all``), 1 not reachable, 2 bad input or
+an account that can't be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from labkit.errors import LabkitError
+
+#: The destinations ``--all`` checks for every function.
+ALL_DESTINATIONS = ("internet", "s3", "dynamodb")
+
+EXAMPLES = """\
+examples:
+  labkit reach my-function internet              can my-function reach the internet (tcp/443)?
+  labkit reach my-function s3 --profile prod     same question about S3, with the AWS profile "prod"
+  labkit reach my-function 10.0.2.15:5432        an address and port (a database in the VPC)
+  labkit reach my-function internet --json       the whole trace as JSON
+  labkit reach --all --region eu-west-1          every function × internet, s3, dynamodb as a table
+
+DEST is "internet" (or "internet:PORT"), an AWS service name ("s3", "dynamodb", "sqs",
+"secretsmanager", …) or IP:PORT. The account is only read (Describe/List/Get calls).
+exit status: 0 reachable, 1 not reachable, 2 bad input or the account can't be read.
+"""
+
+
+class ReachUsageError(LabkitError, ValueError):
+    """``labkit reach`` was given arguments that don't fit together."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "reach",
+        help="can a Lambda function reach a destination? what blocks it?",
+        description="Trace the way from a Lambda function to a destination in an AWS account (read-only) "
+        "and say whether traffic gets there, and if not, which resource stops it and why.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("function", nargs="?", metavar="FUNCTION", help="function name or ARN")
+    p.add_argument("destination", nargs="?", metavar="DEST", help='"internet", a service ("s3", …) or IP:PORT')
+    p.add_argument("--all", action="store_true",
+                   help=f"check every function against {', '.join(ALL_DESTINATIONS)} and print a table")
+    p.add_argument("--profile", metavar="P", help="AWS profile to read the account with (default: boto3's)")
+    p.add_argument("--region", metavar="R", help="AWS region (default: the profile's)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=run)
+
+
+def _session(args):
+    """The boto3 session to read the account with (tests replace this function)."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    from labkit.vpc.importer import AwsSetupError
+
+    try:
+        return boto3.Session(profile_name=args.profile, region_name=args.region)
+    except ProfileNotFound:
+        known = ", ".join(sorted(boto3.Session().available_profiles)) or "none"
+        raise AwsSetupError(
+            f"AWS profile {args.profile!r} not found (known profiles: {known}). "
+            f"Create it with `aws configure --profile {args.profile}` or pick a known one with --profile."
+        ) from None
+
+
+def run(args) -> int:
+    if args.all:
+        if args.function or args.destination:
+            raise ReachUsageError(
+                "--all checks every function against internet, s3 and dynamodb: give either --all "
+                f"or FUNCTION DEST, not both (got {' '.join(filter(None, [args.function, args.destination]))!r}). "
+                "Example: labkit reach --all"
+            )
+    elif not (args.function and args.destination):
+        missing = "FUNCTION and DEST" if not args.function else "DEST"
+        raise ReachUsageError(
+            f"labkit reach needs {missing}: e.g. `labkit reach my-function internet`, "
+            "or `labkit reach --all` for every function."
+        )
+
+    from labkit.vpc.model import Topology
+
+    topo = Topology.from_boto3(_session(args))
+    if args.all:
+        return _run_all(topo, args)
+
+    from labkit.vpc.reach import trace
+
+    t = trace(topo, args.function, args.destination)
+    print(json.dumps(t.to_dict(), indent=2) if args.json else str(t))
+    return 0 if t.reachable else 1
+
+
+def _cell(t) -> str:
+    if t.reachable:
+        return "yes"
+    b = t.blocked_by
+    return f"NO ({b.code.value} at {b.resource_id})" if b is not None else "NO"
+
+
+def _run_all(topo, args) -> int:
+    from labkit.vpc.reach import trace
+
+    if not topo.functions:
+        where = f"region {topo.region}" + (f" of account {topo.account_id}" if topo.account_id else "")
+        raise ReachUsageError(
+            f"No Lambda functions in {where}. Check the region (--region) and the profile (--profile)."
+        )
+    traces = [[trace(topo, f.name, d) for d in ALL_DESTINATIONS] for f in topo.functions]
+    everything = all(t.reachable for row in traces for t in row)
+    if args.json:
+        print(json.dumps({
+            "region": topo.region,
+            "destinations": list(ALL_DESTINATIONS),
+            "reachable": everything,
+            "traces": [t.to_dict() for row in traces for t in row],
+        }, indent=2))
+        return 0 if everything else 1
+
+    header = ["function", *ALL_DESTINATIONS]
+    rows = [[f.name, *(_cell(t) for t in row)] for f, row in zip(topo.functions, traces)]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    ok = sum(t.reachable for row in traces for t in row)
+    total = sum(len(row) for row in traces)
+    summary = f"{ok} of {total} reachable."
+    if not everything:
+        summary += " Why a NO: labkit reach FUNCTION DEST"
+    print(f"\n{summary}")
+    return 0 if everything else 1
