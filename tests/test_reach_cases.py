@@ -595,6 +595,14 @@ def default_route_through_peering_to_nat(b):
     return _fn(b, h)
 
 
+def peering_without_route_there_but_nat_default(b):
+    """No route for the peer's range: 10.1.1.10 falls to 0.0.0.0/0 → NAT, which can't carry a private address."""
+    h = _peered(b, route_there=False)
+    _public_subnet(b, h)
+    b.route(h["rtb"], "0.0.0.0/0", nat=h["nat"])
+    return _fn(b, h)
+
+
 # ------------------------------------------------------------------- builds: functions without a VPC
 
 def function_without_vpc(b):
@@ -803,6 +811,10 @@ CASES = [
          peering_without_return_route, "10.1.1.10:5432", blocked("NO_ROUTE", "peer_rtb")),
     case("peering-missing-route-there--NO_ROUTE",
          peering_without_route_there, "10.1.1.10:5432", blocked("NO_ROUTE", "rtb")),
+    case("private-ip-of-peer-via-nat-default-route--NO_ROUTE",
+         peering_without_route_there_but_nat_default, "10.1.1.10:5432", blocked("NO_ROUTE", "rtb")),
+    case("public-ip-via-same-nat--reachable",
+         peering_without_route_there_but_nat_default, PUBLIC_IP, ok(via="nat-gateway")),
     case("peering-never-accepted--BLACKHOLE_ROUTE",
          peering_never_accepted, "10.1.1.10:5432", blocked("BLACKHOLE_ROUTE", "rtb")),
     case("peering-deleted--BLACKHOLE_ROUTE",

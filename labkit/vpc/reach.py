@@ -17,7 +17,11 @@ Destinations (protocol tcp)
   * ``"internet"``: any public address, port 443 (``"internet:80"`` for another port).
   * ``"s3"``, ``"dynamodb"``, or any other service name (``"sqs"``, ``"secretsmanager"``, ``"ecr.api"``…),
     port 443.
-  * ``"IP:PORT"``: an address in the function's VPC, in a peered VPC, or outside (the internet).
+  * ``"IP:PORT"``: an address in the function's VPC, in a peered VPC, or outside (the internet). A
+    private address (RFC 1918, 100.64.0.0/10) outside the VPC is reached only through peering (or an
+    appliance): a route sending it to a NAT or internet gateway is NO_ROUTE, as the internet doesn't
+    route private addresses. "The internet" in general is decided by the default route (0.0.0.0/0);
+    routes for particular public ranges decide only for addresses in them.
 
 Checks, in the order a packet meets them (the first failure is the blocker):
   1. SG egress of the function's groups must allow protocol/port to the destination (a CIDR rule covering
@@ -271,6 +275,19 @@ def _parse_destination(topo: Topology, destination) -> _Dest:
     )
 
 
+#: Addresses the internet does not route: RFC 1918 and the shared address space of RFC 6598.
+PRIVATE_RANGES = tuple(ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+
+
+def _is_private(ip) -> bool:
+    """RFC 1918 / RFC 6598 address (documentation ranges such as 203.0.113.0/24 count as public here).
+
+    >>> _is_private(ipaddress.ip_address("172.20.1.1")), _is_private(ipaddress.ip_address("198.51.100.7"))
+    (True, False)
+    """
+    return any(ip in n for n in PRIVATE_RANGES)
+
+
 def _port(text: str, destination: str) -> int:
     try:
         port = int(text)
@@ -285,7 +302,7 @@ def _trace_lambda_network(topo: Topology, src: _Source, dst: _Dest) -> Path:
     start = Hop("lambda-network", "lambda", True,
                 f"{src.label} is not connected to a VPC: it runs in Lambda's own network, "
                 "which has internet access and reaches AWS services")
-    if dst.kind == "ip" and (dst.ip.is_private or topo.vpcs_containing(dst.ip)):
+    if dst.kind == "ip" and (_is_private(dst.ip) or topo.vpcs_containing(dst.ip)):
         vpcs = topo.vpcs_containing(dst.ip)
         where = f"in {vpcs[0].id}" if vpcs else "private"
         blocker = Blocker(
@@ -845,9 +862,29 @@ class _Walk:
         if route is not None and route.target_kind == "pcx":
             self._to_peer(ip, owner)
             return
-        if ip.is_private and route is not None and route.target_kind in ("nat", "igw"):
-            self.notes.append(f"{ip} is a private address; the internet does not route private addresses")
+        if _is_private(ip):
+            self._to_private_elsewhere(ip)
+            return
         self._to_outside(self._far_internet(ip), str(ip), ip=ip)
+
+    def _to_private_elsewhere(self, ip) -> None:
+        """A private address outside the VPC: only peering (or an appliance) can get there, never the internet."""
+        far = self._far_internet(ip)
+        self._sg_egress(far, str(ip))
+        self._leave(self.subnet, far, None, None, f"traffic to {ip}:{self.dst.port}")
+        rt, route = self._route_hop(self.subnet, str(ip), ip)
+        if route is None or route.target_kind in ("nat", "igw", "local"):
+            how = "has no route for it" if route is None else f"sends it along {route}"
+            if route is not None:
+                self.hops[-1] = Hop("route-table", rt.id, False, f"route {route} can't carry a private address out", str(route))
+            raise _Blocked(Blocker(
+                BlockerCode.NO_ROUTE, rt.id,
+                f"{ip} is a private address outside {self.subnet.vpc_id}, and route table {rt.id} {how}; the internet "
+                "does not route private addresses, so only a peering connection (or a VPN/transit gateway) can reach it",
+                f"If {ip} is in a peered VPC, add a route for its range → the peering connection to {rt.id}, and a "
+                "route back on the peer's side.",
+            ))
+        self._appliance(rt, route, str(ip))
 
     def _to_local(self, ip, target: Subnet | None, owner: NetworkInterface | None) -> None:
         far = self._target_side(ip, owner)
