@@ -134,3 +134,28 @@ def test_unknown_profile_exits_2_with_the_fix(session, capsys):
 def test_profile_and_region_reach_the_session(session):
     made = reach_cli._session(argparse.Namespace(profile=None, region="eu-west-3"))
     assert made.region_name == "eu-west-3"
+
+
+# --------------------------------------------------------------------------------------- --template
+
+TEMPLATE = __import__("pathlib").Path(__file__).parent / "data" / "function-in-private-subnet.yaml"
+
+
+def test_template_is_deployed_into_an_offline_lab_and_traced(capsys):
+    code = main(["reach", "orders", "internet", "--template", str(TEMPLATE)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "orders can NOT reach internet" in out and "NO_ROUTE" in out
+
+
+def test_template_json_names_the_blocker(capsys):
+    code = main(["reach", "orders", "s3", "--template", str(TEMPLATE), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and data["reachable"] is False
+    assert data["paths"][0]["blocked_by"]["code"] == "NO_ROUTE"
+
+
+def test_template_and_profile_together_are_refused(capsys):
+    code = main(["reach", "orders", "internet", "--template", str(TEMPLATE), "--profile", "prod"])
+    assert code == 2
+    assert "--template" in capsys.readouterr().err

@@ -4,7 +4,8 @@
     labkit reach my-function s3 --json
     labkit reach --all
 
-The account is read with ``Topology.from_boto3`` (Describe/List/Get calls only, nothing is changed).
+The account is read with ``Topology.from_boto3`` (Describe/List/Get calls only, nothing is changed), or,
+with ``--template``, a CloudFormation template is deployed into an offline ``labkit.Lab`` and traced there.
 Exit code: 0 reachable (every function × destination with ``--all``), 1 not reachable, 2 bad input or
 an account that can't be read.
 """
@@ -26,6 +27,8 @@ examples:
   labkit reach my-function 10.0.2.15:5432        an address and port (a database in the VPC)
   labkit reach my-function internet --json       the whole trace as JSON
   labkit reach --all --region eu-west-1          every function × internet, s3, dynamodb as a table
+  labkit reach my-function internet --template stack.yaml
+                                                 the same, on a template deployed into an offline lab
 
 DEST is "internet" (or "internet:PORT"), an AWS service name ("s3", "dynamodb", "sqs",
 "secretsmanager", …) or IP:PORT. The account is only read (Describe/List/Get calls).
@@ -52,6 +55,9 @@ def register(subparsers) -> None:
                    help=f"check every function against {', '.join(ALL_DESTINATIONS)} and print a table")
     p.add_argument("--profile", metavar="P", help="AWS profile to read the account with (default: boto3's)")
     p.add_argument("--region", metavar="R", help="AWS region (default: the profile's)")
+    p.add_argument("--template", metavar="T",
+                   help="instead of an AWS account, deploy this CloudFormation template (a path, or a sample: "
+                   "vpc-private, vpc-privatepublic) into an offline lab and trace there; nothing reaches AWS")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
 
@@ -73,6 +79,23 @@ def _session(args):
         ) from None
 
 
+def _topology(args):
+    """The account to trace: a real one (read-only), or a template deployed into an offline lab."""
+    if args.template:
+        if args.profile:
+            raise ReachUsageError(
+                "--template deploys into an offline lab and --profile reads a real account: give one of them."
+            )
+        from labkit.lab import Lab
+
+        with Lab(region=args.region or "us-east-1") as lab:
+            lab.deploy(args.template)
+            return lab.topology()
+    from labkit.vpc.model import Topology
+
+    return Topology.from_boto3(_session(args))
+
+
 def run(args) -> int:
     if args.all:
         if args.function or args.destination:
@@ -88,9 +111,7 @@ def run(args) -> int:
             "or `labkit reach --all` for every function."
         )
 
-    from labkit.vpc.model import Topology
-
-    topo = Topology.from_boto3(_session(args))
+    topo = _topology(args)
     if args.all:
         return _run_all(topo, args)
 
