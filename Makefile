@@ -1,6 +1,7 @@
 # labkit: the two commands a newcomer runs are `make lab` and `make test`.
 # Both set everything up first: a project venv with the pinned requirements, labkit itself,
-# and Debian's graphviz (`dot`) when it is missing.
+# and Debian's graphviz (`dot`) when it is missing; `make test` also installs Debian's chromium
+# for the browser test.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,11 +10,13 @@ STAMP  := $(VENV)/.labkit-installed
 PORT   ?= 8888
 JUPYTER_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup dot bench doctor clean help
+.PHONY: lab test setup dot chromium student browser-test bench doctor clean help
 
 help:
 	@echo "make lab    - set up and open JupyterLab on notebooks/00-start-here.ipynb (offline lab)"
-	@echo "make test   - set up and run every test (unit, property, notebooks)"
+	@echo "make test   - set up and run every test (unit, property, notebooks, real browser)"
+	@echo "make student - write the student copies of notebooks/ (solutions removed) into student/"
+	@echo "make browser-test - only the real-browser test (JupyterLab in Debian's chromium)"
 	@echo "make bench  - run the benchmarks and write bench/results.json"
 	@echo "make doctor - check this machine (Python, packages, dot, widgets, moto)"
 
@@ -39,13 +42,37 @@ dot:
 		exit 1; \
 	fi
 
+# Debian's chromium, driven by the Python playwright package in the browser test (no browser download).
+# When it can't be installed (not root, no apt-get, apt failed) the browser test is skipped with the
+# reason, except in CI (CI=true), where a missing browser fails it.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing chromium (for the browser test) with apt-get..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+		|| echo "Note: apt-get could not install chromium; the browser test will be skipped. Try: sudo apt-get install chromium"; \
+	else \
+		echo "Note: /usr/bin/chromium is missing and this script can't install it (needs root and apt-get);"; \
+		echo "the browser test will be skipped. Install it with: sudo apt-get install chromium"; \
+	fi
+
 lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(JUPYTER_ROOT_FLAG) \
 		--ServerApp.root_dir=$(CURDIR) notebooks/00-start-here.ipynb
 
-test: setup
-	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Notebooks and the browser test never touch the learner's progress file: they get a scratch one.
+TEST_ENV := LABKIT_PROGRESS=$(CURDIR)/test-output/progress.json LABKIT_INSTRUCTOR=0
+
+test: setup chromium
+	$(BIN)/python -m pytest -m "not browser"
+	$(TEST_ENV) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(TEST_ENV) $(BIN)/python -m pytest -m browser tests/browser
+
+browser-test: setup chromium
+	$(TEST_ENV) $(BIN)/python -m pytest -m browser tests/browser
+
+student: setup
+	$(BIN)/python tools/make_student.py notebooks student
 
 bench: setup
 	$(BIN)/python -m bench
@@ -54,4 +81,4 @@ doctor: setup
 	$(BIN)/labkit doctor
 
 clean:
-	rm -rf $(VENV) bench/results.json
+	rm -rf $(VENV) bench/results.json student test-output

@@ -35,8 +35,16 @@ def __getattr__(name):  # lazy: keep `import labkit` light and free of boto3/mot
         from labkit.render.draw import draw
 
         return draw
-    if name in ("iam", "samples", "render"):
+    if name == "Lab":
+        from labkit.lab import Lab
+
+        return Lab
+    if name in ("iam", "samples", "render", "exercises"):
         return importlib.import_module(f"labkit.{name}")
+    if name == "instructor":
+        from labkit.exercises.mode import instructor
+
+        return instructor
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")
 
 
@@ -44,5 +52,5 @@ __all__ = [
     "Topology", "trace", "can_reach", "draw", "Trace", "Path", "Hop", "Blocker", "BlockerCode",
     "LabkitError", "UnknownResourceError", "UnknownFunctionError", "UnknownSubnetError", "DestinationError",
     "SourceError", "ReadOnlyViolation", "GraphvizMissingError", "AwsAccessError", "AwsSetupError", "VpcConfigError",
-    "iam", "samples",
+    "iam", "samples", "exercises", "instructor", "Lab",
 ]

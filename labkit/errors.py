@@ -75,3 +75,27 @@ def did_you_mean(given: str, choices, limit: int = 8) -> str:
     shown = ", ".join(choices[:limit]) + (f" … ({len(choices)} in all)" if len(choices) > limit else "")
     hint = f"Did you mean {' or '.join(close)}? " if close else ""
     return f"{hint}Known: {shown}."
+
+
+class LabError(LabkitError, RuntimeError):
+    """The offline lab can't do what was asked (it is closed, moto is missing, the environment forces one account…)."""
+
+
+class LabClosedError(LabError):
+    """A call through a lab that has been closed."""
+
+
+class DurationError(LabkitError, ValueError):
+    """A lab clock duration labkit can't read (``lab.advance("3 fortnights")``) or a negative one."""
+
+
+class TimingsError(LabkitError, ValueError):
+    """A lab timings table with an unknown key or a bad value."""
+
+
+class TemplateError(LabkitError, ValueError):
+    """A CloudFormation template the lab can't read or find."""
+
+
+class DeployError(LabkitError, RuntimeError):
+    """A CloudFormation stack the lab could not create; the message names the failing resource."""

@@ -168,10 +168,27 @@ def topology_from_boto3(session, *, region: str | None = None) -> Topology:
             "Topology.from_boto3(session, region='eu-west-1'), or create the session with "
             "boto3.Session(region_name=...), or set AWS_DEFAULT_REGION."
         )
+    _refuse_while_a_lab_is_open(session)
     clients = {svc: read_only_client(session, svc, region_name=region) for svc in ("ec2", "lambda")}
     responses = {key: _collect(clients[svc], method, key, region) for svc, method, key in IMPORT_CALLS}
     account_id = _account_id(session, region)
     return build_topology(responses, region=region, account_id=account_id)
+
+
+def _refuse_while_a_lab_is_open(session) -> None:
+    """While an offline lab is open, moto answers every AWS call of this process: reading a real account
+    then would silently read the emulated one. Only the lab's own sessions may be read then."""
+    import sys
+
+    mock = sys.modules.get("labkit.awslambda.mock")
+    if mock is None or mock.active_labs() == 0 or getattr(session, "_labkit_lab_account", None):
+        return
+    raise AwsSetupError(
+        "An offline lab (lk.Lab) is open in this Python process, so every AWS call here is answered by the "
+        "emulated account, not by the account of this session. Close the lab first (lab.close()), read the "
+        "real account from another process (e.g. `labkit reach … --profile P`), or pass lab.session to read "
+        "the lab."
+    )
 
 
 def _collect(client, method: str, key: str, region: str) -> list[dict]:

@@ -1,0 +1,271 @@
+"""moto, started once per process for every open lab, and the few moto internals the lab needs.
+
+* ``acquire()`` / ``release()``: a reference count over one ``moto.mock_aws`` (Lambda without Docker,
+  AWS managed IAM policies loaded). The mock stays on while at least one lab is open. It nests with the
+  user's own ``mock_aws`` (decorators, pytest fixtures): moto counts nested mocks and only the last one
+  to stop resets moto's data, so neither side wipes the other's accounts.
+* ``drop_account(account_id)``: forget one account's data in every moto service (a closed lab).
+* ``mark_lambda_interface``, ``function_code``, ``cloudformation_stack``: fields the AWS APIs can't set
+  or return (a Hyperplane ENI's interface type, a function's code, a stack's parsed template).
+
+While a lab is open, moto answers every boto3 client of this Python process, not only the lab's (that is
+how moto works). Close the lab (or restart the kernel) before reading a real account.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from labkit.errors import LabError
+
+__all__ = ["acquire", "release", "is_active", "drop_account", "prepare_account", "mark_lambda_interface",
+           "function_code", "cloudformation_stack", "MOTO_CONFIG", "active_labs"]
+
+#: The moto configuration of the lab's mock.
+MOTO_CONFIG = {"lambda": {"use_docker": False}, "iam": {"load_aws_managed_policies": True}}
+
+_LOCK = threading.RLock()
+_state = {"mock": None, "refs": 0}
+
+
+#: Importing moto's CloudFormation support pulls in jsonschema's IRI format checker (rfc3987_syntax),
+#: which builds its grammars at import time: more than a second of every lab start, for a check no AWS
+#: API here uses. Unless something already imported it, jsonschema is told it is absent (it then simply
+#: skips the "iri" formats).
+_SKIPPED_IMPORTS = ("rfc3987_syntax",)
+
+
+def _import_moto():
+    for name in _SKIPPED_IMPORTS:
+        sys.modules.setdefault(name, None)
+    try:
+        import moto  # noqa: F401
+        from moto.core import models  # noqa: F401
+    except ImportError as e:  # pragma: no cover - moto is a dependency of the lab extra
+        raise LabError(
+            "The offline lab needs moto, which is not installed. Install the lab extra: pip install 'labkit[lab]'."
+        ) from e
+    return moto
+
+
+def acquire() -> None:
+    """Start moto's mock if no lab holds it yet; count one more holder."""
+    with _LOCK:
+        if _state["refs"] == 0:
+            moto = _import_moto()
+            mock = moto.mock_aws(config=MOTO_CONFIG)
+            mock.start(reset=False)
+            _state["mock"] = mock
+        _state["refs"] += 1
+
+
+def release() -> None:
+    """One holder less; the last one stops the mock."""
+    with _LOCK:
+        if _state["refs"] <= 0:
+            return
+        _state["refs"] -= 1
+        if _state["refs"] == 0 and _state["mock"] is not None:
+            mock, _state["mock"] = _state["mock"], None
+            mock.stop()
+
+
+def active_labs() -> int:
+    """How many open labs hold the mock."""
+    return _state["refs"]
+
+
+def stubber():
+    """moto's botocore ``before-send`` handler (it answers the requests moto serves, ``None`` otherwise)."""
+    from moto.core.models import botocore_stubber
+
+    return botocore_stubber
+
+
+def is_active() -> bool:
+    """True while moto intercepts boto3 requests in this process."""
+    try:
+        from moto.core.models import botocore_stubber
+    except ImportError:  # pragma: no cover
+        return False
+    return bool(botocore_stubber.enabled)
+
+
+_MANAGED_POLICIES: list = []
+
+
+def _managed_policy_templates() -> list:
+    """AWS's managed policies as moto objects, built once per process (moto builds ~1,300 per account)."""
+    if not _MANAGED_POLICIES:
+        import json
+
+        from moto.iam.aws_managed_policies import aws_managed_policies_data
+        from moto.iam.models import AWSManagedPolicy
+
+        data = json.loads(aws_managed_policies_data)
+        _MANAGED_POLICIES.extend(AWSManagedPolicy.from_data(name, "aws", "us-east-1", d) for name, d in data.items())
+    return _MANAGED_POLICIES
+
+
+def prepare_account(account_id: str) -> None:
+    """Create the account's IAM data now, with AWS's managed policies (AWSLambdaVPCAccessExecutionRole…) in it
+    whatever the user's own ``mock_aws`` configuration says. The policies are copies of one per-process set."""
+    import copy
+
+    import moto.iam.models as iam_models
+
+    with _LOCK:
+        original = iam_models.load_iam_aws_managed_policies
+        iam_models.load_iam_aws_managed_policies = lambda: False
+        try:
+            backend = iam_models.iam_backends[account_id]["global"]
+        finally:
+            iam_models.load_iam_aws_managed_policies = original
+        policies = []
+        for template in _managed_policy_templates():
+            policy = copy.copy(template)
+            policy.account_id, policy.attachment_count, policy.tags = account_id, 0, {}
+            policies.append(policy)
+        backend.aws_managed_policies = policies
+        backend.managed_policies.update({p.arn: p for p in policies})
+
+
+def drop_account(account_id: str) -> None:
+    """Remove every moto service's data for ``account_id``."""
+    from moto.core.base_backend import BackendDict
+
+    with _LOCK:
+        for backend_dict in list(BackendDict._instances):  # noqa: SLF001 - moto keeps no public list
+            if dict.__contains__(backend_dict, account_id):
+                dict.pop(backend_dict, account_id)  # forgotten (a reset would rebuild it first)
+
+
+def has_account(account_id: str) -> bool:
+    from moto.core.base_backend import BackendDict
+
+    return any(dict.__contains__(b, account_id) for b in list(BackendDict._instances))  # noqa: SLF001
+
+
+def _ec2(account_id: str, region: str):
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account_id][region]
+
+
+def mark_lambda_interface(account_id: str, region: str, eni_id: str, *, requester_id: str) -> None:
+    """Make a network interface look like a Lambda Hyperplane ENI: interface type ``lambda``, in use."""
+    eni = _ec2(account_id, region).get_network_interface(eni_id)
+    eni.interface_type = "lambda"
+    eni.requester_id = requester_id
+    eni.requester_managed = False
+    eni.status = "in-use"
+
+
+def vpc_ids(account_id: str, region: str) -> list[str]:
+    """The ids of the account's VPCs in ``region`` (creates moto's default VPC if EC2 was never used)."""
+    return list(_ec2(account_id, region).vpcs)
+
+
+def default_group_id(account_id: str, region: str, vpc_id: str) -> str | None:
+    group = _ec2(account_id, region).get_default_security_group(vpc_id)
+    return group.id if group is not None else None
+
+
+def route_table_exists(account_id: str, region: str, route_table_id: str) -> bool:
+    return route_table_id in _ec2(account_id, region).route_tables
+
+
+def gateway_endpoints_typed(account_id: str, region: str) -> None:
+    """An endpoint made without ``VpcEndpointType`` (CloudFormation's default) is a gateway endpoint, as on AWS."""
+    for endpoint in _ec2(account_id, region).vpc_end_points.values():
+        if not endpoint.vpc_endpoint_type:
+            endpoint.vpc_endpoint_type = "Gateway"
+
+
+def _prefix_list_routes(table, prefix_list: str) -> dict:
+    """A moto route table's routes to ``prefix_list``, by route id."""
+    return {rid: r for rid, r in table._routes.items()  # noqa: SLF001 - moto's own store of routes
+            if getattr(r.destination_prefix_list, "id", None) == prefix_list}
+
+
+def endpoint_routes(account_id: str, region: str, endpoint_id: str, *, add=(), remove=()) -> None:
+    """Add / remove a gateway endpoint's route (its service's prefix list -> the endpoint) in route tables."""
+    backend = _ec2(account_id, region)
+    endpoint = backend.vpc_end_points.get(endpoint_id)
+    prefix_list = getattr(endpoint, "destination_prefix_list_id", None)
+    if endpoint is None or not prefix_list or (endpoint.vpc_endpoint_type or "").lower() != "gateway":
+        return
+    for table_id in add:
+        table = backend.route_tables.get(table_id)
+        if table is not None and not _prefix_list_routes(table, prefix_list):
+            backend.create_route(table_id, None, gateway_id=endpoint_id, destination_prefix_list_id=prefix_list)
+    for table_id in remove:
+        table = backend.route_tables.get(table_id)
+        if table is None:
+            continue
+        for route_id, route in _prefix_list_routes(table, prefix_list).items():
+            if getattr(route.gateway, "id", None) == endpoint_id:
+                table._routes.pop(route_id)  # noqa: SLF001
+
+
+def forget_missing_endpoint_routes(account_id: str, region: str, endpoint_ids) -> None:
+    """Drop route tables (gone, or without the endpoint's route) from gateway endpoints about to be deleted,
+    so deleting them never fails on a route that no longer exists."""
+    backend = _ec2(account_id, region)
+    for endpoint_id in endpoint_ids:
+        endpoint = backend.vpc_end_points.get(endpoint_id)
+        prefix_list = getattr(endpoint, "destination_prefix_list_id", None)
+        if endpoint is None or (endpoint.vpc_endpoint_type or "").lower() != "gateway":
+            continue
+        endpoint.route_table_ids = [
+            t for t in endpoint.route_table_ids
+            if prefix_list and t in backend.route_tables
+            and _prefix_list_routes(backend.route_tables[t], prefix_list)]
+
+
+def set_private_dns(account_id: str, region: str, endpoint_id: str, enabled: bool) -> None:
+    endpoint = _ec2(account_id, region).vpc_end_points.get(endpoint_id)
+    if endpoint is not None and (endpoint.vpc_endpoint_type or "").lower() == "interface":
+        endpoint.private_dns_enabled = bool(enabled)
+
+
+def function_code(account_id: str, region: str, name: str) -> bytes:
+    """The deployment package (zip bytes) of a function, as moto stores it; b"" for an image function."""
+    from moto.awslambda.utils import get_backend  # the Docker-less backend when use_docker is off
+
+    fn = get_backend(account_id, region).get_function(name)
+    return bytes(getattr(fn, "code_bytes", b"") or b"")
+
+
+def cloudformation_stack(account_id: str, region: str, stack_id: str):
+    """moto's stack object (its parsed template and resource map)."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[account_id][region]
+    for stack in backend.stacks.values():
+        if stack.stack_id == stack_id or stack.name == stack_id:
+            return stack
+    raise LookupError(stack_id)
+
+
+# ------------------------------------------------------------------------ CloudFormation internals
+
+
+def stack_resolve(stack, value):
+    """Resolve intrinsic functions (Ref, GetAtt, Sub, Join, Select…) in ``value`` with moto's resolver."""
+    from moto.cloudformation.parsing import clean_json
+
+    return clean_json(value, stack.resource_map)
+
+
+def stack_set_physical_id(stack, logical_id: str, physical_id: str) -> None:
+    """Let ``Ref`` to a resource the lab created itself resolve to its id."""
+    stack.resource_map._parsed_resources[logical_id] = physical_id  # noqa: SLF001
+
+
+def stack_set_outputs(stack, outputs: dict) -> None:
+    """The stack's outputs as the template declares them (resolved lazily by moto on DescribeStacks)."""
+    stack.template_dict["Outputs"] = outputs
+    stack.output_map._output_json_map = outputs  # noqa: SLF001
+    stack.output_map._parsed_outputs.clear()  # noqa: SLF001

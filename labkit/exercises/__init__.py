@@ -1,0 +1,54 @@
+"""Exercises: short tasks with instant, specific feedback, hints and visible progress.
+
+    import labkit as lk
+    lk.exercises.catalog()                         # the exercises (a table in Jupyter)
+    ex = lk.exercises.get("conditions/require-vpc")
+    ex                                             # prompt and scenario (ex.params)
+    ex.check({...})                                # → Feedback: correct, message, details (cases)
+    ex.hint()                                      # the next hint
+    ex.widget()                                    # the same, as an ipywidgets view
+    lk.exercises.progress()                        # per-topic progress (a widget)
+    lk.instructor(True)                            # reveal solutions (or LABKIT_INSTRUCTOR=1)
+
+Each exercise is data plus a headless checker that calls labkit's engines (``lk.iam``, ``lk.trace``, the
+offline lab); the widgets only display what the checker says. Checks are counted in a progress file
+(``~/.labkit/progress.json``, ``$LABKIT_PROGRESS`` or ``progress_store(path)``).
+"""
+
+from __future__ import annotations
+
+from labkit.exercises.core import (
+    TOPICS,
+    AnswerError,
+    Case,
+    Catalog,
+    CatalogEntry,
+    Exercise,
+    Feedback,
+    Field,
+    UnknownExerciseError,
+    catalog,
+    get,
+    register,
+)
+from labkit.exercises.mode import instructor, is_instructor
+from labkit.exercises.store import ProgressStore, ProgressStoreWarning, progress_store
+
+
+def progress(topic: str | None = None):
+    """A widget showing, per topic, how many exercises are solved (from the progress file)."""
+    from labkit.exercises.views import progress_widget
+
+    return progress_widget(progress_store(), catalog(topic))
+
+
+def ids() -> list[str]:
+    """Every exercise id, in teaching order."""
+    return catalog().ids()
+
+
+__all__ = [
+    "catalog", "get", "ids", "progress", "progress_store", "instructor", "is_instructor", "Exercise", "Feedback",
+    "Case", "Field", "Catalog", "CatalogEntry", "UnknownExerciseError", "AnswerError", "ProgressStore",
+    "ProgressStoreWarning", "register", "TOPICS",
+]

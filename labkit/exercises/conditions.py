@@ -1,0 +1,440 @@
+"""Condition keys for VPC settings: write (or fix) identity policies with ``lambda:VpcIds``,
+``lambda:SubnetIds`` and ``lambda:SecurityGroupIds``, graded by their behaviour on a battery of requests."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from labkit.exercises.choice import Question, QuizExercise
+from labkit.exercises.core import Exercise, Feedback, Field, register
+from labkit.exercises.grading import Request, grade_policy, read_policies
+from labkit.iam import evaluate, lambda_vpc_context
+
+CREATE, UPDATE = "lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"
+VPC_ACTIONS = [CREATE, UPDATE]
+
+# The scenario's network (ids in the style of the Lambda guide's examples).
+VPC = "vpc-08e1234569e011e83"
+APPROVED_SUBNETS = ["subnet-071f712345678e7c8", "subnet-07fd123456788a036"]
+OTHER_SUBNET = "subnet-0804f77612345cacf"  # same VPC, not approved
+SG = "sg-085912345678492fb"
+SG_OTHER = "sg-0a1b2c3d4e5f60718"
+FOREIGN_VPC = "vpc-0c1d2e3f405162738"
+FOREIGN_SUBNET = "subnet-0f9e8d7c6b5a49382"
+FOREIGN_SG = "sg-0f1e2d3c4b5a69788"
+SECOND_VPC = "vpc-0b2a3c4d5e6f70819"
+SECOND_VPC_SUBNET = "subnet-0e5d4c3b2a1f09876"
+SECOND_VPC_SG = "sg-0c4d5e6f708192a3b"
+LISTED_GROUPS = ["sg-0badc0ffee0000001", "sg-0badc0ffee0000002"]
+
+ALLOW_ALL_LAMBDA = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "DevelopersUseLambda", "Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]}
+
+NO_VPC = lambda_vpc_context()
+DISCONNECT = lambda_vpc_context([], [])
+
+STARTER_DENY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "…", "Effect": "Deny", "Action": ["…"], "Resource": "*", "Condition": {"…": {"…": "…"}}}]}
+STARTER_ALLOW = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "…", "Effect": "Allow", "Action": ["…"], "Resource": "*", "Condition": {"…": {"…": ["…"]}}}]}
+
+
+def _ctx(subnets, groups, vpc):
+    return lambda_vpc_context(list(subnets), list(groups), vpc)
+
+
+NO_VPC_SLIPS_THROUGH = (
+    "A function without a VPC slips through. ForAllValues:StringEquals asks \"is any subnet in the request not "
+    "on my list?\" — a request with no VPC settings (or with empty lists) names no subnet, so nothing fails and "
+    "the Allow applies. Fix: add \"Null\": {\"lambda:SubnetIds\": \"false\"} (the key must be present) to the "
+    "same Condition — or a StringEquals on lambda:VpcIds — or pair the Allow with a Deny on "
+    "\"Null\": {\"lambda:VpcIds\": \"true\"}."
+)
+
+
+class PolicyExercise(Exercise):
+    """Write a policy; it is graded on ``battery()`` together with the learner's ``existing`` policies."""
+
+    existing: tuple = ()
+    starter: dict = STARTER_ALLOW
+    advice: dict[str, str] = {}
+    answer_help = ("Answer with a policy document: exercise.check({...}) or exercise.check('''{ JSON }'''); "
+                   "a list of policies works too.")
+
+    def battery(self) -> tuple[Request, ...]:
+        raise NotImplementedError
+
+    def _grade(self, answer) -> Feedback:
+        example = json.dumps(self.starter, ensure_ascii=False)
+        feedback = grade_policy(self.id, answer, self.battery(), existing=self.existing, example=example,
+                                advice=self.advice)
+        if not feedback.correct:
+            extra = self.extra_advice(read_policies(answer))
+            if extra:
+                feedback = Feedback(feedback.exercise_id, False, feedback.message + "\n" + extra, feedback.details,
+                                    feedback.notes)
+        return feedback
+
+    def extra_advice(self, policies) -> str:
+        return ""
+
+    def requests_text(self) -> list[str]:
+        return [f"{r.name} → should be {'allowed' if r.allowed else 'denied'}" for r in self.battery()]
+
+    def fields(self) -> tuple[Field, ...]:
+        return (Field("policy", "Your policy (JSON)", "code", default=json.dumps(self.starter, indent=2, ensure_ascii=False)),)
+
+    def answer_from(self, values: dict):
+        return values.get("policy")
+
+    def values_from(self, answer) -> dict:
+        return {"policy": answer if isinstance(answer, str) else json.dumps(answer, indent=2, ensure_ascii=False)}
+
+
+def _has_deny(policies) -> bool:
+    return any(st.effect == "Deny" for p in policies for st in p.statements)
+
+
+OTHER_ACTIONS_ADVICE = (
+    "Your Deny also blocks actions whose requests never carry the VPC keys (Invoke, GetFunction, "
+    "UpdateFunctionCode…): for them lambda:VpcIds is always absent, so \"Null … true\" is true. List only "
+    "lambda:CreateFunction and lambda:UpdateFunctionConfiguration in the Deny's Action."
+)
+
+
+@register
+class RequireVpc(PolicyExercise):
+    id = "conditions/require-vpc"
+    title = "Require a VPC"
+    topic = "conditions"
+    difficulty = "intro"
+    prompt = (
+        "Your developers have the policy in params['existing_policy']: every Lambda action. Add a policy that "
+        "makes sure every function they create or reconfigure is connected to a VPC: creating a function, or "
+        "updating its configuration, without a VPC must be denied. Everything else they do with Lambda must keep "
+        "working."
+    )
+    hints = (
+        "The existing policy allows lambda:*, so only an explicit Deny can stop a request.",
+        "Which condition key is missing from a request without VPC settings? lambda:VpcIds (Lambda derives it "
+        "from the subnets and security groups).",
+        "The Null operator tests whether a key is absent: \"Null\": {\"lambda:VpcIds\": \"true\"}.",
+        "Limit the Deny to lambda:CreateFunction and lambda:UpdateFunctionConfiguration — the only actions "
+        "whose requests carry the VPC keys.",
+    )
+    existing = (ALLOW_ALL_LAMBDA,)
+    starter = STARTER_DENY
+    advice = {"other-actions": OTHER_ACTIONS_ADVICE,
+              "no-vpc": "A request without VPC settings carries no lambda:VpcIds, lambda:SubnetIds or "
+                        "lambda:SecurityGroupIds at all: a condition that compares values never matches it. Test "
+                        "the key's absence with \"Null\": {\"lambda:VpcIds\": \"true\"}."}
+
+    def _params(self) -> dict:
+        return {"existing_policy": copy.deepcopy(ALLOW_ALL_LAMBDA), "actions": list(VPC_ACTIONS),
+                "requests": self.requests_text()}
+
+    def _solution(self):
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "EnforceVPCFunction", "Effect": "Deny", "Action": list(VPC_ACTIONS), "Resource": "*",
+             "Condition": {"Null": {"lambda:VpcIds": "true"}}}]}
+
+    def battery(self):
+        in_vpc = _ctx(APPROVED_SUBNETS, [SG], VPC)
+        return (
+            Request("CreateFunction without VPC settings", CREATE, NO_VPC, False,
+                    "A function created without VPC settings is exactly what must be stopped.", "no-vpc"),
+            Request("CreateFunction in a VPC", CREATE, in_vpc, True, "A VPC-connected function is what you want."),
+            Request("UpdateFunctionConfiguration moving it to other subnets of a VPC", UPDATE,
+                    _ctx([OTHER_SUBNET], [SG], VPC), True, "The function stays in a VPC."),
+            Request("UpdateFunctionConfiguration disconnecting it (empty subnet and security group lists)", UPDATE,
+                    DISCONNECT, False, "A disconnect leaves the function without a VPC: no lambda:VpcIds.", "no-vpc"),
+            Request("InvokeFunction", "lambda:InvokeFunction", {}, True,
+                    "Invoking must keep working (its requests never carry VPC keys).", "other-actions"),
+            Request("UpdateFunctionCode", "lambda:UpdateFunctionCode", {}, True,
+                    "Deploying new code must keep working.", "other-actions"),
+            Request("GetFunction", "lambda:GetFunction", {}, True, "Reading must keep working.", "other-actions"),
+        )
+
+    def extra_advice(self, policies) -> str:
+        if not _has_deny(policies):
+            return ("Your answer has no Deny statement: next to the existing Allow of lambda:*, another Allow "
+                    "changes nothing. Write \"Effect\": \"Deny\".")
+        return ""
+
+
+@register
+class AllowOnlyApprovedSubnets(PolicyExercise):
+    id = "conditions/allow-only-approved-subnets"
+    title = "Allow functions only in approved subnets"
+    topic = "conditions"
+    difficulty = "core"
+    prompt = (
+        "Write an Allow policy that lets users create functions only in the approved subnets "
+        "params['subnet_ids'] of the VPC params['vpc_id'] (with any security group of that VPC). Any other "
+        "function creation must not be allowed. The users have no other policy."
+    )
+    hints = (
+        "lambda:SubnetIds holds a list: use a set operator. Which one means \"every subnet is on my list\"?",
+        "ForAllValues:StringEquals on lambda:SubnetIds — but what does it say about a request that names no "
+        "subnet at all?",
+        "A function created without VPC settings has no lambda:SubnetIds, and ForAllValues is then true.",
+        "Also require the key: \"Null\": {\"lambda:SubnetIds\": \"false\"}, or StringEquals on lambda:VpcIds.",
+    )
+    advice = {"no-vpc": NO_VPC_SLIPS_THROUGH,
+              "partial": "A request that names an approved subnet AND another one must be refused: every subnet "
+                         "must be approved (ForAllValues), not just one (ForAnyValue).",
+              "vpc-only": "Allowing the VPC is not enough: other subnets of the same VPC must stay refused."}
+
+    def _params(self) -> dict:
+        return {"vpc_id": VPC, "subnet_ids": list(APPROVED_SUBNETS), "security_group_ids": [SG, SG_OTHER],
+                "other subnet of the same VPC": OTHER_SUBNET, "requests": self.requests_text()}
+
+    def _solution(self):
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "CreateOnlyInApprovedSubnets", "Effect": "Allow", "Action": CREATE, "Resource": "*",
+             "Condition": {"ForAllValues:StringEquals": {"lambda:SubnetIds": list(APPROVED_SUBNETS)},
+                           "StringEquals": {"lambda:VpcIds": VPC}}}]}
+
+    def battery(self):
+        return (
+            Request("CreateFunction in both approved subnets", CREATE, _ctx(APPROVED_SUBNETS, [SG], VPC), True,
+                    "Both subnets are approved."),
+            Request("CreateFunction in one approved subnet, another security group", CREATE,
+                    _ctx(APPROVED_SUBNETS[:1], [SG_OTHER], VPC), True,
+                    "An approved subnet; any security group of the VPC is fine."),
+            Request("CreateFunction in an approved subnet plus an unapproved one of the same VPC", CREATE,
+                    _ctx([APPROVED_SUBNETS[0], OTHER_SUBNET], [SG], VPC), False,
+                    f"{OTHER_SUBNET} is not approved: every subnet must be.", "partial"),
+            Request("CreateFunction in an unapproved subnet of the same VPC", CREATE,
+                    _ctx([OTHER_SUBNET], [SG], VPC), False, f"{OTHER_SUBNET} is not approved.", "vpc-only"),
+            Request("CreateFunction in another VPC", CREATE, _ctx([FOREIGN_SUBNET], [FOREIGN_SG], FOREIGN_VPC), False,
+                    "Neither the VPC nor the subnet is approved."),
+            Request("CreateFunction without VPC settings", CREATE, NO_VPC, False,
+                    "A function with no VPC at all is not in an approved subnet.", "no-vpc"),
+            Request("CreateFunction with empty subnet and security group lists", CREATE, DISCONNECT, False,
+                    "Empty lists mean no VPC: not in an approved subnet.", "no-vpc"),
+        )
+
+
+@register
+class AllowOnlyApprovedVpc(PolicyExercise):
+    id = "conditions/allow-only-approved-vpc"
+    title = "Allow functions only in approved VPCs"
+    topic = "conditions"
+    difficulty = "intro"
+    prompt = (
+        "Write an Allow policy that lets users create functions and update their configuration only when the "
+        "function is connected to one of the VPCs in params['vpc_ids']. Nothing else about VPCs is allowed. "
+        "The users have no other policy for these two actions."
+    )
+    hints = (
+        "lambda:VpcIds holds one value (one VPC per function): a plain operator fits.",
+        "StringEquals with a list of values is true when the request's value is any of them.",
+        "A request without a VPC has no lambda:VpcIds, and StringEquals on an absent key is false — exactly right.",
+    )
+    advice = {"no-vpc": "A function without a VPC slips through. lambda:VpcIds holds a single value, so a set "
+                        "operator is the wrong tool: ForAllValues is true when the key is absent. Use "
+                        "\"StringEquals\": {\"lambda:VpcIds\": [...]}, which is false when the key is absent.",
+              "other-vpc": "A function in a VPC that is not on the list must be refused: compare lambda:VpcIds "
+                           "with the exact VPC ids (StringEquals), not a wildcard."}
+
+    def _params(self) -> dict:
+        return {"vpc_ids": [VPC, SECOND_VPC], "actions": list(VPC_ACTIONS), "requests": self.requests_text()}
+
+    def _solution(self):
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "EnforceStayInSpecificVpc", "Effect": "Allow", "Action": list(VPC_ACTIONS), "Resource": "*",
+             "Condition": {"StringEquals": {"lambda:VpcIds": [VPC, SECOND_VPC]}}}]}
+
+    def battery(self):
+        return (
+            Request(f"CreateFunction in {VPC}", CREATE, _ctx(APPROVED_SUBNETS, [SG], VPC), True, "An approved VPC."),
+            Request(f"UpdateFunctionConfiguration into {SECOND_VPC}", UPDATE,
+                    _ctx([SECOND_VPC_SUBNET], [SECOND_VPC_SG], SECOND_VPC), True, "An approved VPC."),
+            Request("CreateFunction in another VPC", CREATE, _ctx([FOREIGN_SUBNET], [FOREIGN_SG], FOREIGN_VPC), False,
+                    f"{FOREIGN_VPC} is not approved.", "other-vpc"),
+            Request("CreateFunction without VPC settings", CREATE, NO_VPC, False, "No VPC is not an approved VPC.",
+                    "no-vpc"),
+            Request("UpdateFunctionConfiguration disconnecting it (empty lists)", UPDATE, DISCONNECT, False,
+                    "A disconnect leaves no VPC.", "no-vpc"),
+        )
+
+
+@register
+class DenyListedGroups(PolicyExercise):
+    id = "conditions/deny-listed-groups"
+    title = "Deny listed security groups"
+    topic = "conditions"
+    difficulty = "core"
+    prompt = (
+        "The security groups in params['security_group_ids'] are being retired. Your developers have the policy "
+        "in params['existing_policy']. Add a policy that denies creating a function, or updating its "
+        "configuration, with any of those groups — even alongside other groups. Functions with other groups, or "
+        "with no VPC at all, must stay allowed, and so must every other Lambda action."
+    )
+    hints = (
+        "lambda:SecurityGroupIds holds a list: \"deny if any of them is listed\" is a ForAnyValue question.",
+        "ForAnyValue:StringEquals on lambda:SecurityGroupIds with the retired ids.",
+        "Why not ForAllValues? It would deny only when EVERY group is retired — and it is true when the key is "
+        "absent, so it would also deny functions without a VPC.",
+    )
+    existing = (ALLOW_ALL_LAMBDA,)
+    starter = STARTER_DENY
+    advice = {"mixed": "A request that adds one unlisted group next to a retired one escapes your Deny. "
+                       "ForAllValues is true only when every group is listed; use ForAnyValue:StringEquals "
+                       "(true when at least one group is listed).",
+              "no-vpc-deny": "Your Deny also hits functions without a VPC: ForAllValues (or a negated operator) is "
+                             "true when lambda:SecurityGroupIds is absent. ForAnyValue:StringEquals is false then.",
+              "other-actions": OTHER_ACTIONS_ADVICE}
+
+    def _params(self) -> dict:
+        return {"security_group_ids": list(LISTED_GROUPS), "existing_policy": copy.deepcopy(ALLOW_ALL_LAMBDA),
+                "actions": list(VPC_ACTIONS), "requests": self.requests_text()}
+
+    def _solution(self):
+        return {"Version": "2012-10-17", "Statement": [
+            {"Sid": "EnforceOutOfSecurityGroups", "Effect": "Deny", "Action": list(VPC_ACTIONS), "Resource": "*",
+             "Condition": {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": list(LISTED_GROUPS)}}}]}
+
+    def battery(self):
+        return (
+            Request("CreateFunction with a retired group", CREATE, _ctx(APPROVED_SUBNETS, LISTED_GROUPS[:1], VPC),
+                    False, f"{LISTED_GROUPS[0]} is retired."),
+            Request("CreateFunction with a retired group and an allowed one", CREATE,
+                    _ctx(APPROVED_SUBNETS, [SG, LISTED_GROUPS[1]], VPC), False,
+                    f"{LISTED_GROUPS[1]} is retired, even next to {SG}.", "mixed"),
+            Request("UpdateFunctionConfiguration to both retired groups", UPDATE,
+                    _ctx(APPROVED_SUBNETS, LISTED_GROUPS, VPC), False, "Both groups are retired."),
+            Request("CreateFunction with allowed groups only", CREATE, _ctx(APPROVED_SUBNETS, [SG, SG_OTHER], VPC),
+                    True, "No retired group."),
+            Request("CreateFunction without VPC settings", CREATE, NO_VPC, True,
+                    "No security group at all: nothing retired is used.", "no-vpc-deny"),
+            Request("UpdateFunctionConfiguration disconnecting it (empty lists)", UPDATE, DISCONNECT, True,
+                    "No security group at all.", "no-vpc-deny"),
+            Request("InvokeFunction", "lambda:InvokeFunction", {}, True, "Other actions must keep working.",
+                    "other-actions"),
+        )
+
+    def extra_advice(self, policies) -> str:
+        if not _has_deny(policies):
+            return ("Your answer has no Deny statement: next to the existing Allow of lambda:*, only a Deny can "
+                    "refuse anything.")
+        return ""
+
+
+def _pitfall_policy() -> dict:
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "EnforceStayInSpecificSubnets", "Effect": "Allow", "Action": list(VPC_ACTIONS), "Resource": "*",
+         "Condition": {"ForAllValues:StringEquals": {"lambda:SubnetIds": list(APPROVED_SUBNETS)}}}]}
+
+
+@register
+class FixThePitfall(PolicyExercise):
+    id = "conditions/fix-the-pitfall"
+    title = "Fix the ForAllValues pitfall"
+    topic = "conditions"
+    difficulty = "challenge"
+    prompt = (
+        "The policy in params['policy'] was meant to keep functions in the approved subnets. Users report they "
+        "can still create functions with no VPC at all. Fix it (change the statement, or add statements or a "
+        "second policy) so that functions can be created and updated only in the approved subnets — and keep "
+        "everything it rightly allowed."
+    )
+    hints = (
+        "Evaluate it yourself: lk.iam.evaluate(policy, 'lambda:CreateFunction', context=lk.iam.lambda_vpc_context()).",
+        "lk.iam.lint(policy) names the pitfall and the fix.",
+        "ForAllValues is true on an absent key. Add a condition that requires the key to be present.",
+    )
+    advice = {"no-vpc": NO_VPC_SLIPS_THROUGH,
+              "kept": "Your fix refuses requests the original policy rightly allowed: functions in the approved "
+                      "subnets must still be created and updated."}
+
+    @property
+    def starter(self):  # the widget starts from the broken policy
+        return _pitfall_policy()
+
+    def _params(self) -> dict:
+        return {"policy": _pitfall_policy(), "subnet_ids": list(APPROVED_SUBNETS), "vpc_id": VPC,
+                "requests": self.requests_text()}
+
+    def _solution(self):
+        fixed = _pitfall_policy()
+        fixed["Statement"][0]["Condition"]["Null"] = {"lambda:SubnetIds": "false"}
+        return fixed
+
+    def battery(self):
+        return (
+            Request("CreateFunction in the approved subnets", CREATE, _ctx(APPROVED_SUBNETS, [SG], VPC), True,
+                    "The original policy allowed this, rightly.", "kept"),
+            Request("UpdateFunctionConfiguration to one approved subnet", UPDATE,
+                    _ctx(APPROVED_SUBNETS[1:], [SG_OTHER], VPC), True, "Rightly allowed before: keep it.", "kept"),
+            Request("CreateFunction in an approved and an unapproved subnet", CREATE,
+                    _ctx([APPROVED_SUBNETS[0], OTHER_SUBNET], [SG], VPC), False, "Every subnet must be approved."),
+            Request("CreateFunction in another VPC", CREATE, _ctx([FOREIGN_SUBNET], [FOREIGN_SG], FOREIGN_VPC), False,
+                    "Not an approved subnet."),
+            Request("CreateFunction without VPC settings", CREATE, NO_VPC, False,
+                    "The reported hole: a function with no VPC.", "no-vpc"),
+            Request("UpdateFunctionConfiguration disconnecting it (empty lists)", UPDATE, DISCONNECT, False,
+                    "The same hole through an update: empty lists mean no VPC.", "no-vpc"),
+        )
+
+
+# ------------------------------------------------------------------------------------ predict
+
+
+DECISIONS = ("allowed", "explicitDeny", "implicitDeny")
+
+
+def _predict_policies() -> list[dict]:
+    stay = _pitfall_policy()
+    deny_groups = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "EnforceOutOfSecurityGroups", "Effect": "Deny", "Action": list(VPC_ACTIONS), "Resource": "*",
+         "Condition": {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": list(LISTED_GROUPS)}}}]}
+    return [stay, deny_groups]
+
+
+_PREDICT_REQUESTS = {
+    "a": ("CreateFunction in both approved subnets with " + SG, CREATE, lambda: _ctx(APPROVED_SUBNETS, [SG], VPC)),
+    "b": ("CreateFunction without VPC settings", CREATE, lambda: NO_VPC),
+    "c": ("CreateFunction in an approved subnet with a retired group " + LISTED_GROUPS[0], CREATE,
+          lambda: _ctx(APPROVED_SUBNETS[:1], [LISTED_GROUPS[0]], VPC)),
+    "d": ("UpdateFunctionConfiguration to an unapproved subnet " + OTHER_SUBNET, UPDATE,
+          lambda: _ctx([OTHER_SUBNET], [SG], VPC)),
+    "e": ("InvokeFunction", "lambda:InvokeFunction", lambda: {}),
+}
+
+
+@register
+class PredictDecision(QuizExercise):
+    id = "conditions/predict-decision"
+    title = "Predict the decision"
+    topic = "conditions"
+    difficulty = "intro"
+    prompt = (
+        "A user has the two policies in params['policies'] and nothing else. For each request, predict IAM's "
+        "decision: allowed, explicitDeny (a Deny applies) or implicitDeny (no Allow applies)."
+    )
+    answer_help = 'Answer with a dict: exercise.check({"a": "allowed", "b": "…", …}).'
+    hints = (
+        "A Deny that applies wins over every Allow (explicitDeny). Without one, an Allow that applies gives "
+        "allowed; with neither, implicitDeny.",
+        "ForAllValues on an absent key is true; ForAnyValue on an absent key is false.",
+        "InvokeFunction is not in either statement's Action list.",
+    )
+    questions = tuple(Question(k, v[0], DECISIONS) for k, v in _PREDICT_REQUESTS.items())
+
+    def _params(self) -> dict:
+        return {"policies": _predict_policies(), "requests": {k: v[0] for k, v in _PREDICT_REQUESTS.items()}}
+
+    _truth: dict | None = None
+
+    def expected(self):
+        if PredictDecision._truth is None:
+            policies = _predict_policies()
+            truth = {}
+            for key, (_, action, ctx) in _PREDICT_REQUESTS.items():
+                ev = evaluate(policies, action, context=ctx())
+                truth[key] = (ev.decision.value, str(ev))
+            PredictDecision._truth = truth
+        return PredictDecision._truth

@@ -1,0 +1,282 @@
+"""The lessons in a real browser: JupyterLab in Debian's chromium, driven by Playwright.
+
+The test starts its own JupyterLab on 127.0.0.1 (a free port, a random token) serving a temporary copy
+of notebooks/, so the repository is never modified. It opens a lesson, runs "Run → Run All Cells" from
+the menu, waits for the kernel to go idle, and checks what a learner sees: no tracebacks, the graphviz
+pictures drawn, the exercise widgets there, and feedback after clicking Check on a wrong answer.
+Screenshots go to test-output/.
+
+The browser may only talk to that JupyterLab: every other request is refused and makes the test fail.
+It needs /usr/bin/chromium (``make test`` installs it); without it the test is skipped, except in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-output"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+START_TIMEOUT = 60  # s for JupyterLab to answer
+RUN_TIMEOUT_MS = 120_000  # a whole notebook, Run All
+STEP_TIMEOUT_MS = 30_000
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook on screen
+
+# JupyterLab settings for the test's own settings folder: every cell kept in the page (no windowing, so
+# every cell can be checked), and no news or update checks (nothing leaves the machine).
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        '{"fetchNews": "false", "checkForUpdates": false}',
+}
+
+
+def _unavailable(reason: str):
+    """Skip when the browser can't be had — but in CI, where ``make test`` installs it, fail."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (in CI the Makefile installs it, so this is an error)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def playwright_api():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (make test installs requirements.txt)")
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium)")
+    return sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env(scratch: Path) -> dict:
+    """JupyterLab's (and so the kernels') environment: no way to real AWS, a scratch progress file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "LABKIT_PROGRESS": str(scratch / "progress.json"), "LABKIT_INSTRUCTOR": "0",
+        "JUPYTER_CONFIG_DIR": str(scratch / "config"), "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+    })
+    return env
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(playwright_api, tmp_path_factory):
+    """A JupyterLab on 127.0.0.1 serving a copy of notebooks/; yields its base URL and token."""
+    scratch = tmp_path_factory.mktemp("jupyterlab")
+    root = scratch / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    settings = scratch / "settings"
+    for name, text in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(text)
+    port, token = _free_port(), secrets.token_hex(24)
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={scratch / 'workspaces'}",
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = (scratch / "jupyterlab.log").open("w")
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_server_env(scratch), cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited ({server.returncode}):\n{(scratch / 'jupyterlab.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not answer on {base} within {START_TIMEOUT} s")
+                time.sleep(0.2)
+        yield {"base": base, "token": token, "root": root, "log": scratch / "jupyterlab.log"}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_api, jupyterlab, tmp_path_factory):
+    """A fresh chromium profile whose pages may only reach the test's JupyterLab."""
+    refused: list[str] = []
+    local = re.compile(rf"^(https?|wss?)://127\.0\.0\.1:{jupyterlab['base'].rsplit(':', 1)[1]}/")
+
+    def guard(route):
+        url = route.request.url
+        if local.match(url) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    with playwright_api() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
+        )
+        context.route("**/*", guard)
+        try:
+            yield context, refused
+        finally:
+            context.close()
+
+
+def _open_and_run_all(context, jupyterlab, notebook: str):
+    """Open a notebook, wait for its kernel, clear the stored outputs (so that only what this run shows is
+    checked), Run → Run All Cells, and wait until every cell ran."""
+    page = context.new_page()
+    try:
+        _run_all(page, jupyterlab, notebook)
+    except Exception:
+        _screenshot(page, f"browser-FAILED-{notebook}.png")
+        raise
+    return page
+
+
+def _run_all(page, jupyterlab, notebook: str) -> None:
+    # ?reset: a fresh workspace, so only this notebook is open
+    page.goto(f"{jupyterlab['base']}/lab/tree/{notebook}?reset&token={jupyterlab['token']}")
+    page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=STEP_TIMEOUT_MS)
+    _kernel_idle(page)
+    page.click(".lm-MenuBar-itemLabel:text-is('Edit')")
+    page.click(".lm-Menu-itemLabel:text-is('Clear Outputs of All Cells')")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output').length === 0",
+        timeout=STEP_TIMEOUT_MS,
+    )
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    # done when every code cell is numbered (it ran in this kernel; a queued cell shows [*], a cleared one
+    # [ ]) — or when Run All stopped at an error, which _assert_no_errors then reports
+    page.wait_for_function(
+        """selector => {
+            const prompts = [...document.querySelectorAll(selector + ' .jp-CodeCell .jp-InputArea-prompt')]
+                .map(p => p.textContent.trim());
+            const numbered = prompts.filter(t => /^\\[\\d+\\]:$/.test(t)).length;
+            const queued = prompts.some(t => t.includes('*'));
+            const error = document.querySelector(
+                selector + ' .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+            return prompts.length > 0 && (numbered === prompts.length || (error !== null && !queued));
+        }""",
+        arg=NOTEBOOK,
+        timeout=RUN_TIMEOUT_MS,
+    )
+    _kernel_idle(page)
+
+
+def _kernel_idle(page) -> None:
+    """Wait until the status bar says "Python 3 (ipykernel) | Idle": the kernel is started, connected, idle."""
+    page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=STEP_TIMEOUT_MS)
+
+
+def _code_cell_count(notebook: Path) -> int:
+    import nbformat
+
+    return sum(c.cell_type == "code" for c in nbformat.read(notebook, as_version=4).cells)
+
+
+def _assert_no_errors(page, notebook: str):
+    stderr = page.locator(f'{NOTEBOOK} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    tracebacks = [t for t in stderr.all_inner_texts() if "Traceback" in t or re.search(r"\w+Error\b", t)]
+    assert tracebacks == [], f"{notebook}: error output after Run All:\n" + "\n---\n".join(tracebacks)
+    # every code cell ran in this kernel (a failed cell would stop Run All and leave the rest unnumbered)
+    prompts = page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+    numbers = [int(m.group(1)) for m in (re.fullmatch(r"\[(\d+)\]:", t.strip()) for t in prompts) if m]
+    assert sorted(numbers) == list(range(1, len(prompts) + 1)), f"{notebook}: not every cell ran: {prompts}"
+
+
+def _screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def test_start_here_draws_the_network(browser, jupyterlab):
+    context, refused = browser
+    notebook = "00-start-here.ipynb"
+    page = _open_and_run_all(context, jupyterlab, notebook)
+    _assert_no_errors(page, notebook)
+    assert page.locator(f"{NOTEBOOK} .jp-CodeCell").count() == _code_cell_count(jupyterlab["root"] / notebook)
+
+    pictures = page.locator(f"{NOTEBOOK} .jp-RenderedSVG img")
+    assert pictures.count() >= 1, "no graphviz picture rendered"
+    first = pictures.first
+    first.scroll_into_view_if_needed()
+    # the SVG really was decoded and laid out: an image with a size, not a broken icon
+    assert first.evaluate("img => img.complete && img.naturalWidth > 100 && img.naturalHeight > 100")
+    _screenshot(page, "browser-00-start-here-picture.png")
+    assert refused == [], f"the page tried to reach other hosts: {refused}"
+    page.close()
+
+
+def _require_vpc_policy(action) -> dict:
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Action": action, "Resource": "*", "Condition": {"Null": {"lambda:VpcIds": "true"}}}]}
+
+
+def test_condition_keys_exercise_gives_feedback(browser, jupyterlab):
+    context, refused = browser
+    notebook = "05-condition-keys.ipynb"
+    page = _open_and_run_all(context, jupyterlab, notebook)
+    _assert_no_errors(page, notebook)
+
+    widgets = page.locator(f"{NOTEBOOK} .jp-OutputArea-output .widget-button")
+    assert widgets.count() >= 2, "the exercise widgets did not render"
+    check = page.locator(f"{NOTEBOOK} .widget-button", has_text=re.compile(r"^\s*Check\s*$")).first
+    check.scroll_into_view_if_needed()
+    exercise = check.locator("xpath=ancestor::div[contains(@class, 'jp-OutputArea-output')][1]")
+    assert "Not yet" not in exercise.inner_text() and "Correct" not in exercise.inner_text()
+    policy_box = exercise.locator("textarea").first
+
+    feedback = exercise.locator(".labkit-feedback")  # the feedback the Check button writes
+
+    # a wrong answer: "Null" on lambda:VpcIds is right, but a Deny of lambda:* also blocks Invoke
+    policy_box.fill(json.dumps(_require_vpc_policy("lambda:*")))
+    check.click()
+    feedback.get_by_text("Not yet").wait_for(timeout=STEP_TIMEOUT_MS)
+    assert "wrongly DENIES" in feedback.inner_text() and "InvokeFunction" in feedback.inner_text()
+    feedback.scroll_into_view_if_needed()
+    _screenshot(page, "browser-05-condition-keys-feedback.png")
+
+    # the guide's answer, typed in the same box, is accepted
+    policy_box.fill(json.dumps(_require_vpc_policy(["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"])))
+    check.click()
+    feedback.get_by_text("Correct").wait_for(timeout=STEP_TIMEOUT_MS)
+    assert "Not yet" not in feedback.inner_text()
+    _screenshot(page, "browser-05-condition-keys-correct.png")
+    assert refused == [], f"the page tried to reach other hosts: {refused}"
+    page.close()
