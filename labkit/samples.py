@@ -218,10 +218,21 @@ def build_private_public(session, *, name: str = "sample", cidr: str = TEMPLATE_
 # ---------------------------------------------------------------------------------------- function
 
 
-def _zip(code: str) -> bytes:
+def handler_zip(code: str, filename: str = "app.py") -> bytes:
+    r"""A .zip deployment package holding one Python file, for ``Code={"ZipFile": ...}``.
+
+    The bytes are the same for the same code (fixed timestamps), so CodeSha256 is stable.
+
+    >>> package = handler_zip("def handler(event, context):\n    return 1\n")
+    >>> import io, zipfile
+    >>> zipfile.ZipFile(io.BytesIO(package)).namelist()
+    ['app.py']
+    >>> package == handler_zip("def handler(event, context):\n    return 1\n")
+    True
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        info = zipfile.ZipInfo("index.py", date_time=(2020, 1, 1, 0, 0, 0))
+        info = zipfile.ZipInfo(filename, date_time=(2020, 1, 1, 0, 0, 0))
         info.external_attr = 0o644 << 16
         archive.writestr(info, code)
     return buffer.getvalue()
@@ -269,7 +280,7 @@ def create_function(session, name: str, subnet_ids=(), security_group_ids=(), ha
         "Runtime": runtime,
         "Role": role_arn,
         "Handler": "index.handler",
-        "Code": {"ZipFile": _zip(DEFAULT_HANDLER if handler_code is None else handler_code)},
+        "Code": {"ZipFile": handler_zip(DEFAULT_HANDLER if handler_code is None else handler_code, "index.py")},
         "Description": "labkit sample function",
         "Timeout": 10,
     }

@@ -176,7 +176,7 @@ def test_half_a_vpc_config_is_refused_before_lambda_sees_it(session, subnets, gr
 
 def test_deployment_package_holds_the_handler():
     code = "def handler(event, context):\n    return event['n'] * 2\n"
-    with zipfile.ZipFile(io.BytesIO(samples._zip(code))) as archive:
+    with zipfile.ZipFile(io.BytesIO(samples.handler_zip(code, "index.py"))) as archive:
         assert archive.namelist() == ["index.py"]
         assert archive.read("index.py").decode() == code
 

@@ -31,12 +31,9 @@ _ACTION = re.compile(r"^[a-zA-Z0-9-]+:[A-Za-z0-9*?]+$")
 
 def package(code: str = HANDLER) -> bytes:
     """A .zip deployment package with ``app.py``."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        info = zipfile.ZipInfo("app.py", date_time=(2020, 1, 1, 0, 0, 0))
-        info.external_attr = 0o644 << 16
-        z.writestr(info, code)
-    return buffer.getvalue()
+    from labkit.samples import handler_zip
+
+    return handler_zip(code, "app.py")
 
 
 def new_lab():
