@@ -919,7 +919,6 @@ class _Walk:
         self._sg_ingress(groups, f"{owner.id} ({ip})")
 
     def _to_peer(self, ip, owner) -> None:
-        rt = self.topo.route_table_for(self.subnet.id)
         far = self._target_side(ip, owner)
         self._sg_egress(far, str(ip))
         target = self.topo.subnet_containing(ip)

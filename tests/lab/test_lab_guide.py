@@ -5,10 +5,8 @@ Every step uses ordinary boto3 calls on ``lab.client(...)``; only ``lab.advance`
 
 from __future__ import annotations
 
-import io
 import ipaddress
 import json
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
@@ -22,10 +20,7 @@ TRUST = {"Version": "2012-10-17", "Statement": [
 
 
 def code(version: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("app.py", f"def handler(event, context):\n    return {{'version': '{version}'}}\n")
-    return buffer.getvalue()
+    return samples.handler_zip(f"def handler(event, context):\n    return {{'version': '{version}'}}\n")
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
@@ -22,10 +20,7 @@ def handler(event, context):
 
 
 def package(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("index.py", source)
-    return buffer.getvalue()
+    return samples.handler_zip(source, "index.py")
 
 
 @pytest.fixture(scope="module")

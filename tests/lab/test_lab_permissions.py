@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
@@ -21,10 +19,7 @@ ALL_LAMBDA = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action
 
 
 def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("app.py", "def handler(event, context):\n    return 'ok'\n")
-    return buffer.getvalue()
+    return samples.handler_zip("def handler(event, context):\n    return 'ok'\n")
 
 
 @pytest.fixture(scope="module")
