@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from labkit.exercises.core import AnswerError, Case, Feedback
+from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import Case, Feedback
 from labkit.iam import Decision, Finding, PolicyError, evaluate, lint, parse_policy
 from labkit.iam.policy import Policy
 

@@ -9,7 +9,8 @@ import json
 import re
 import zipfile
 
-from labkit.exercises.core import AnswerError, Exercise
+from labkit.exercises.core import Exercise
+from labkit.exercises.errors import AnswerError
 
 FUNCTION = "orders"
 ROLE = "orders-role"

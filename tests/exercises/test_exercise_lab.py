@@ -239,7 +239,7 @@ def test_timeline_wrong_predictions_are_explained():
 def test_what_fails_agrees_with_the_lab():
     """The quiz's static answers are what the lab's Lambda does."""
     from labkit.exercises.labwork import create_function, function_group, make_role, new_lab, package, stack_ids
-    from labkit.exercises.states import MOMENTS
+    from labkit.exercises.topics.lambda_states import MOMENTS
 
     truth = {m.key: set(m.fails) for m in MOMENTS}
     with new_lab() as lab:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import labkit as lk
-from labkit.exercises import conditions as C
+from labkit.exercises.topics import policy_conditions as C
 from labkit.exercises import mode
 
 CREATE_UPDATE = ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"]

@@ -4,7 +4,11 @@ or S3. Every answer is graded with ``lk.trace``."""
 from __future__ import annotations
 
 from labkit.exercises.choice import Question, QuizExercise
-from labkit.exercises.core import AnswerError, Case, Feedback, Field, register
+from labkit.errors import did_you_mean
+from labkit.exercises.catalog import register
+from labkit.exercises.core import Field
+from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import Case, Feedback
 from labkit.exercises.labwork import FUNCTION, LabExercise, Solution, add_function, stack_ids
 from labkit.vpc.model import (
     InternetGateway,
@@ -427,11 +431,9 @@ class Diagnose(LabExercise):
                               '"resource_id": "rtb-0123…"}. params["codes"] lists the codes.')
         code = str(answer["code"]).strip().upper()
         if code not in OUTCOMES[1:]:
-            import difflib
-
-            close = difflib.get_close_matches(code, OUTCOMES[1:], n=1)
-            raise AnswerError(f"{answer['code']!r} is not a blocker code" + (f" (did you mean {close[0]}?)" if close
-                              else "") + f". The codes are: {', '.join(OUTCOMES[1:])}.")
+            raise AnswerError(f"{answer['code']!r} is not a blocker code"
+                              + did_you_mean(code, OUTCOMES[1:], n=1, form=" (did you mean {}?)")
+                              + f". The codes are: {', '.join(OUTCOMES[1:])}.")
         resource = str(answer["resource_id"]).strip()
         t = self._trace
         b = t.blocked_by
