@@ -23,7 +23,7 @@ from typing import Any
 
 from labkit.errors import LabkitError
 from labkit.exercises.errors import AnswerError
-from labkit.exercises.feedback import EXCERPT_CHARS, Case, Feedback, _paragraphs, excerpt
+from labkit.exercises.feedback import EXCERPT_CHARS, Feedback, _paragraphs, excerpt
 from labkit.exercises.mode import is_instructor
 
 #: The longest message a check returns (a longer one is shortened in its middle).

@@ -110,7 +110,9 @@ def grade_policy(exercise_id: str, answer, battery: tuple[Request, ...], *, exis
     names = {p.name for p in policies}
     everything = tuple(parse_policy(p, name=EXISTING_NAME) for p in existing) + policies
     cases = []
-    wrong_allows, wrong_denies, tags = [], [], set()
+    wrong_allows: list[str] = []
+    wrong_denies: list[str] = []
+    tags: set[str] = set()
     for req in battery:
         ev = evaluate(everything, req.action, context=req.context)
         ok = ev.allowed == req.allowed

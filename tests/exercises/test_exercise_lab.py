@@ -5,33 +5,7 @@ from __future__ import annotations
 import pytest
 
 import labkit as lk
-from labkit.exercises import mode
 from labkit.exercises.labwork import FUNCTION
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABKIT_PROGRESS", str(tmp_path / "progress.json"))
-    monkeypatch.delenv("LABKIT_INSTRUCTOR", raising=False)
-    monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
-    mode._reset()
-
-
-@pytest.fixture
-def started():
-    """A started lab exercise (closed afterwards)."""
-    made = []
-
-    def start(exercise_id, **kwargs):
-        ex = lk.exercises.get(exercise_id)
-        ex.start(**kwargs)
-        made.append(ex)
-        return ex
-
-    yield start
-    for ex in made:
-        ex.close()
-
 
 # ------------------------------------------------------------------------------ fix-internet
 
