@@ -100,7 +100,11 @@ def did_you_mean(given: object, choices: Iterable[object], limit: int = 8, *, n:
     import difflib
 
     names = sorted({str(c) for c in choices})
-    close = difflib.get_close_matches(str(given), names, n=n, cutoff=cutoff)
+    text = str(given)
+    longest = max((len(c) for c in names), default=0)
+    # difflib's ratio is at most 2·len(choice)/(len(text)+len(choice)): far longer text can't be close.
+    reachable = longest > 0 and 2 * longest / (len(text) + longest) >= cutoff
+    close = difflib.get_close_matches(text, names, n=n, cutoff=cutoff) if reachable else []
     shown_close = " or ".join(repr(c) if quote else c for c in close)
     if form is not None:
         return form.replace("{}", shown_close) if close else ""

@@ -45,7 +45,7 @@ def test_every_check_returns_short_feedback_for_any_answer(exercise_id, answer):
     try:
         fb = ex.check(answer)
     finally:
-        if ex.uses_lab:
+        if hasattr(ex, "close"):  # a lab exercise: drop its lab
             ex.close()
     _assert_bounded_feedback(fb, exercise_id)
 
@@ -66,8 +66,8 @@ def test_a_megabyte_answer_is_quoted_only_as_an_excerpt(exercise_id):
 def test_a_megabyte_selection_item_is_quoted_as_an_excerpt_with_an_ellipsis():
     fb = lk.exercises.get("permissions/execution-role").check([MEGABYTE])
     assert not fb.correct
-    assert "x" * (EXCERPT_CHARS - 1) + "…" in fb.message
-    assert "x" * (EXCERPT_CHARS + 1) not in fb.message
+    assert "xxx…" in fb.message
+    assert "x" * EXCERPT_CHARS not in fb.message
     assert "The choices are" in fb.message  # the advice after the quote is kept
 
 
