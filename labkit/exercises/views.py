@@ -12,7 +12,8 @@ import html
 
 import ipywidgets as w
 
-from labkit.exercises.core import Exercise, Feedback, Field
+from labkit.exercises.core import Exercise, Field
+from labkit.exercises.feedback import Feedback
 from labkit.exercises.mode import is_instructor
 
 

@@ -285,22 +285,20 @@ OPERATORS: dict[str, Operator] = _build()
 
 
 def _operator_hint(name: str) -> str:
-    import difflib
+    from labkit.errors import did_you_mean
 
     folded = {n.lower(): n for n in OPERATORS}
     if name.lower() in folded:
-        close = [folded[name.lower()]]
+        hint = f"did you mean {folded[name.lower()]}? "
     else:
-        close = difflib.get_close_matches(name, list(OPERATORS), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}? " if close else ""
+        hint = did_you_mean(name, OPERATORS, n=1, cutoff=0.6, form="did you mean {}? ")
     return hint + "Operator names are case-sensitive; labkit.iam.OPERATORS lists them all"
 
 
 def _prefix_hint(prefix: str, base: str) -> str:
-    import difflib
+    from labkit.errors import did_you_mean
 
-    close = difflib.get_close_matches(prefix, SET_PREFIXES, n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]}:{base}? " if close else ""
+    hint = did_you_mean(prefix, SET_PREFIXES, n=1, cutoff=0.5, form=f"did you mean {{}}:{base}? ")
     return hint + "The set prefixes are ForAllValues: (every value must match) and ForAnyValue: (at least one)"
 
 

@@ -6,7 +6,7 @@ what is wrong, and how to fix it. They subclass :class:`labkit.errors.LabkitErro
 
 from __future__ import annotations
 
-from labkit.errors import LabkitError
+from labkit.errors import LabkitError, LabkitLookupError
 
 
 class PolicyError(LabkitError, ValueError):
@@ -53,8 +53,5 @@ class ContextError(LabkitError, ValueError):
     """A request context labkit can't use (a value of the wrong type, a key given twice…)."""
 
 
-class UnknownExampleError(LabkitError, LookupError):
+class UnknownExampleError(LabkitLookupError):
     """No example policy with that name."""
-
-    def __str__(self) -> str:  # LookupError would quote the message like a dict key
-        return str(self.args[0]) if self.args else ""

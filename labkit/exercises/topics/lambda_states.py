@@ -16,7 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labkit.exercises.choice import Question, QuizExercise, read_selection
-from labkit.exercises.core import AnswerError, Case, Exercise, Feedback, Field, register
+from labkit.exercises.catalog import register
+from labkit.exercises.core import Exercise, Field
+from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import Case, Feedback
 
 OPERATIONS = ("Invoke", "GetFunctionConfiguration", "UpdateFunctionCode", "UpdateFunctionConfiguration",
               "PublishVersion")

@@ -4,7 +4,7 @@ error Lambda returns when one is missing."""
 from __future__ import annotations
 
 from labkit.exercises.choice import NEEDED, OPTIONAL, WRONG, Option, Question, QuizExercise, SelectExercise
-from labkit.exercises.core import register
+from labkit.exercises.catalog import register
 
 ROLE_NEEDED = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
 

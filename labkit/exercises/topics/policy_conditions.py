@@ -7,7 +7,9 @@ import copy
 import json
 
 from labkit.exercises.choice import Question, QuizExercise
-from labkit.exercises.core import Exercise, Feedback, Field, register
+from labkit.exercises.catalog import register
+from labkit.exercises.core import Exercise, Field
+from labkit.exercises.feedback import Feedback
 from labkit.exercises.grading import Request, grade_policy, read_policies
 from labkit.iam import evaluate, lambda_vpc_context
 
