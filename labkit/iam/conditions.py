@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 from labkit.iam import patterns
 from labkit.iam.errors import ContextError, PolicyError, UnknownOperatorError
+from labkit.iam.errors import shown as _short
 
 SET_PREFIXES = ("ForAllValues", "ForAnyValue")
 
@@ -69,6 +70,14 @@ def _number(value: Any) -> Decimal:
     raise ValueError(f"{value!r} is not a number")
 
 
+def _epoch(value: Any) -> datetime:
+    """Epoch seconds → an aware datetime; ``ValueError`` when the number is outside the years 1–9999."""
+    try:
+        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{_short(value)} is not a date: as epoch seconds it lies outside the years 1-9999") from None
+
+
 def _date(value: Any) -> datetime:
     """ISO 8601 (W3C profile: ``2020-01-01``, ``2020-01-01T00:00:01Z``…) or epoch seconds."""
     if isinstance(value, bool):
@@ -76,11 +85,11 @@ def _date(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, (int, float, Decimal)):
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        return _epoch(value)
     if isinstance(value, str):
         text = value.strip()
         if text.lstrip("-").replace(".", "", 1).isdigit():
-            return datetime.fromtimestamp(float(text), tz=timezone.utc)
+            return _epoch(text)
         try:
             moment = datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
@@ -317,7 +326,7 @@ def lookup(name: str) -> tuple[Operator, str | None]:
     labkit.iam.errors.UnknownOperatorError: unknown condition operator 'StringEqual'. Fix: did you mean StringEquals? Operator names are case-sensitive; labkit.iam.OPERATORS lists them all.
     """
     if not isinstance(name, str):
-        raise UnknownOperatorError(f"condition operator {name!r} is not a string",
+        raise UnknownOperatorError(f"condition operator {_short(name)} is not a string",
                                    fix="write an operator name such as StringEquals")
     prefix = None
     base = name
@@ -443,7 +452,7 @@ def normalize_context(context: dict | None) -> dict[str, ContextEntry]:
     out: dict[str, ContextEntry] = {}
     for key, value in context.items():
         if key.__class__ is not str or not key:
-            raise ContextError(f"context key {key!r} is not a non-empty string; write keys like 'lambda:VpcIds'")
+            raise ContextError(f"context key {_short(key)} is not a non-empty string; write keys like 'lambda:VpcIds'")
         low = key.lower()
         if low in out:
             raise ContextError(f"context key {key!r} is given twice ({out[low].key!r} and {key!r}); key names are "

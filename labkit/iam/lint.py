@@ -54,6 +54,7 @@ LAMBDA_ACTIONS = (
     "lambda:UpdateEventSourceMapping", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionCodeSigningConfig",
     "lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionEventInvokeConfig", "lambda:UpdateFunctionUrlConfig",
 )
+_LAMBDA_LOWER = tuple(a.lower() for a in LAMBDA_ACTIONS)
 
 #: The actions whose requests carry the Lambda VPC condition keys.
 VPC_ACTIONS = ("lambda:CreateFunction", "lambda:UpdateFunctionConfiguration")
@@ -141,7 +142,8 @@ def expand_actions(st: Statement) -> tuple[set[str], bool]:
     >>> "lambda:UpdateFunctionConfiguration" in acts, "lambda:CreateFunction" in acts, others
     (True, False, False)
     """
-    covered = {a for a in LAMBDA_ACTIONS if st.action_listed_fast(a.lower()) != st.not_action}
+    listed = st.actions_listed(_LAMBDA_LOWER)
+    covered = {a for a in LAMBDA_ACTIONS if (a.lower() in listed) != st.not_action}
     if st.not_action:
         others = not any(a in ("*",) or a.split(":", 1)[0] == "*" for a in st.actions)
     else:
