@@ -142,15 +142,26 @@ def load_template(template) -> tuple[dict, str]:
     text = template.strip()
     if "\n" not in text and not text.startswith("{"):
         bare = text[:-5] if text.endswith(".yaml") else text
-        if bare in TEMPLATES and not Path(text).exists():
+        if bare in TEMPLATES and not _exists(Path(text)):
             return _from_path(_TEMPLATE_DIR / f"{bare}.yaml", name=bare)
-        path = Path(text).expanduser()
-        if path.exists():
+        try:
+            path = Path(text).expanduser()
+        except RuntimeError:  # "~someone" with no such user
+            path = Path(text)
+        if _exists(path):
             return _from_path(path)
         raise TemplateError(
             f"No template file {text!r} and no labkit template of that name. Give a path to a .yaml/.json file, "
             f"the template text, or a labkit template: {did_you_mean(bare, TEMPLATES)}")
     return parse_template(template), "labkit-stack"
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False for names no file can have (a NUL character, too long…)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _read_text(path: Path) -> str:

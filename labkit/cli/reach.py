@@ -98,10 +98,13 @@ def _topology(args):
             raise ReachUsageError(
                 "--template deploys into an offline lab and --profile reads a real account: give one of them."
             )
+        from labkit.awslambda.deploy import check_template, load_template
         from labkit.lab import Lab
 
+        body, name = load_template(args.template)  # a template that can't be deployed fails before the lab opens
+        check_template(body)
         with Lab(region=args.region or "us-east-1") as lab:
-            lab.deploy(args.template)
+            lab.deploy(body, name=name)
             return lab.topology()
     from labkit.cli.aws import is_setup_problem, setup_error
     from labkit.errors import AwsSetupError
