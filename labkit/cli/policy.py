@@ -158,7 +158,9 @@ def parse_vpc_config(items: list[str]) -> dict:
 
     names = {"subnets": "subnets", "subnetids": "subnets", "sgs": "sgs", "securitygroupids": "sgs",
              "security-groups": "sgs", "vpc": "vpc", "vpcid": "vpc", "vpc-id": "vpc"}
-    got: dict[str, object] = {}
+    got: dict[str, list[str]] = {}
+    vpc: str | None = None
+    seen: set[str] = set()
     for item in items:
         if "=" not in item:
             raise ContextError(f"--vpc-config item {item!r} has no '='; write subnets=a,b sgs=c vpc=v")
@@ -166,14 +168,15 @@ def parse_vpc_config(items: list[str]) -> dict:
         canon = names.get(name.strip().lower())
         if canon is None:
             raise ContextError(f"--vpc-config item {item!r}: unknown setting {name!r}; use subnets=, sgs= and vpc=")
-        if canon in got:
+        if canon in got or (canon == "vpc" and "vpc" in seen):
             raise ContextError(f"--vpc-config gives {canon}= twice; give it once")
+        seen.add(canon)
         if canon == "vpc":
-            got[canon] = text or None
+            vpc = text or None
         else:
             got[canon] = [v for v in text.strip("[]").split(",") if v]
     return lambda_vpc_context(got.get("subnets", [] if "sgs" in got else None),
-                              got.get("sgs", [] if "subnets" in got else None), got.get("vpc"))
+                              got.get("sgs", [] if "subnets" in got else None), vpc)
 
 
 def _context(args) -> dict:

@@ -23,11 +23,12 @@ import base64
 import binascii
 import ipaddress
 import operator as _op
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from labkit.iam import patterns
 from labkit.iam.errors import ContextError, PolicyError, UnknownOperatorError
@@ -117,7 +118,7 @@ def _binary(value: Any) -> bytes:
     raise ValueError(f"{value!r} is not binary data")
 
 
-def _network(value: Any):
+def _network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not an IP address or CIDR range")
     try:
@@ -126,7 +127,7 @@ def _network(value: Any):
         raise ValueError(f"{value!r} is not an IP address or CIDR range (e.g. 203.0.113.0/24)") from None
 
 
-def _address(value: Any):
+def _address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not an IP address")
     try:
@@ -135,7 +136,7 @@ def _address(value: Any):
         raise ValueError(f"{value!r} is not an IP address") from None
 
 
-def _in_network(addr, net) -> bool:
+def _in_network(addr: Any, net: Any) -> bool:
     return addr.version == net.version and addr in net
 
 
@@ -159,11 +160,11 @@ def _compile_lower(text: str) -> str:
     return text.lower()
 
 
-def _compile_like(text: str):
+def _compile_like(text: str) -> re.Pattern:
     return patterns.like_regex(patterns.plain(text))
 
 
-def _compile_arn(text: str):
+def _compile_arn(text: str) -> re.Pattern:
     return patterns.arn_regex(patterns.plain(text))
 
 
@@ -228,7 +229,7 @@ class Operator:
         return not hit if self.negated else hit
 
 
-def _string_like_match(value: str, rx) -> bool:
+def _string_like_match(value: str, rx: re.Pattern) -> bool:
     return rx.fullmatch(value) is not None
 
 
@@ -377,7 +378,7 @@ class ConditionResult:
                 "policy_values": list(self.policy_values), "result": self.result, "reason": self.reason}
 
 
-def _fmt(values) -> str:
+def _fmt(values: Any) -> str:
     if isinstance(values, (list, tuple)):
         return "[" + ", ".join(str(v) for v in values) + "]"
     return str(values)
@@ -427,7 +428,7 @@ class ContextEntry:
         self.is_list = is_list
 
     @property
-    def display(self):
+    def display(self) -> Any:
         return list(self.values) if self.is_list else self.values[0]
 
     def empty_for(self, prefix: str | None, null: bool = False) -> bool:
@@ -523,7 +524,7 @@ class Condition:
     def __repr__(self) -> str:
         return f"Condition({self.operator_name!r}, {self.key!r}, {list(self.values)!r})"
 
-    def _from_pieces(self, pieces):
+    def _from_pieces(self, pieces: tuple[patterns.Piece, ...]) -> Any:
         op = self.op
         if op.family == "Arn":
             return patterns.arn_regex(pieces)
@@ -537,7 +538,7 @@ class Condition:
         return text
 
     def _resolved(self, variables: dict[str, str]) -> list:
-        out = []
+        out: list[Any] = []
         for item in self.compiled:
             if isinstance(item, patterns.Template):
                 pieces = item.resolve(variables)
@@ -564,6 +565,7 @@ class Condition:
         if entry is None or entry.empty_for(self.prefix):
             result, reason = absent_result(op, self.prefix, entry is not None)
             return ConditionResult(self.operator_name, self.key, shown, self.values, result, reason)
+        compiled: Sequence[Any]
         if self.static:
             compiled = self.compiled
         else:
@@ -571,7 +573,7 @@ class Condition:
         result, why = self._present(entry, compiled)
         return ConditionResult(self.operator_name, self.key, shown, self.values, result, why)
 
-    def _present(self, entry: ContextEntry, compiled) -> tuple[bool, Any]:
+    def _present(self, entry: ContextEntry, compiled: Sequence[Any]) -> tuple[bool, Any]:
         op = self.op
         negated = op.negated
         values = self.values

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from labkit.iam.conditions import ConditionResult, normalize_context, variable_view
+from labkit.iam.conditions import ConditionResult, ContextEntry, normalize_context, variable_view
 from labkit.iam.errors import ContextError
 from labkit.iam.errors import shown as short
 from labkit.iam.policy import Statement, parse_policies
@@ -242,13 +242,14 @@ class Evaluation:
         return "".join(out)
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
 
 
-def _statement_result(st: Statement, action: str, action_lower: str, resource: str, ctx, variables) -> StatementResult:
+def _statement_result(st: Statement, action: str, action_lower: str, resource: str, ctx: dict[str, ContextEntry],
+                      variables: dict[str, str]) -> StatementResult:
     action_ok = st.action_listed_fast(action_lower) != st.not_action
     if not action_ok:
         return StatementResult(st, action, resource, False, None, (), None)
@@ -268,7 +269,7 @@ def _statement_result(st: Statement, action: str, action_lower: str, resource: s
     return StatementResult(st, action, resource, True, True, results, cond_ok, hit)
 
 
-def evaluate(policies, action: str, resource: str = "*", context: dict | None = None) -> Evaluation:
+def evaluate(policies: object, action: str, resource: str = "*", context: dict | None = None) -> Evaluation:
     """Decide whether identity-based ``policies`` allow ``action`` on ``resource`` with this request ``context``.
 
     ``policies``: one policy document (dict or JSON text) or a list of them. ``context``: condition key →
@@ -310,7 +311,7 @@ def evaluate(policies, action: str, resource: str = "*", context: dict | None = 
     return Evaluation(action, resource, shown, decision, tuple(results))
 
 
-def is_allowed(policies, action: str, resource: str = "*", context: dict | None = None) -> bool:
+def is_allowed(policies: object, action: str, resource: str = "*", context: dict | None = None) -> bool:
     """The bool twin of :func:`evaluate`.
 
     >>> is_allowed({"Statement": {"Effect": "Allow", "Action": "lambda:Get*", "Resource": "*"}}, "lambda:GetFunction")
@@ -319,7 +320,8 @@ def is_allowed(policies, action: str, resource: str = "*", context: dict | None 
     return evaluate(policies, action, resource, context).allowed
 
 
-def lambda_vpc_context(subnet_ids=None, security_group_ids=None, vpc_id: str | None = None) -> dict:
+def lambda_vpc_context(subnet_ids: object = None, security_group_ids: object = None,
+                       vpc_id: str | None = None) -> dict:
     """The VPC condition keys of a CreateFunction/UpdateFunctionConfiguration request.
 
     * no VPC settings in the request (all arguments ``None``): ``{}`` — the keys are absent;
@@ -354,7 +356,7 @@ def lambda_vpc_context(subnet_ids=None, security_group_ids=None, vpc_id: str | N
     return {"lambda:VpcIds": vpc_id, "lambda:SubnetIds": subnets, "lambda:SecurityGroupIds": groups}
 
 
-def _id_list(value, name: str) -> list[str]:
+def _id_list(value: object, name: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) or not isinstance(value, (list, tuple)):

@@ -23,6 +23,7 @@ Codes (severity):
 from __future__ import annotations
 
 import html
+from typing import Iterable
 from dataclasses import dataclass
 
 from labkit.iam import patterns
@@ -275,11 +276,11 @@ def _uses_variables(st: Statement) -> str | None:
     return None
 
 
-def _list(items) -> str:
+def _list(items: Iterable[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def lint(policy) -> list[Finding]:
+def lint(policy: object) -> list[Finding]:
     """Check one policy (dict or JSON text) or a list of them for the pitfalls above.
 
     >>> from labkit.iam.examples import LAMBDA_VPC_EXAMPLES, STAY_IN_SUBNETS_FIXED

@@ -145,7 +145,7 @@ class Policy:
 
     __slots__ = ("name", "version", "id", "statements", "document", "has_variables")
 
-    def __init__(self, name: str, version: str, id: str | None, statements: tuple[Statement, ...], document):
+    def __init__(self, name: str, version: str, id: str | None, statements: tuple[Statement, ...], document: object):
         self.name = name
         self.version = version
         self.id = id
@@ -166,8 +166,8 @@ class Policy:
 
 # ---------------------------------------------------------------- parsing
 
-def _no_duplicates(pairs):
-    seen = {}
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
     for key, value in pairs:
         if key in seen:
             raise PolicyJSONError(f"the name {key!r} appears twice in one JSON object; JSON readers keep only one "
@@ -186,10 +186,11 @@ def load_json(text: str | bytes, name: str = "policy") -> object:
     labkit.iam.errors.PolicyJSONError: p.json: not valid JSON at line 1, column 26: Expecting property name enclosed in double quotes. Fix: check the JSON near line 1, column 26 (a missing or extra comma, quote or brace is the usual cause).
     """
     if isinstance(text, (bytes, bytearray)):
+        raw = bytes(text)
         try:
-            text = bytes(text).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise PolicyJSONError(f"not UTF-8 text (byte {err.start} is {bytes(text)[err.start:err.start + 1]!r})",
+            raise PolicyJSONError(f"not UTF-8 text (byte {err.start} is {raw[err.start:err.start + 1]!r})",
                                   where=name, fix="save the policy as UTF-8 JSON text") from None
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
@@ -211,7 +212,7 @@ def load_json(text: str | bytes, name: str = "policy") -> object:
                               "usually strings)") from None
 
 
-def _as_list(value, what: str, where: str, fix: str) -> tuple[str, ...]:
+def _as_list(value: object, what: str, where: str, fix: str) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     if not items:
         raise PolicyError(f"{what} is an empty list", where=where, fix=fix)
@@ -258,7 +259,7 @@ def _condition_values(value: object, op_name: str, key: str, where: str) -> tupl
     return tuple(out)
 
 
-def _parse_conditions(block, where: str, variables: bool) -> tuple[Condition, ...]:
+def _parse_conditions(block: object, where: str, variables: bool) -> tuple[Condition, ...]:
     if not isinstance(block, dict):
         raise PolicyError(f"Condition must be an object of operator → {{key: values}}, got {type(block).__name__}",
                           where=where, fix='write e.g. "Condition": {"StringEquals": {"lambda:VpcIds": "vpc-1"}}')
@@ -282,7 +283,7 @@ def _parse_conditions(block, where: str, variables: bool) -> tuple[Condition, ..
     return tuple(out)
 
 
-def _parse_statement(raw, index: int, policy_name: str, variables: bool) -> Statement:
+def _parse_statement(raw: object, index: int, policy_name: str, variables: bool) -> Statement:
     if not isinstance(raw, dict):
         raise PolicyError(f"statement #{index} is a {type(raw).__name__}, not an object", where=policy_name,
                           fix='write each statement as {"Effect": …, "Action": …, "Resource": …}')
@@ -332,7 +333,7 @@ def _parse_statement(raw, index: int, policy_name: str, variables: bool) -> Stat
                      r_element == "NotResource", conditions, variables)
 
 
-def _parse(document, name: str) -> Policy:
+def _parse(document: object, name: str) -> Policy:
     source = document
     if isinstance(document, (str, bytes, bytearray)):
         document = load_json(document, name)
@@ -373,7 +374,7 @@ _DICT_CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 512
 
 
-def parse_policy(document, name: str | None = None) -> Policy:
+def parse_policy(document: object, name: str | None = None) -> Policy:
     """Parse and check a policy document: a dict, JSON text, or an already parsed :class:`Policy`.
 
     Results are cached: JSON text by its content, a dict by identity (re-parsed if it was changed).
@@ -423,7 +424,7 @@ def _parse_dict(document: dict, label: str) -> Policy:
     return policy
 
 
-def parse_policies(policies) -> tuple[Policy, ...]:
+def parse_policies(policies: object) -> tuple[Policy, ...]:
     """One policy or a list of them → parsed policies, named ``policy 1``, ``policy 2``… when unnamed.
 
     >>> [p.name for p in parse_policies([{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}] * 2)]
