@@ -246,3 +246,16 @@ def test_stalled_endpoint_fails_with_exit_2_not_a_hang(aws_home, stalled, monkey
     assert done.stderr.startswith(f"labkit: error: http://127.0.0.1:{stalled.port}/ did not answer in time")
     assert "read timeout 1 s" in done.stderr
     assert len(stalled.conns) >= 1  # labkit did reach the stalled server (and gave up on it)
+
+
+def test_setup_error_for_a_connect_timeout_names_endpoint_and_fix():
+    from botocore.exceptions import ConnectTimeoutError
+
+    text = str(aws.setup_error(ConnectTimeoutError(endpoint_url="https://lambda.us-east-1.amazonaws.com/")))
+    assert "https://lambda.us-east-1.amazonaws.com/ could not be connected to in time" in text
+    assert "connect timeout 5 s" in text and "--timeout SECONDS" in text
+
+
+def test_an_importer_error_about_the_region_keeps_its_own_words():
+    err = AwsSetupError("No AWS region: pass one with --region.")
+    assert aws.setup_error(err) is err
