@@ -19,125 +19,27 @@ multiple context keys or values", "Single-valued vs. multivalued context keys"):
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import operator as _op
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from labkit.iam import patterns
 from labkit.iam.errors import ContextError, PolicyError, UnknownOperatorError
 from labkit.iam.errors import shown as _short
+from labkit.iam.values import address as _address
+from labkit.iam.values import binary as _binary
+from labkit.iam.values import bool_text as _bool_text
+from labkit.iam.values import date as _date
+from labkit.iam.values import in_network as _in_network
+from labkit.iam.values import network as _network
+from labkit.iam.values import number as _number
+from labkit.iam.values import to_str as _to_str
 
 SET_PREFIXES = ("ForAllValues", "ForAnyValue")
-
-
-# ---------------------------------------------------------------- value parsers (policy side and request side)
-
-def _to_str(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(bytes(value)).decode()
-    raise ValueError(f"{value!r} is not a string")
-
-
-def _number(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is a boolean, not a number")
-    if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a number") from None
-        if not number.is_finite():
-            raise ValueError(f"{value!r} is not a finite number")
-        return number
-    raise ValueError(f"{value!r} is not a number")
-
-
-def _epoch(value: Any) -> datetime:
-    """Epoch seconds → an aware datetime; ``ValueError`` when the number is outside the years 1–9999."""
-    try:
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        raise ValueError(f"{_short(value)} is not a date: as epoch seconds it lies outside the years 1-9999") from None
-
-
-def _date(value: Any) -> datetime:
-    """ISO 8601 (W3C profile: ``2020-01-01``, ``2020-01-01T00:00:01Z``…) or epoch seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a date")
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, (int, float, Decimal)):
-        return _epoch(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("-").replace(".", "", 1).isdigit():
-            return _epoch(text)
-        try:
-            moment = datetime.fromisoformat(text.replace("z", "Z"))
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 date/time or epoch seconds") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    raise ValueError(f"{value!r} is not a date")
-
-
-def _bool_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower()
-    raise ValueError(f"{value!r} is not true or false")
-
-
-def _binary(value: Any) -> bytes:
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if isinstance(value, str):
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(f"{value!r} is not base-64 encoded") from None
-    raise ValueError(f"{value!r} is not binary data")
-
-
-def _network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not an IP address or CIDR range")
-    try:
-        return ipaddress.ip_network(value.strip(), strict=False)  # no prefix: /32 (IPv4) or /128 (IPv6)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address or CIDR range (e.g. 203.0.113.0/24)") from None
-
-
-def _address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not an IP address")
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address") from None
-
-
-def _in_network(addr: Any, net: Any) -> bool:
-    return addr.version == net.version and addr in net
 
 
 # ---------------------------------------------------------------- the registry
