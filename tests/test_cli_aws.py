@@ -259,3 +259,10 @@ def test_setup_error_for_a_connect_timeout_names_endpoint_and_fix():
 def test_an_importer_error_about_the_region_keeps_its_own_words():
     err = AwsSetupError("No AWS region: pass one with --region.")
     assert aws.setup_error(err) is err
+
+
+def test_stalled_https_proxy_fails_with_exit_2(aws_home, stalled, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"https://127.0.0.1:{refused_port()}")
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{stalled.port}")
+    assert_one_clear_line(*run(capsys, *ARGS, "--timeout", "1"), "did not answer in time", "HTTPS_PROXY")
+    assert len(stalled.conns) >= 1
