@@ -47,6 +47,7 @@ from labkit.awslambda.permissions import (
 )
 from labkit.awslambda.responses import http_response, metadata, streaming_body
 from labkit.awslambda.states import FunctionRecord, Snapshot, apply, refusal
+from labkit.iam.lambda_role import LAMBDA_SERVICE
 from labkit.awslambda.validation import check_execution_role, lambda_can_assume, read_vpc_config, resolve_vpc
 
 __all__ = ["ControlPlane", "function_name_of"]
@@ -186,7 +187,7 @@ class ControlPlane:
             authorize(policies, principal, iam_action("lambda", operation),
                       resource_arn("lambda", params, principal), context, error_service="lambda")
             if params.get("Role"):
-                pass_context = {**base_context(principal, self._lab.now), "iam:PassedToService": "lambda.amazonaws.com"}
+                pass_context = {**base_context(principal, self._lab.now), "iam:PassedToService": LAMBDA_SERVICE}
                 authorize(policies, principal, "iam:PassRole", params["Role"], pass_context, error_service="lambda")
             if request is not None and not request.disconnect:
                 denial = network_describe_denial(policies, principal, base_context(principal, self._lab.now),

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labkit.awslambda.exceptions import InvalidParameterValueException, ValidationException
+from labkit.iam.lambda_role import ENI_ACTIONS_2021, LAMBDA_SERVICE
 
 __all__ = ["VpcRequest", "read_vpc_config", "resolve_vpc", "role_missing_permission", "check_execution_role",
            "lambda_can_assume",
@@ -28,7 +29,7 @@ __all__ = ["VpcRequest", "read_vpc_config", "resolve_vpc", "role_missing_permiss
 MAX_SUBNETS, MAX_SECURITY_GROUPS = 16, 5
 
 #: What the execution role of a VPC function must be allowed to do (AWSLambdaVPCAccessExecutionRole has them).
-ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
+ENI_ACTIONS = ENI_ACTIONS_2021
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def lambda_can_assume(iam, role_arn: str) -> bool:
             return True
         services = (principal or {}).get("Service") if isinstance(principal, dict) else None
         services = [services] if isinstance(services, str) else (services or [])
-        if "lambda.amazonaws.com" in services:
+        if LAMBDA_SERVICE in services:
             return True
     return False
 

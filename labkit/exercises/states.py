@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from labkit.exercises.choice import Question, QuizExercise, read_selection
 from labkit.exercises.core import AnswerError, Case, Exercise, Feedback, Field, register
+from labkit.iam.lambda_role import ENI_ACTIONS_2021
 
 OPERATIONS = ("Invoke", "GetFunctionConfiguration", "UpdateFunctionCode", "UpdateFunctionConfiguration",
               "PublishVersion")
@@ -177,8 +178,7 @@ def run_timeline() -> list[dict]:
     with new_lab() as lab:
         ids = stack_ids(lab, lab.deploy("vpc-private"), public=False)
         group = function_group(lab, ids["vpc_id"])
-        role = make_role(lab, ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-                               "ec2:DeleteNetworkInterface"])
+        role = make_role(lab, list(ENI_ACTIONS_2021))
         lam = lab.client("lambda")
         for step in TIMELINE:
             outcome = None
