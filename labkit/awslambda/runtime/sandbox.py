@@ -108,6 +108,8 @@ def _install_patches() -> None:
 
     def _getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         if _resolves_locally(host):
+            if not _is_local(_text(host)):
+                flags |= socket.AI_NUMERICHOST  # a literal address: never a DNS query
             return getaddrinfo(host, port, family, type, proto, flags)
         if isinstance(port, str):
             port = int(port) if port.isdigit() else socket.getservbyname(port)
@@ -199,9 +201,14 @@ def _is_local(host: str) -> bool:
     return ip.is_loopback or ip.is_unspecified
 
 
-def _resolves_locally(host) -> bool:
+def _text(host) -> str:
     if host is None or isinstance(host, (bytes, bytearray)):
-        host = host.decode() if host else ""
+        return host.decode() if host else ""
+    return host
+
+
+def _resolves_locally(host) -> bool:
+    host = _text(host)
     if _is_local(host):
         return True
     try:
