@@ -31,6 +31,8 @@ class _WorkerCallHung(TimeoutError):
 
 
 class _Invocation:
+    """One running invocation: its timeout, the time it used, and why it stopped early (if it did)."""
+
     def __init__(self, *, request_id, function_name, timeout_s, gate, sink):
         self.request_id = request_id
         self.function_name = function_name

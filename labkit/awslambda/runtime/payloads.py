@@ -17,7 +17,8 @@ __all__ = ["InvocationResult", "InvokeRequestError"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 #: Frames of the lab's own code at the top of a handler's stack trace (the runtime calling the handler).
-_ERROR_STACK_SKIP = frozenset(os.path.normcase(os.path.join(_HERE, name)) for name in ("__init__.py", "environments.py"))
+_ERROR_STACK_SKIP = frozenset(os.path.normcase(os.path.join(_HERE, name))
+                              for name in ("__init__.py", "environments.py"))
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def _install_patches() -> None:
     def _getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         if _resolves_locally(host):
             if not _is_local(_text(host)):
-                flags |= socket.AI_NUMERICHOST  # a literal address: never a DNS query
+                flags |= getattr(socket, "AI_NUMERICHOST", 0)  # a literal address: never a DNS query
             return getaddrinfo(host, port, family, type, proto, flags)
         if isinstance(port, str):
             port = int(port) if port.isdigit() else socket.getservbyname(port)
