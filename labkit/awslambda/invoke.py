@@ -74,6 +74,8 @@ class Invoker:
         current = next((f for f in topology.functions if f.name == name), None)
         same = current is not None and set(current.subnet_ids) == set(snapshot.subnet_ids) and \
             set(current.security_group_ids) == set(snapshot.security_group_ids)
+        source: str | list[str]
+        groups: list[str] | None
         if same:
             source, groups = name, None
         else:

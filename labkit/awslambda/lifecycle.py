@@ -117,7 +117,7 @@ class FunctionLifecycle:
 
     def _finish(self, name: str, generation: int) -> None:
         record = self.records.get(name)
-        if record is None or record.generation != generation or record.target is None:
+        if record is None or record.generation != generation or record.target is None or record.work is None:
             return
         kind, target, network = record.work, record.target, record.work_network
         new_keys = (target.combinations - record.combinations) if network else frozenset()

@@ -100,7 +100,7 @@ import json
 import os
 import sys
 import uuid
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from labkit.awslambda.runtime import context as _context
 from labkit.awslambda.runtime.context import _STACK, FunctionTimeout, _Context, _Invocation, _LabFault, _one_line
@@ -199,7 +199,7 @@ def run_handler(code_zip: bytes, handler: str, event, *, function_name: str, fun
         buffer.write(f"labkit: the deployment package includes its own {name}; the lab's {name} is used, so "
                      "that the function's AWS calls reach the lab.\n")
 
-    outcome = None  # ("ok", value) | ("error", dict) | ("exit", code)
+    outcome: tuple[str, Any] | None = None  # ("ok", bytes) | ("error", dict) | ("exit", code)
     phase = "init"  # then "invoke" once the handler is loaded
     init_ms = None
     cold = env.modules is None
