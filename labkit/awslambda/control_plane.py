@@ -38,7 +38,6 @@ from labkit.awslambda.permissions import (
 )
 from labkit.awslambda.states import FunctionRecord, refusal
 from labkit.awslambda.validation import check_execution_role, lambda_can_assume, read_vpc_config, resolve_vpc
-from labkit.iam.lambda_role import LAMBDA_SERVICE
 
 __all__ = ["ControlPlane", "function_name_of"]
 
@@ -203,6 +202,7 @@ class ControlPlane:
         """CreateFunction / UpdateFunctionConfiguration with a policy-restricted client: the lambda action with
         the VPC condition keys, iam:PassRole for a role, and the EC2 describe calls Lambda makes for the caller."""
         from labkit.iam import lambda_vpc_context
+        from labkit.iam.lambda_role import LAMBDA_SERVICE
 
         context = base_context(principal, self._lab.now)
         if request is not None:
