@@ -263,7 +263,7 @@ class NetworkAcl:
         out = {}
         for egress, rules in ((True, self.outbound), (False, self.inbound)):
             out[egress] = tuple(
-                (*e.compiled, (0xFFFFFFFF << (32 - e.compiled[4])) & 0xFFFFFFFF, e.action == "allow", e) for e in rules
+                (*e.compiled, prefix_mask(e.compiled[4]), e.action == "allow", e) for e in rules
             )
         return out
 
@@ -555,6 +555,27 @@ class Topology:
     def prefix_list(self, pl_id: str) -> PrefixList | None:
         return self._prefix_lists.get(pl_id)
 
+    def subnet_or_none(self, subnet_id: str) -> Subnet | None:
+        """The subnet, or ``None`` when this topology has no such subnet (e.g. a function's stale VpcConfig)."""
+        return self._subnets.get(subnet_id)
+
+    def vpc_or_none(self, vpc_id: str) -> Vpc | None:
+        """The VPC, or ``None`` when unknown."""
+        return self._vpcs.get(vpc_id)
+
+    def function_or_none(self, name_or_arn: str) -> LambdaFunction | None:
+        """The function by name or ARN, or ``None`` when unknown."""
+        return self._functions.get(name_or_arn)
+
+    def known_security_groups(self, sg_ids: Iterable[str]) -> tuple[SecurityGroup, ...]:
+        """The groups of ``sg_ids`` that this topology has, in the order given (unknown ids are skipped)."""
+        sgs = self._sgs
+        return tuple(sgs[g] for g in sg_ids if g in sgs)
+
+    def route_table_of(self, subnet_id: str) -> RouteTable | None:
+        """Like ``route_table_for`` without checking the subnet: ``None`` for an unknown subnet."""
+        return self._route_table_of_subnet.get(subnet_id)
+
     def route_table_for(self, subnet_id: str) -> RouteTable | None:
         """The subnet's explicitly associated route table, else its VPC's main route table."""
         self.subnet(subnet_id)
@@ -579,7 +600,7 @@ class Topology:
         addr = int(ipaddress.ip_address(ip))
         lengths, table = self._subnet_prefix_index
         for n in lengths:
-            hit = table.get((n, addr & _mask(n)))
+            hit = table.get((n, addr & prefix_mask(n)))
             if hit is not None:
                 return hit
         return None
@@ -588,7 +609,7 @@ class Topology:
         """Every VPC with a CIDR block containing ``ip`` (VPCs of one account may overlap)."""
         addr = int(ipaddress.ip_address(ip))
         lengths, table = self._vpc_prefix_index
-        hits = [table.get((n, addr & _mask(n))) for n in lengths]
+        hits = [table.get((n, addr & prefix_mask(n))) for n in lengths]
         return tuple(v for v in hits if v is not None)
 
     def interface_owning(self, ip: str) -> NetworkInterface | None:
@@ -618,5 +639,10 @@ class Topology:
             raise UnknownResourceError(f"No {what} {key!r} in this topology. {did_you_mean(key, index)}") from None
 
 
-def _mask(prefixlen: int) -> int:
+def prefix_mask(prefixlen: int) -> int:
+    """The IPv4 netmask of a prefix length, as an int (the one mask of labkit's CIDR arithmetic).
+
+    >>> hex(prefix_mask(24)), prefix_mask(0), prefix_mask(32) == 0xFFFFFFFF
+    ('0xffffff00', 0, True)
+    """
     return (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
