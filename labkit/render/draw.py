@@ -35,29 +35,10 @@ import graphviz
 
 from labkit.errors import GraphvizMissingError
 from labkit.render.dot import missing_message
+from labkit.render.palette import FILL, GREEN, GREY, INK, RED, VPC_OUTLINE, VPC_TITLE
 from labkit.vpc.model import LambdaFunction, Topology, service_short_name
 from labkit.vpc.results import Trace
 
-GREEN = "#1a7f37"
-RED = "#cf222e"
-GREY = "#8c959f"
-INK = "#24292f"
-
-FILL = {
-    "function": "#ffe8cc",
-    "public": "#d6eaff",
-    "private": "#eeeeee",
-    "route-table": "#ffffff",
-    "internet-gateway": "#d3f9d8",
-    "nat-gateway": "#fff3bf",
-    "vpc-endpoint": "#e5dbff",
-    "peering": "#ffe3e3",
-    "internet": "#ffffff",
-    "service": "#fff4e6",
-    "lambda-network": "#ffe8cc",
-    "missing": "#ffffff",
-    "other": "#ffffff",
-}
 
 INTERNET = "internet"
 LAMBDA_NETWORK = "lambda-network"
@@ -611,7 +592,7 @@ class _Builder:
                            "default VPC" if vpc.is_default else "",
                            f"instance tenancy: {vpc.instance_tenancy}" if vpc.instance_tenancy != "default" else "")
             with pic.subgraph(name=f"cluster_{vpc.id}") as c:
-                c.attr(label=label, style="rounded", color="#4c6ef5", fontcolor="#364fc7", labeljust="l")
+                c.attr(label=label, style="rounded", color=VPC_OUTLINE, fontcolor=VPC_TITLE, labeljust="l")
                 for az in azs:
                     with c.subgraph(name=f"cluster_{vpc.id}_{az}") as z:
                         z.attr(label=_label(f"Availability Zone {az}"), style="dashed", color=GREY,
