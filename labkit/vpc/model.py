@@ -22,9 +22,15 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from labkit.errors import UnknownFunctionError, UnknownResourceError, UnknownSubnetError, did_you_mean
+from labkit.vpc.protocols import port_text, prefix_mask, protocol_name, protocol_number, service_short_name
+
+__all__ = ["Vpc", "Subnet", "Route", "RouteTable", "InternetGateway", "NatGateway", "VpcEndpoint", "SgRule",
+           "SecurityGroup", "NaclEntry", "NetworkAcl", "PeeringConnection", "NetworkInterface", "PrefixList",
+           "LambdaFunction", "Topology", "TARGET_KINDS", "service_short_name", "protocol_number", "protocol_name",
+           "port_text", "prefix_mask"]
 
 # --------------------------------------------------------------------------------------------- network
 
@@ -143,22 +149,6 @@ class VpcEndpoint:
     def service(self) -> str:
         """The short service name: "s3", "dynamodb", "secretsmanager", …"""
         return service_short_name(self.service_name)
-
-
-def service_short_name(service_name: str) -> str:
-    """``com.amazonaws.us-east-1.s3`` → ``s3``; ``com.amazonaws.us-east-1.ecr.api`` → ``ecr.api``.
-
-    >>> service_short_name("com.amazonaws.eu-west-1.dynamodb")
-    'dynamodb'
-    >>> service_short_name("com.amazonaws.us-east-1.ecr.dkr")
-    'ecr.dkr'
-    >>> service_short_name("s3")
-    's3'
-    """
-    parts = service_name.split(".")
-    if len(parts) >= 4 and parts[0] in ("com", "cn") and parts[1].startswith("amazonaws"):
-        return ".".join(parts[3:])
-    return service_name
 
 
 @dataclass(frozen=True)
@@ -333,36 +323,7 @@ class LambdaFunction:
         return bool(self.subnet_ids)
 
 
-# ------------------------------------------------------------------------------------------- helpers
-
-_PROTOCOL_NAMES = {"-1": "all traffic", "6": "tcp", "17": "udp", "1": "icmp", "tcp": "tcp", "udp": "udp", "icmp": "icmp"}
-_PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1"}
-
-
-def protocol_number(protocol: str | int) -> str:
-    """Normalise a protocol to AWS's numeric string ("-1" for all).
-
-    >>> protocol_number("tcp"), protocol_number(6), protocol_number("-1"), protocol_number("ALL")
-    ('6', '6', '-1', '-1')
-    """
-    p = str(protocol).lower()
-    return _PROTOCOL_NUMBERS.get(p, p)
-
-
-def protocol_name(protocol: str | int) -> str:
-    p = str(protocol).lower()
-    return _PROTOCOL_NAMES.get(p, f"protocol {p}")
-
-
-def port_text(protocol: str, from_port: int | None, to_port: int | None) -> str:
-    if protocol_number(protocol) == "-1" or from_port is None or (from_port == 0 and to_port == 65535):
-        return "all ports"
-    if from_port == -1:
-        return "all ports"
-    return f"port {from_port}" if from_port == to_port else f"ports {from_port}-{to_port}"
-
-
-def _index(items: Iterable, key: str = "id") -> dict:
+def _index(items: Iterable[Any], key: str = "id") -> dict[str, Any]:
     return {getattr(i, key): i for i in items}
 
 
@@ -637,12 +598,3 @@ class Topology:
             return index[key]
         except KeyError:
             raise UnknownResourceError(f"No {what} {key!r} in this topology. {did_you_mean(key, index)}") from None
-
-
-def prefix_mask(prefixlen: int) -> int:
-    """The IPv4 netmask of a prefix length, as an int (the one mask of labkit's CIDR arithmetic).
-
-    >>> hex(prefix_mask(24)), prefix_mask(0), prefix_mask(32) == 0xFFFFFFFF
-    ('0xffffff00', 0, True)
-    """
-    return (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
