@@ -10,9 +10,9 @@ from botocore.awsrequest import AWSResponse
 
 from labkit.errors import LabkitError, ReadOnlyViolation
 from labkit.vpc.importer import (
+    IMPORTER_CALLS,
     AwsAccessError,
     AwsSetupError,
-    IMPORTER_CALLS,
     build_topology,
     is_read_only,
     minimal_read_only_policy,

@@ -40,7 +40,6 @@ from labkit.vpc.graph import INTERNET, function_node, route_table_of, service_no
 from labkit.vpc.model import LambdaFunction, Topology, service_short_name
 from labkit.vpc.results import Trace
 
-
 LAMBDA_NETWORK = "lambda-network"
 
 

@@ -8,7 +8,8 @@ for what is kept and what is left out.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from labkit.vpc.model import (
     InternetGateway,
@@ -169,9 +170,9 @@ def route_from_aws(r: Mapping) -> Route | None:
 
 
 def _route_key(route: Route) -> tuple:
-    if route.is_prefix_list:
-        return (1, 0, 0, route.destination, route.target_id)
     n = route.network
+    if n is None:  # a prefix-list route
+        return (1, 0, 0, route.destination, route.target_id)
     return (0, -n.prefixlen, int(n.network_address), route.destination, route.target_id)
 
 

@@ -31,7 +31,8 @@ longest-prefix matching (the hot path of ``trace``). ``route_table_of``, ``longe
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -99,9 +100,9 @@ def build_graph(topo: Topology) -> nx.DiGraph:
             else:
                 g.add_edge(rt.id, target, kind="route", routes=(route,))
     for s in topo.subnets:
-        rt = topo.route_table_for(s.id)
-        if rt is not None:
-            g.add_edge(s.id, rt.id, kind="uses", main=s.id not in rt.subnet_ids)
+        used = topo.route_table_for(s.id)
+        if used is not None:
+            g.add_edge(s.id, used.id, kind="uses", main=s.id not in used.subnet_ids)
 
     for f in topo.functions:
         g.add_node(function_node(f.name), kind="function", obj=f)
@@ -160,17 +161,17 @@ def _lpm(topo: Topology, routes: Iterable[Route]) -> LpmTable:
     """
     out: list[tuple[int, int, int, Route]] = []
     for r in routes:
-        if r.is_prefix_list:
-            pl = topo.prefix_list(r.destination)
-            if pl is not None and pl.service is None:
-                for c in pl.cidrs:
-                    net = _net(c)
-                    out.append((net.prefixlen, int(net.network_address), int(net.netmask), r))
-            else:
-                out.append((-1, 0, 0, r))
+        network = r.network
+        if network is not None:
+            out.append((network.prefixlen, int(network.network_address), int(network.netmask), r))
+            continue
+        pl = topo.prefix_list(r.destination)  # a prefix-list route
+        if pl is not None and pl.service is None:
+            for c in pl.cidrs:
+                net = _net(c)
+                out.append((net.prefixlen, int(net.network_address), int(net.netmask), r))
         else:
-            net = r.network
-            out.append((net.prefixlen, int(net.network_address), int(net.netmask), r))
+            out.append((-1, 0, 0, r))
     out.sort(key=lambda t: -t[0])
     return tuple(out)
 

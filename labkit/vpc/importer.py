@@ -50,10 +50,9 @@ the same account always gives an equal ``Topology`` whatever order the describe 
 
 from __future__ import annotations
 
-
 from typing import Any
 
-from labkit.errors import AwsAccessError, AwsSetupError, LabkitError, ReadOnlyViolation
+from labkit.errors import AwsAccessError, AwsSetupError, ReadOnlyViolation
 from labkit.vpc.describe import build_topology, route_from_aws, sg_rules_from_aws
 from labkit.vpc.model import Topology
 
@@ -176,7 +175,7 @@ def read_only_client(session: Any, service_name: str, *, region_name: str | None
 # ------------------------------------------------------------------------------------------ importer
 
 
-def topology_from_boto3(session, *, region: str | None = None) -> Topology:
+def topology_from_boto3(session: Any, *, region: str | None = None) -> Topology:
     """Read one region of an account into a ``Topology`` (see this module's docstring for what is read).
 
     ``session`` is a ``boto3.Session`` (a real account's or the offline lab's); ``region`` overrides the
@@ -197,7 +196,7 @@ def topology_from_boto3(session, *, region: str | None = None) -> Topology:
     return build_topology(responses, region=region, account_id=account_id)
 
 
-def _refuse_while_a_lab_is_open(session) -> None:
+def _refuse_while_a_lab_is_open(session: Any) -> None:
     """While an offline lab is open, moto answers every AWS call of this process: reading a real account
     then would silently read the emulated one. Only the lab's own sessions may be read then."""
     import sys
@@ -213,7 +212,7 @@ def _refuse_while_a_lab_is_open(session) -> None:
     )
 
 
-def _collect(client, method: str, key: str, region: str) -> list[dict]:
+def _collect(client: Any, method: str, key: str, region: str) -> list[dict[str, Any]]:
     """Every item of every page of one call (one request when the account fits in one page)."""
     items: list[dict] = []
     try:
@@ -228,7 +227,7 @@ def _collect(client, method: str, key: str, region: str) -> list[dict]:
     return items
 
 
-def _account_id(session, region: str) -> str:
+def _account_id(session: Any, region: str) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -244,14 +243,14 @@ def _region_errors() -> tuple[type[BaseException], ...]:
     return (NoRegionError, InvalidRegionError)
 
 
-def _region_message(region, error) -> str:
+def _region_message(region: str | None, error: BaseException) -> str:
     return (
         f"AWS region {region!r} is not usable ({error}). Give a region name such as 'us-east-1', e.g. "
         "boto3.Session(region_name='us-east-1') or Topology.from_boto3(session, region='us-east-1')."
     )
 
 
-def _translate(error: Exception, client, method: str, region: str) -> None:
+def _translate(error: Exception, client: Any, method: str, region: str) -> None:
     """Raise a labkit error for credential, permission and region problems; return for anything else."""
     from botocore import exceptions as bx
 

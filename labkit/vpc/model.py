@@ -20,12 +20,28 @@ and immutable. ``Topology`` keeps look-up indexes (``topo.subnet("subnet-1")``) 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from labkit.errors import UnknownFunctionError, UnknownResourceError, UnknownSubnetError, did_you_mean
-from labkit.vpc.protocols import port_text, prefix_mask, protocol_name, protocol_number, service_short_name
+from labkit.errors import (
+    UnknownFunctionError,
+    UnknownResourceError,
+    UnknownSubnetError,
+    did_you_mean,
+)
+from labkit.vpc.protocols import (
+    TARGET_KINDS,
+    port_text,
+    prefix_mask,
+    protocol_name,
+    protocol_number,
+    service_short_name,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Vpc", "Subnet", "Route", "RouteTable", "InternetGateway", "NatGateway", "VpcEndpoint", "SgRule",
            "SecurityGroup", "NaclEntry", "NetworkAcl", "PeeringConnection", "NetworkInterface", "PrefixList",
@@ -46,7 +62,7 @@ class Vpc:
 
     @cached_property
     def networks(self) -> tuple[ipaddress.IPv4Network, ...]:
-        return tuple(ipaddress.ip_network(c) for c in self.cidr_blocks)
+        return tuple(ipaddress.IPv4Network(c) for c in self.cidr_blocks)
 
 
 @dataclass(frozen=True)
@@ -61,23 +77,7 @@ class Subnet:
 
     @cached_property
     def network(self) -> ipaddress.IPv4Network:
-        return ipaddress.ip_network(self.cidr)
-
-
-#: Route target kinds. ``local`` is the VPC's own range; the others name the resource a route sends to.
-TARGET_KINDS = (
-    "local",  # within the VPC
-    "igw",  # internet gateway
-    "nat",  # NAT gateway
-    "vpce",  # gateway VPC endpoint (S3, DynamoDB)
-    "pcx",  # VPC peering connection
-    "eni",  # a network interface (e.g. a NAT instance or an appliance)
-    "instance",  # an EC2 instance
-    "tgw",  # transit gateway
-    "vgw",  # virtual private gateway (VPN)
-    "eigw",  # egress-only internet gateway (IPv6 only)
-    "other",  # carrier gateway, local gateway, core network…
-)
+        return ipaddress.IPv4Network(self.cidr)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Route:
 
     @cached_property
     def network(self) -> ipaddress.IPv4Network | None:
-        return None if self.is_prefix_list else ipaddress.ip_network(self.destination)
+        return None if self.is_prefix_list else ipaddress.IPv4Network(self.destination)
 
     def __str__(self) -> str:
         return f"{self.destination} → {self.target_id}"
@@ -169,7 +169,7 @@ class SgRule:
 
     @cached_property
     def network(self) -> ipaddress.IPv4Network | None:
-        return ipaddress.ip_network(self.cidr) if self.cidr else None
+        return ipaddress.IPv4Network(self.cidr) if self.cidr else None
 
     def __str__(self) -> str:
         return self._text
@@ -203,7 +203,7 @@ class NaclEntry:
 
     @cached_property
     def network(self) -> ipaddress.IPv4Network:
-        return ipaddress.ip_network(self.cidr)
+        return ipaddress.IPv4Network(self.cidr)
 
     @property
     def label(self) -> str:
@@ -355,7 +355,7 @@ class Topology:
 
     # --- construction ------------------------------------------------------------------------------
     @classmethod
-    def from_boto3(cls, session, *, region: str | None = None) -> "Topology":
+    def from_boto3(cls, session: Any, *, region: str | None = None) -> Topology:
         """Read an account (moto or real) with Describe/List/Get calls only. See ``labkit.vpc.importer``."""
         from labkit.vpc.importer import topology_from_boto3
 
@@ -456,7 +456,7 @@ class Topology:
         return tuple(lengths), table
 
     @cached_property
-    def graph(self):
+    def graph(self) -> nx.DiGraph:
         """The networkx graph of this topology (built once, see ``labkit.vpc.graph``)."""
         from labkit.vpc.graph import build_graph
 
@@ -490,7 +490,7 @@ class Topology:
                 f"{did_you_mean(name_or_arn, names)}"
             ) from None
 
-    def find(self, resource_id: str):
+    def find(self, resource_id: str) -> object | None:
         """Any object by id (``None`` when unknown)."""
         for index in (self._subnets, self._route_tables, self._igws, self._nats, self._endpoints, self._sgs,
                       self._peerings, self._enis, self._vpcs, self._prefix_lists):
@@ -593,7 +593,7 @@ class Topology:
         return None
 
     @staticmethod
-    def _get(index: dict, key: str, what: str):
+    def _get(index: Mapping[str, Any], key: str, what: str) -> Any:
         try:
             return index[key]
         except KeyError:

@@ -1,6 +1,21 @@
-"""Small pure helpers of the model: protocol numbers and names, port text, AWS service names, IPv4 masks."""
+"""Small pure helpers of the model: route target kinds, protocol numbers and names, port text, service names, masks."""
 
 from __future__ import annotations
+
+#: Route target kinds. ``local`` is the VPC's own range; the others name the resource a route sends to.
+TARGET_KINDS = (
+    "local",  # within the VPC
+    "igw",  # internet gateway
+    "nat",  # NAT gateway
+    "vpce",  # gateway VPC endpoint (S3, DynamoDB)
+    "pcx",  # VPC peering connection
+    "eni",  # a network interface (e.g. a NAT instance or an appliance)
+    "instance",  # an EC2 instance
+    "tgw",  # transit gateway
+    "vgw",  # virtual private gateway (VPN)
+    "eigw",  # egress-only internet gateway (IPv6 only)
+    "other",  # carrier gateway, local gateway, core network…
+)
 
 
 def service_short_name(service_name: str) -> str:

@@ -89,7 +89,11 @@ from __future__ import annotations
 from labkit.errors import SourceError
 from labkit.vpc.model import Topology
 from labkit.vpc.reach.destinations import (
-    ACCEPTED_DESTINATIONS, KNOWN_SERVICES, SERVICE_ALIASES, parse_destination, resolve_source,
+    ACCEPTED_DESTINATIONS,
+    KNOWN_SERVICES,
+    SERVICE_ALIASES,
+    parse_destination,
+    resolve_source,
 )
 from labkit.vpc.reach.rules import EPHEMERAL, PRIVATE_RANGES
 from labkit.vpc.reach.walk import Walk, trace_lambda_network

@@ -12,10 +12,18 @@ lists. Rules are matched against a side with integer arithmetic on (network int,
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
-from labkit.vpc.model import NaclEntry, NetworkAcl, SecurityGroup, SgRule, Topology, prefix_mask, protocol_number
+from labkit.vpc.model import (
+    NaclEntry,
+    NetworkAcl,
+    SecurityGroup,
+    SgRule,
+    Topology,
+    prefix_mask,
+    protocol_number,
+)
 
 Net = ipaddress.IPv4Network
 ANY = ipaddress.IPv4Network("0.0.0.0/0")

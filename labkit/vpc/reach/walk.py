@@ -8,15 +8,40 @@ tables kept on their nodes; look-ups of model objects go through ``Topology``'s 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import NoReturn
 
 import networkx as nx
 
-from labkit.vpc.graph import lambda_interface, longest_prefix_table, route_table_of, route_target
-from labkit.vpc.model import NetworkInterface, Route, RouteTable, SecurityGroup, Subnet, Topology, VpcEndpoint
+from labkit.vpc.graph import (
+    lambda_interface,
+    longest_prefix_table,
+    route_table_of,
+    route_target,
+)
+from labkit.vpc.model import (
+    InternetGateway,
+    NetworkInterface,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    Topology,
+    VpcEndpoint,
+)
 from labkit.vpc.reach.destinations import Dest, Source
-from labkit.vpc.reach.rules import ANY, EPHEMERAL, Side, is_private, nacl_decide, sg_allows
+from labkit.vpc.reach.rules import (
+    ANY,
+    EPHEMERAL,
+    Side,
+    is_private,
+    nacl_decide,
+    sg_allows,
+)
 from labkit.vpc.results import Blocker, BlockerCode, Hop, Path
+
+IP = ipaddress.IPv4Address
+#: A network ACL crossing to check for the replies: (subnet, egress, ports, peer, purpose).
+Crossing = tuple[Subnet, bool, tuple[int, int], Side, str]
 
 _BLOCKER_HOP_KIND = {
     BlockerCode.SG_EGRESS: "security-group", BlockerCode.SG_INGRESS: "security-group",
@@ -56,30 +81,33 @@ def trace_lambda_network(topo: Topology, src: Source, dst: Dest) -> Path:
 class Blocked(Exception):
     """Raised inside a walk at the first check that stops the traffic."""
 
-    def __init__(self, blocker: Blocker):
+    def __init__(self, blocker: Blocker) -> None:
         self.blocker = blocker
 
 
 class Walk:
     """Follows one subnet of the source to the destination, collecting hops; stops at the first blocker."""
 
-    def __init__(self, topo: Topology, g: nx.DiGraph, src: Source, dst: Dest, subnet_id: str):
+    def __init__(self, topo: Topology, g: nx.DiGraph, src: Source, dst: Dest, subnet_id: str) -> None:
         self.topo, self.g, self.src, self.dst, self.subnet_id = topo, g, src, dst, subnet_id
         self.hops: list[Hop] = []
         self.notes: list[str] = []
-        self.replies: list[tuple] = []  # NACL crossings to check for the replies, in reply order
+        self.replies: list[Crossing] = []  # NACL crossings to check for the replies, in reply order
         self.via = ""
+        self.subnet: Subnet  # set by run()
+        self.groups: list[SecurityGroup]
+        self.me: Side
 
     # -- driver ---------------------------------------------------------------------------------------
     def run(self) -> Path:
+        subnet = self.topo.subnet_or_none(self.subnet_id)
+        if subnet is None:
+            gone = Blocker(BlockerCode.NO_ROUTE, self.subnet_id,
+                           f"the function is configured with subnet {self.subnet_id}, which no longer exists",
+                           "Update the function's VpcConfig with existing subnets.")
+            return Path(self.subnet_id, with_failing_hop(self.hops, gone), gone, self.via, tuple(self.notes))
+        self.subnet = subnet
         try:
-            self.subnet = self.topo.subnet_or_none(self.subnet_id)
-            if self.subnet is None:
-                raise Blocked(Blocker(
-                    BlockerCode.NO_ROUTE, self.subnet_id,
-                    f"the function is configured with subnet {self.subnet_id}, which no longer exists",
-                    "Update the function's VpcConfig with existing subnets.",
-                ))
             self.groups = list(self.topo.known_security_groups(self.src.group_ids))
             self.me = self._function_side()
             az = f", {self.subnet.availability_zone}" if self.subnet.availability_zone else ""
@@ -104,20 +132,20 @@ class Walk:
     def _function_side(self) -> Side:
         eni = lambda_interface(self.g, self.subnet.id, self.src.group_ids)
         if eni is not None:
-            net = ipaddress.ip_network(eni.private_ips[0])
+            net = ipaddress.IPv4Network(eni.private_ips[0])
         else:
             net = self.subnet.network
         return Side((net,), True, frozenset(self.src.group_ids))
 
-    def _far_internet(self, ip=None) -> Side:
+    def _far_internet(self, ip: IP | None = None) -> Side:
         if ip is not None:
-            return Side((ipaddress.ip_network(ip),), False)
+            return Side((ipaddress.IPv4Network(ip),), False)
         return Side((ANY,), False)
 
     def _far_service(self, service: str) -> Side:
         pl = self.topo.prefix_list_for_service(service)
         if pl is not None and pl.cidrs:
-            return Side(tuple(ipaddress.ip_network(c) for c in pl.cidrs), False, prefix_lists=frozenset({pl.id}))
+            return Side(tuple(ipaddress.IPv4Network(c) for c in pl.cidrs), False, prefix_lists=frozenset({pl.id}))
         return Side((ANY,), False, prefix_lists=frozenset({pl.id}) if pl else frozenset())
 
     # -- checks -----------------------------------------------------------------------------------------
@@ -154,7 +182,7 @@ class Walk:
         sg, rule = found
         self.hops.append(Hop("security-group", sg.id, True, f"inbound rule admits tcp/{self.dst.port} from the function ({owner})", str(rule)))
 
-    def _nacl(self, subnet: Subnet, egress: bool, ports, peer: Side, purpose: str) -> None:
+    def _nacl(self, subnet: Subnet, egress: bool, ports: tuple[int, int], peer: Side, purpose: str) -> None:
         nacl = self.topo.network_acl_for(subnet.id)
         ok, entry = nacl_decide(nacl, egress, "6", ports, peer)
         direction = "outbound" if egress else "inbound"
@@ -162,7 +190,7 @@ class Walk:
         peer_text = ("to " if egress else "from ") + peer.text()
         if nacl is None:
             return
-        if ok:
+        if ok and entry is not None:
             self.hops.append(Hop("network-acl", nacl.id, True,
                                  f"{direction} rule {entry.label} of {subnet.id}'s ACL allows {purpose} ({port_text} {peer_text})", str(entry)))
             return
@@ -197,7 +225,7 @@ class Walk:
     def _route_table(self, subnet_id: str) -> RouteTable | None:
         return route_table_of(self.g, subnet_id)
 
-    def _lookup(self, rtb_id: str, ip=None, service: str | None = None) -> Route | None:
+    def _lookup(self, rtb_id: str, ip: IP | None = None, service: str | None = None) -> Route | None:
         lpm = longest_prefix_table(self.g, rtb_id)
         if service is not None:
             for plen, _, _, route in reversed(lpm):
@@ -225,7 +253,8 @@ class Walk:
         ep = self.topo.vpc_endpoint(route.target_id)
         return ep.service if ep is not None else None
 
-    def _route_hop(self, subnet: Subnet, what: str, ip=None, service=None):
+    def _route_hop(self, subnet: Subnet, what: str, ip: IP | None = None,
+                   service: str | None = None) -> tuple[RouteTable, Route | None]:
         rt = self._route_table(subnet.id)
         if rt is None:
             self.hops.append(Hop("route-table", subnet.id, False, "the subnet has no route table"))
@@ -239,7 +268,7 @@ class Walk:
         self.hops.append(Hop("route-table", rt.id, True, f"{how} of {subnet.id}: route {route} matches {what} (most specific)", str(route)))
         return rt, route
 
-    def _blackhole(self, rt, route: Route, why: str):
+    def _blackhole(self, rt: RouteTable, route: Route, why: str) -> Blocked:
         self.hops[-1] = Hop("route-table", rt.id, False, f"route {route} is a blackhole: {why}", str(route))
         return Blocked(Blocker(
             BlockerCode.BLACKHOLE_ROUTE, rt.id,
@@ -249,7 +278,7 @@ class Walk:
         ))
 
     # -- destinations ------------------------------------------------------------------------------------
-    def _to_outside(self, far: Side, what: str, ip=None, service=None) -> None:
+    def _to_outside(self, far: Side, what: str, ip: IP | None = None, service: str | None = None) -> None:
         """Traffic leaving the VPC for a public address (the internet, or a service's public endpoint)."""
         self._sg_egress(far, what)
         self._leave(self.subnet, far, None, None, f"traffic to {what}")
@@ -285,7 +314,7 @@ class Walk:
                                    "Check the VPC's CIDR blocks."))
         self._appliance(rt, route, what)
 
-    def _igw(self, rt, route: Route):
+    def _igw(self, rt: RouteTable, route: Route) -> InternetGateway:
         igw = route_target(self.g, rt, route, "internet-gateway")
         vpc_id = rt.vpc_id
         if igw is None:
@@ -301,7 +330,8 @@ class Walk:
             raise self._blackhole(rt, route, "AWS reports the route as a blackhole")
         return igw
 
-    def _through_nat(self, rt, route: Route, far: Side, what: str, ip, service) -> None:
+    def _through_nat(self, rt: RouteTable, route: Route, far: Side, what: str, ip: IP | None,
+                     service: str | None) -> None:
         nat = route_target(self.g, rt, route, "nat-gateway")
         if nat is None:
             raise self._blackhole(rt, route, f"NAT gateway {route.target_id} no longer exists")
@@ -349,7 +379,7 @@ class Walk:
         self.hops.append(Hop("service" if service else "internet", service or what, True, "reached"))
         self.via = "nat-gateway"
 
-    def _gateway_endpoint(self, rt, route: Route, service: str | None) -> None:
+    def _gateway_endpoint(self, rt: RouteTable, route: Route, service: str | None) -> None:
         ep = route_target(self.g, rt, route, "vpc-endpoint")
         if ep is None:
             raise self._blackhole(rt, route, f"VPC endpoint {route.target_id} no longer exists")
@@ -362,7 +392,7 @@ class Walk:
         self.hops.append(Hop("service", service, True, "reached through the gateway endpoint"))
         self.via = "gateway-endpoint"
 
-    def _blocked_peering_edge(self, rt, route: Route, what: str):
+    def _blocked_peering_edge(self, rt: RouteTable, route: Route, what: str) -> NoReturn:
         self.hops.append(Hop("peering", route.target_id, False, f"peering connections don't carry traffic to {what}"))
         raise Blocked(Blocker(
             BlockerCode.NO_ROUTE, route.target_id,
@@ -371,7 +401,7 @@ class Walk:
             "Give this VPC its own NAT gateway (or VPC endpoint) and route 0.0.0.0/0 there.",
         ))
 
-    def _appliance(self, rt, route: Route, what: str):
+    def _appliance(self, rt: RouteTable, route: Route, what: str) -> NoReturn:
         self.hops[-1] = Hop("route-table", rt.id, False, f"route {route} goes to a {route.target_kind} target labkit can't follow", str(route))
         raise Blocked(Blocker(
             BlockerCode.NO_ROUTE, rt.id,
@@ -382,11 +412,12 @@ class Walk:
 
     def _to_service(self) -> None:
         service = self.dst.service
+        assert service is not None  # a destination of kind "service" always names one
         vpc_eps = self.topo.endpoints_for(self.subnet.vpc_id, service)
         interface = [e for e in vpc_eps if e.endpoint_type == "Interface"]
         usable = [e for e in interface if e.private_dns_enabled and e.state.lower() == "available" and e.subnet_ids]
         if usable:
-            self._interface_endpoint(usable[0])
+            self._interface_endpoint(usable[0], service)
             return
         try:
             self._to_outside(self._far_service(service), f"{service} (public endpoint)", service=service)
@@ -406,7 +437,7 @@ class Walk:
             self.notes.append(f"{service} is reached through the NAT gateway; a gateway endpoint would keep the traffic "
                               "in the AWS network and avoid NAT data charges")
 
-    def _unusable_endpoint(self, eps):
+    def _unusable_endpoint(self, eps: tuple[VpcEndpoint, ...]) -> tuple[VpcEndpoint, str, str] | None:
         rt = self._route_table(self.subnet.id)
         for ep in eps:
             if ep.endpoint_type == "Gateway":
@@ -423,19 +454,21 @@ class Walk:
                     return ep, "it has no subnets", f"Add a subnet to {ep.id}."
         return None
 
-    def _interface_endpoint(self, ep: VpcEndpoint) -> None:
+    def _interface_endpoint(self, ep: VpcEndpoint, service: str) -> None:
         subnets = [s for s in map(self.topo.subnet_or_none, ep.subnet_ids) if s is not None]
         target = next((s for s in subnets if s.id == self.subnet.id), None) or next(
             (s for s in subnets if s.availability_zone == self.subnet.availability_zone), None) or subnets[0]
-        eni = next((self.topo.network_interface(i) for i in ep.network_interface_ids
-                    if self.topo.network_interface(i) and self.topo.network_interface(i).subnet_id == target.id), None)
-        ip = None
-        if eni is not None and eni.private_ips and ipaddress.ip_address(eni.private_ips[0]) in target.network:
-            ip = ipaddress.ip_address(eni.private_ips[0])
-        far = Side((ipaddress.ip_network(ip) if ip else target.network,), False, frozenset(ep.security_group_ids))
-        what = f"{self.dst.service} via interface endpoint {ep.id}"
+        enis = (self.topo.network_interface(i) for i in ep.network_interface_ids)
+        eni = next((e for e in enis if e is not None and e.subnet_id == target.id), None)
+        ip: IP | None = None
+        if eni is not None and eni.private_ips:
+            first = ipaddress.ip_address(eni.private_ips[0])
+            if isinstance(first, IP) and first in target.network:
+                ip = first
+        far = Side((ipaddress.IPv4Network(ip) if ip else target.network,), False, frozenset(ep.security_group_ids))
+        what = f"{service} via interface endpoint {ep.id}"
         self.hops.append(Hop("vpc-endpoint", ep.id, True,
-                             f"private DNS: the {self.dst.service} name resolves to the endpoint's interface in {target.id}"))
+                             f"private DNS: the {service} name resolves to the endpoint's interface in {target.id}"))
         self._sg_egress(far, what)
         self._leave(self.subnet, far, None, target, f"traffic to {what}")
         probe = ip or target.network.network_address
@@ -447,11 +480,12 @@ class Walk:
             self._appliance(rt, route, what)
         groups = list(self.topo.known_security_groups(ep.security_group_ids))
         self._sg_ingress(groups, f"interface endpoint {ep.id}")
-        self.hops.append(Hop("service", self.dst.service, True, "reached through the interface endpoint"))
+        self.hops.append(Hop("service", service, True, "reached through the interface endpoint"))
         self.via = "interface-endpoint"
 
     def _to_ip(self) -> None:
         ip = self.dst.ip
+        assert ip is not None  # a destination of kind "ip" always has its address
         vpc_id = self.subnet.vpc_id
         target_subnet = self.topo.subnet_containing(ip)
         vpc = self.topo.vpc_or_none(vpc_id)
@@ -471,7 +505,7 @@ class Walk:
             return
         self._to_outside(self._far_internet(ip), str(ip), ip=ip)
 
-    def _to_private_elsewhere(self, ip) -> None:
+    def _to_private_elsewhere(self, ip: IP) -> None:
         """A private address outside the VPC: only peering (or an appliance) can get there, never the internet."""
         far = self._far_internet(ip)
         self._sg_egress(far, str(ip))
@@ -490,7 +524,7 @@ class Walk:
             ))
         self._appliance(rt, route, str(ip))
 
-    def _to_local(self, ip, target: Subnet | None, owner: NetworkInterface | None) -> None:
+    def _to_local(self, ip: IP, target: Subnet | None, owner: NetworkInterface | None) -> None:
         far = self._target_side(ip, owner)
         self._sg_egress(far, f"{ip}")
         if target is None:
@@ -508,10 +542,10 @@ class Walk:
         self._deliver(ip, target, owner)
         self.via = "local"
 
-    def _target_side(self, ip, owner: NetworkInterface | None) -> Side:
-        return Side((ipaddress.ip_network(ip),), False, frozenset(owner.security_group_ids) if owner else frozenset())
+    def _target_side(self, ip: IP, owner: NetworkInterface | None) -> Side:
+        return Side((ipaddress.IPv4Network(ip),), False, frozenset(owner.security_group_ids) if owner else frozenset())
 
-    def _deliver(self, ip, target: Subnet, owner: NetworkInterface | None) -> None:
+    def _deliver(self, ip: IP, target: Subnet, owner: NetworkInterface | None) -> None:
         if owner is None:
             self.hops.append(Hop("subnet", target.id, True, f"{ip} is in {target.id} ({target.cidr})"))
             self.notes.append(f"no network interface in this account has the address {ip}; "
@@ -522,12 +556,14 @@ class Walk:
                              + (f" ({owner.description})" if owner.description else "")))
         self._sg_ingress(groups, f"{owner.id} ({ip})")
 
-    def _to_peer(self, ip, owner) -> None:
+    def _to_peer(self, ip: IP, owner: NetworkInterface | None) -> None:
         far = self._target_side(ip, owner)
         self._sg_egress(far, str(ip))
         target = self.topo.subnet_containing(ip)
         self._leave(self.subnet, far, None, None, f"traffic to {ip}:{self.dst.port}")
         rt, route = self._route_hop(self.subnet, str(ip), ip)
+        if route is None:  # _to_ip comes here only when the route is a peering one
+            raise Blocked(Blocker(BlockerCode.NO_ROUTE, rt.id, f"no route to {ip}", "Restore the peering route."))
         pcx = route_target(self.g, rt, route, "peering")
         if pcx is None:
             raise self._blackhole(rt, route, f"peering connection {route.target_id} no longer exists")
@@ -548,7 +584,7 @@ class Walk:
         self.replies.insert(0, (target, True, EPHEMERAL, self.me, "the replies"))
         back_rt = self._route_table(target.id)
         back = self._lookup(back_rt.id, self.me.nets[0].network_address) if back_rt else None
-        if back is None or back.target_kind != "pcx" or back.target_id != pcx.id:
+        if back_rt is None or back is None or back.target_kind != "pcx" or back.target_id != pcx.id:
             got = "no route" if back is None else f"route {back}"
             self.hops.append(Hop("route-table", back_rt.id if back_rt else target.id, False,
                                  f"{got} back to {self.me.text()}: the replies can't return"))
