@@ -1,7 +1,7 @@
 """The VPC side of labkit: a model of an account's networks, the graph built from it, and reachability.
 
-Rooms, one concept each (dependencies point down this list's reverse: nothing here imports boto3 at
-load time, and the model imports none of the modules that build it):
+Rooms, one concept each; a room imports only rooms listed above it (``Topology.from_boto3`` and
+``Topology.graph`` reach down with imports inside the function), and none imports boto3 at load time:
 
 * ``protocols`` — route target kinds, protocol numbers and names, port text, service names, the prefix mask.
 * ``model`` — frozen dataclasses, one per AWS networking concept, and ``Topology`` with its look-ups.
