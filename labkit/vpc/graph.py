@@ -12,7 +12,8 @@ Nodes are AWS resource ids (plus ``"internet"`` and ``"service:<name>"``); each 
 * peering connection → each of its two VPCs
 
 Each route table node also carries ``lpm``: its routes sorted most specific first, ready for
-longest-prefix matching (the hot path of ``trace``). ``route_table_of``, ``longest_prefix_table``,
+longest-prefix matching (the hot path of ``trace``); each subnet node names the end of its ``uses``
+edge (``route_table``) and its Lambda interfaces (``lambda_interfaces``). ``route_table_of``, ``longest_prefix_table``,
 ``route_target`` and ``lambda_interface`` are how ``trace`` walks the graph.
 
 >>> from labkit.vpc.model import Topology, Vpc, Subnet, RouteTable, Route, InternetGateway
@@ -60,6 +61,7 @@ def build_graph(topo: Topology) -> nx.DiGraph:
     """The graph of ``topo`` (see this module's docstring for its nodes and edges)."""
     g = nx.DiGraph()
     g.add_node(INTERNET, kind="internet", obj=None)
+    topo_subnets = {s.id for s in topo.subnets}
 
     for v in topo.vpcs:
         g.add_node(v.id, kind="vpc", obj=v)
@@ -85,9 +87,13 @@ def build_graph(topo: Topology) -> nx.DiGraph:
         g.add_node(p.id, kind="peering", obj=p)
         g.add_edge(p.id, p.requester_vpc_id, kind="peer")
         g.add_edge(p.id, p.accepter_vpc_id, kind="peer")
+    for s in topo.subnets:
+        g.nodes[s.id]["lambda_interfaces"] = ()
     for eni in topo.network_interfaces:
         g.add_node(eni.id, kind="network-interface", obj=eni)
         g.add_edge(eni.subnet_id, eni.id, kind="attached")
+        if eni.interface_type == "lambda" and eni.private_ips and eni.subnet_id in topo_subnets:
+            g.nodes[eni.subnet_id]["lambda_interfaces"] += (eni.id,)  # ends of its "attached" edges
 
     for rt in topo.route_tables:
         g.add_node(rt.id, kind="route-table", obj=rt, lpm=_lpm(topo, rt.routes))
@@ -103,6 +109,7 @@ def build_graph(topo: Topology) -> nx.DiGraph:
         used = topo.route_table_for(s.id)
         if used is not None:
             g.add_edge(s.id, used.id, kind="uses", main=s.id not in used.subnet_ids)
+        g.nodes[s.id]["route_table"] = used.id if used is not None else None  # the end of its "uses" edge
 
     for f in topo.functions:
         g.add_node(function_node(f.name), kind="function", obj=f)
@@ -116,12 +123,15 @@ def build_graph(topo: Topology) -> nx.DiGraph:
 
 
 def route_table_of(g: nx.DiGraph, subnet_id: str) -> RouteTable | None:
-    """The route table a subnet uses: the end of its ``uses`` edge (``None`` when it has none)."""
-    for node, edge in g.succ[subnet_id].items():
-        if edge["kind"] == "uses":
-            rt: RouteTable = g.nodes[node]["obj"]
-            return rt
-    return None
+    """The route table a subnet uses: the end of its ``uses`` edge (``None`` when it has none).
+
+    The subnet node keeps that end as ``route_table``, so the hot path of ``trace`` need not scan edges.
+    """
+    rtb_id = g.nodes[subnet_id].get("route_table")
+    if rtb_id is None:
+        return None
+    rt: RouteTable = g.nodes[rtb_id]["obj"]
+    return rt
 
 
 def longest_prefix_table(g: nx.DiGraph, rtb_id: str) -> LpmTable:
@@ -140,15 +150,15 @@ def route_target(g: nx.DiGraph, rt: RouteTable, route: Route, kind: str) -> Any:
 
 
 def lambda_interface(g: nx.DiGraph, subnet_id: str, group_ids: Iterable[str]) -> NetworkInterface | None:
-    """The Hyperplane ENI Lambda created in the subnet for these security groups (the function's address),
-    found along the subnet's ``attached`` edges; ``None`` when Lambda hasn't created it (yet)."""
+    """The Hyperplane ENI Lambda created in the subnet for these security groups (the function's address):
+    one of the subnet's ``attached`` interfaces, which its node lists as ``lambda_interfaces``; ``None``
+    when Lambda hasn't created it (yet)."""
     groups = frozenset(group_ids)
     found = None
-    for node, edge in g.succ[subnet_id].items():
-        if edge["kind"] == "attached":
-            eni = g.nodes[node]["obj"]
-            if eni.interface_type == "lambda" and eni.private_ips and frozenset(eni.security_group_ids) == groups:
-                found = eni  # the last one, as AWS lists them by id
+    for eni_id in g.nodes[subnet_id].get("lambda_interfaces", ()):
+        eni: NetworkInterface = g.nodes[eni_id]["obj"]
+        if frozenset(eni.security_group_ids) == groups:
+            found = eni  # the last one, as AWS lists them by id
     return found
 
 
