@@ -71,7 +71,7 @@ class Invoker:
         from labkit.vpc.reach import trace
 
         topology = self._lab.topology()
-        current = next((f for f in topology.functions if f.name == name), None)
+        current = topology.function_or_none(name)
         same = current is not None and set(current.subnet_ids) == set(snapshot.subnet_ids) and \
             set(current.security_group_ids) == set(snapshot.security_group_ids)
         source: str | list[str]
