@@ -65,6 +65,9 @@ class DecisionTable:
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
 
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text form: the table itself
+        printer.text(str(self))
+
     def _repr_html_(self) -> str:
         esc = html.escape
         head = "".join(f"<th>{esc(c)}</th>" for c in ("policy",) + self.requests)
