@@ -389,7 +389,7 @@ def register(cls: type[Exercise]) -> type[Exercise]:
 
 
 def _load_all() -> None:
-    from labkit.exercises import conditions, lesson02, permissions, reachability, states  # noqa: F401 - they register
+    from labkit.exercises import conditions, lesson02, lesson07, permissions, reachability, states  # noqa: F401 - they register
 
 
 def catalog(topic: str | None = None) -> Catalog:
