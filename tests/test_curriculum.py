@@ -342,3 +342,44 @@ def test_jupyterlab_applies_the_overrides_to_the_notification_settings():
                                            overrides=overrides, labextensions_path=[])
     defaults = {key: prop.get("default") for key, prop in found["schema"]["properties"].items()}
     assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
+
+
+# ------------------------------------------------------------------------ lesson house rules
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_every_picture_is_announced_by_a_sentence(path):
+    """A cell that draws a picture comes right after a markdown cell (the sentence saying what to look at)."""
+    cells = nbformat.read(path, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and re.search(r"\blk\.draw\(|\.picture\(", cell.source):
+            assert i > 0 and cells[i - 1].cell_type == "markdown", f"cell {i} draws a picture with no sentence before it"
+
+
+@pytest.mark.parametrize("path", [p for p in LESSONS if "01" <= p.name[:2] <= "07"],
+                         ids=[p.stem for p in LESSONS if "01" <= p.name[:2] <= "07"])
+def test_lessons_01_to_07_end_with_a_graded_exercise(path):
+    """The last exercise of the lesson comes after its last section of teaching (only the recap follows)."""
+    cells = nbformat.read(path, as_version=4).cells
+    checks = [i for i, c in enumerate(cells) if c.cell_type == "code" and ".check(" in c.source]
+    assert checks, "the lesson has no graded exercise"
+    headings = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## ")
+                and not c.source.startswith(("## Recap", "## Sources"))]
+    assert checks[-1] > headings[-1], "teaching continues after the last exercise"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_every_lesson_ends_with_sources(path):
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    sources = text.split("## Sources and further reading", 1)
+    assert len(sources) == 2, "no 'Sources and further reading' list"
+    assert "https://docs.aws.amazon.com/" in sources[1]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_a_prediction_is_asked_before_the_cell_that_answers_it(path):
+    """Predict-then-check: a "Predict first" cell asks, and the very next cell is code the learner runs."""
+    cells = nbformat.read(path, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and "Predict first" in cell.source:
+            assert i + 1 < len(cells) and cells[i + 1].cell_type == "code", f"cell {i}: no code cell right after"
