@@ -19,11 +19,12 @@ from labkit.iam.evaluate import Decision, Evaluation, StatementResult, evaluate,
 from labkit.iam.lint import CODES as LINT_CODES
 from labkit.iam.lint import LAMBDA_ACTIONS, Finding, lint
 from labkit.iam.policy import Policy, Statement, parse_policies, parse_policy
+from labkit.iam.table import DecisionTable, decision_table
 from labkit.iam import examples
 
 __all__ = [
     "evaluate", "is_allowed", "Decision", "Evaluation", "StatementResult", "ConditionResult",
     "lint", "Finding", "LINT_CODES", "LAMBDA_ACTIONS", "lambda_vpc_context", "parse_policy", "parse_policies", "Policy",
     "Statement", "OPERATORS", "Operator", "PolicyError", "PolicyJSONError", "UnknownOperatorError",
-    "ContextError", "examples",
+    "ContextError", "examples", "decision_table", "DecisionTable",
 ]

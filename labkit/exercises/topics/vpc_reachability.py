@@ -41,10 +41,11 @@ _TO_NAT = Route("0.0.0.0/0", "nat", _NAT)
 
 def _network(private_routes=(), public_routes=None, *, nat=True, sg_egress=True, igw_attached=True,
              endpoint_route_tables=None) -> Topology:
-    """A VPC 10.0.0.0/16 with a private subnet (the function's, route table ``rtb-0priv``), a public subnet
-    (``rtb-0pub``), an internet gateway, optionally a NAT gateway in the public subnet and an S3 gateway
-    endpoint, and the function ``orders`` in the private subnet."""
-    route_tables = [RouteTable("rtb-0priv", _VPC, (_LOCAL,) + tuple(private_routes), (_PRIV,), name="private"),
+    """A VPC 10.0.0.0/16 with the function's subnet ``app`` (route table ``rtb-0priv``, named ``app``: it is
+    private or public depending on its routes), a public subnet (``rtb-0pub``), an internet gateway,
+    optionally a NAT gateway in the public subnet and an S3 gateway endpoint, and the function ``orders`` in
+    the ``app`` subnet."""
+    route_tables = [RouteTable("rtb-0priv", _VPC, (_LOCAL,) + tuple(private_routes), (_PRIV,), name="app"),
                     RouteTable("rtb-0main", _VPC, (_LOCAL,), (), is_main=True, name="main")]
     if public_routes is not None:
         route_tables.append(RouteTable("rtb-0pub", _VPC, (_LOCAL,) + tuple(public_routes), (_PUB,), name="public"))
@@ -54,7 +55,7 @@ def _network(private_routes=(), public_routes=None, *, nat=True, sg_egress=True,
                                  route_table_ids=tuple(endpoint_route_tables)),)
     return Topology(
         vpcs=(Vpc(_VPC, ("10.0.0.0/16",), name="shop"),),
-        subnets=(Subnet(_PRIV, _VPC, "10.0.1.0/24", "us-east-1a", name="private"),
+        subnets=(Subnet(_PRIV, _VPC, "10.0.1.0/24", "us-east-1a", name="app"),
                  Subnet(_PUB, _VPC, "10.0.0.0/24", "us-east-1a", map_public_ip_on_launch=True, name="public")),
         route_tables=tuple(route_tables),
         internet_gateways=(InternetGateway(_IGW, (_VPC,) if igw_attached else ()),),
@@ -69,22 +70,23 @@ def _network(private_routes=(), public_routes=None, *, nat=True, sg_egress=True,
 
 #: key → (description shown to the learner, destination, topology factory)
 PREDICT_SCENARIOS = {
-    "a": ("The private subnet's route table sends 0.0.0.0/0 straight to the internet gateway (attached). "
-          "The security group allows all outbound traffic. Destination: the internet.", "internet",
+    "a": ("The function's subnet (app) has a route table that sends 0.0.0.0/0 straight to the internet gateway "
+          "(attached); there is no NAT gateway. The security group allows all outbound traffic. Destination: "
+          "the internet.", "internet",
           lambda: _network([_TO_IGW], [_TO_IGW], nat=False)),
-    "b": ("The private subnet sends 0.0.0.0/0 to a NAT gateway in the public subnet; the public subnet's route "
+    "b": ("The app subnet sends 0.0.0.0/0 to a NAT gateway in the public subnet; the public subnet's route "
           "table has only its local route. Destination: the internet.", "internet",
           lambda: _network([_TO_NAT], [])),
-    "c": ("The private subnet's route table has only its local route; the VPC has no endpoints and no NAT "
+    "c": ("The app subnet's route table has only its local route; the VPC has no endpoints and no NAT "
           "gateway. Destination: S3.", "s3", lambda: _network([], None, nat=False)),
-    "d": ("Private subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
+    "d": ("App subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
           "function's security group has no outbound rules. Destination: the internet.", "internet",
           lambda: _network([_TO_NAT], [_TO_IGW], sg_egress=False)),
-    "e": ("Private subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
+    "e": ("App subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
           "security group allows all outbound traffic. Destination: the internet.", "internet",
           lambda: _network([_TO_NAT], [_TO_IGW])),
     "f": ("The VPC has an S3 gateway endpoint, associated with the public subnet's route table only. The "
-          "private subnet's route table has only its local route, and there is no NAT gateway. Destination: S3.",
+          "app subnet's route table has only its local route, and there is no NAT gateway. Destination: S3.",
           "s3", lambda: _network([], [_TO_IGW], nat=False, endpoint_route_tables=["rtb-0pub"])),
 }
 
@@ -103,7 +105,7 @@ class PredictBlocker(QuizExercise):
     topic = "reachability"
     difficulty = "intro"
     prompt = (
-        "The function orders is connected to the private subnet of each small network in params['networks']. "
+        "The function orders is connected to the subnet named app of each small network in params['networks']. "
         "For each one, predict whether it reaches the destination, and if not, which blocker stops it first. "
         "Blocker codes and their meaning: params['codes']. (exercise.picture('a') draws network a.)"
     )
