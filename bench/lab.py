@@ -38,6 +38,34 @@ def _startup() -> tuple[float, float]:
     return lab_s, first_ec2_s
 
 
+GOAL_WARM_INVOKE_MS = 10.0
+
+
+def _warm_invocation_ms(calls: int = 50) -> float:
+    """Median-free mean of ``calls`` warm in-process invocations of a handler that returns its event."""
+    import boto3
+
+    from labkit import samples
+    from labkit.awslambda.runtime import run_handler
+
+    code = samples.handler_zip("def handler(event, context):\n    return event\n", "app.py")
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    def gate(destination: str) -> None:  # every destination open: no trace answers "blocked"
+        return None
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:fast"
+
+    def once() -> None:
+        run_handler(code, "app.handler", {"n": 1}, function_name="fast", function_arn=arn, timeout_s=3,
+                    memory_mb=128, environment={"A": "1"}, session_factory=lambda: session, gate=gate)
+
+    once()
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        once()
+    return (time.perf_counter() - t0) / calls * 1e3
+
+
 def run() -> dict:
     import labkit as lk
     from labkit import samples
@@ -87,6 +115,7 @@ def run() -> dict:
         lam.get_waiter("function_active_v2").wait(FunctionName="fresh")
         active_wait_s, active_lab_s = time.perf_counter() - t0, lab.clock.elapsed - lab_before
 
+    warm_invoke_ms = _warm_invocation_ms()
     result = {
         "lab_startup_cold_s": round(lab_s, 3),
         "first_ec2_call_cold_s": round(first_ec2_s, 3),
@@ -101,6 +130,8 @@ def run() -> dict:
         "waiter_active_v2_lab_s": round(active_lab_s, 1),
         "waiter_updated_v2_real_ms": round(update_wait_s * 1e3, 1),
         "waiter_updated_v2_lab_s": round(update_lab_s, 1),
+        "warm_invocation_ms": round(warm_invoke_ms, 2),
+        "goal_warm_invocation_ms": GOAL_WARM_INVOKE_MS,
     }
     result["ok"] = bool(lab_s < GOAL_STARTUP_S and result["all_active"] and active_wait_s < 1.0)
     rows = [
@@ -112,6 +143,8 @@ def run() -> dict:
          f"all Active: {result['all_active']}, {len(enis)} shared ENIs"),
         ("waiter function_active_v2 (new ENI)", f"{active_wait_s * 1e3:.0f} ms", f"lab clock +{active_lab_s:g} s"),
         ("waiter function_updated_v2 (join)", f"{update_wait_s * 1e3:.0f} ms", f"lab clock +{update_lab_s:g} s"),
+        ("warm invocation of a trivial handler (run_handler)", f"{warm_invoke_ms:.1f} ms",
+         f"goal < {GOAL_WARM_INVOKE_MS:g} ms"),
     ]
     width = max(len(r[0]) for r in rows)
     for label, value, note in rows:
