@@ -274,14 +274,14 @@ def template_text(network: Network) -> str:
     """The template file of ``network``: a comment saying what it is, then the template in YAML."""
     import yaml
 
+    builder = "build_private_public" if network is PRIVATE_PUBLIC else "build_private"
     header = [f"{network.title} ({network.template}.yaml in the guide's", "repository): " + network.about[0],
               *network.about[1:], "",
               "The Name tags of route tables, NAT gateway, Elastic IP and endpoints, and the security group for",
-              "functions, are labkit's additions, so this stack matches labkit.samples."
-              f"{'build_private_public' if network is PRIVATE_PUBLIC else 'build_private'}.",
+              "functions, are labkit's additions, so this stack matches labkit.samples." + builder + ".",
               "", f"Deploy offline:   lab.deploy(\"{network.template}\")",
-              f"Deploy on AWS:    aws cloudformation deploy --template-file {network.template}.yaml "
-              f"--stack-name {network.template}"]
+              (f"Deploy on AWS:    aws cloudformation deploy --template-file {network.template}.yaml "
+               f"--stack-name {network.template}")]
     if any(r.type == "AWS::EC2::NatGateway" for r in network.resources):
         header.append("                  (a NAT gateway is billed by the hour: delete the stack when you are done)")
     header += ["", "Generated from labkit/sample_networks.py by tools/make_templates.py: edit that file, not this one."]

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from labkit.sample_networks import NETWORKS, template_text  # noqa: E402
+from labkit.sample_networks import NETWORKS, template_text
 
 TEMPLATE_DIR = ROOT / "labkit" / "templates"
 
