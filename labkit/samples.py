@@ -19,10 +19,15 @@ it created, so a lesson can go on with ordinary boto3 code.
 * a NAT gateway (with an Elastic IP) in the public subnet, and 0.0.0.0/0 → NAT gateway in the private
   route table. The private subnets are then named ``NAME-private-subnet-a`` / ``-b``.
 
-Both also create a security group ``NAME-function`` for the function (the templates have none; it has
-AWS's default rules: all outbound traffic allowed, no inbound). ``cidr`` moves the whole network to
-another range of /16 to /22 (the subnets are the same /24s counted from its start: the 4th, 3rd and
-1st), e.g. to avoid overlapping the default VPC, which also uses 172.31.0.0/16.
+Both also create a security group ``NAME-function`` for the function (AWS's default rules: all outbound
+traffic allowed, no inbound). ``cidr`` moves the whole network to another range of /16 to /22 (the subnets
+are the same /24s counted from its start: the 4th, 3rd and 1st), e.g. to avoid overlapping the default VPC,
+which also uses 172.31.0.0/16.
+
+The networks are declared once, in :mod:`labkit.sample_networks`: the builders walk that declaration, and
+the templates ``lab.deploy("vpc-private" | "vpc-privatepublic")`` reads are generated from it, so both
+create the same resources with the same Name tags (route tables ``NAME-private``/``NAME-public``, NAT
+gateway and Elastic IP ``NAME-nat``, endpoints ``NAME-s3``/``NAME-dynamodb`` too).
 
 ``create_function`` creates a Python function, optionally connected to subnets and security groups.
 """
@@ -35,14 +40,18 @@ import json
 import time
 import zipfile
 
+from labkit import sample_networks as sn
 from labkit.errors import VpcConfigError
-from labkit.iam.lambda_role import TRUST_POLICY, VPC_ACCESS_EXECUTION_ROLE_ARN, VPC_ACCESS_EXECUTION_ROLE_POLICY
+from labkit.iam.lambda_role import (
+    TRUST_POLICY,
+    VPC_ACCESS_EXECUTION_ROLE_ARN,
+    VPC_ACCESS_EXECUTION_ROLE_POLICY,
+)
+from labkit.sample_networks import TEMPLATE_CIDR, subnet_block
 
 __all__ = ["build_private", "build_private_public", "create_function", "VpcConfigError", "DEFAULT_HANDLER",
            "TEMPLATE_CIDR"]
 
-#: The VPC range of both templates.
-TEMPLATE_CIDR = "172.31.0.0/16"
 
 #: The handler ``create_function`` deploys when none is given.
 DEFAULT_HANDLER = '''\
@@ -66,17 +75,27 @@ _VPC_ACCESS_POLICY = VPC_ACCESS_EXECUTION_ROLE_POLICY
 # ---------------------------------------------------------------------------------------- networks
 
 
+# The Name tag of each CloudFormation type, as TagSpecifications' ResourceType.
+_TAG_TYPES = {
+    "AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet", "AWS::EC2::RouteTable": "route-table",
+    "AWS::EC2::InternetGateway": "internet-gateway", "AWS::EC2::EIP": "elastic-ip",
+    "AWS::EC2::NatGateway": "natgateway", "AWS::EC2::VPCEndpoint": "vpc-endpoint",
+    "AWS::EC2::SecurityGroup": "security-group",
+}
+
+
 def _tags(kind: str, name: str) -> list[dict]:
     return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
 
 
-def _subnet_cidr(vpc_cidr: str, third_octet: int) -> str:
-    """The /24 of the template, moved into ``vpc_cidr``.
+def _subnet_cidr(vpc_cidr: str, index: int) -> str:
+    """The template's /24, moved into ``vpc_cidr``.
 
     >>> _subnet_cidr("172.31.0.0/16", 3), _subnet_cidr("10.20.0.0/16", 2)
     ('172.31.3.0/24', '10.20.2.0/24')
     """
-    return str(list(_vpc_network(vpc_cidr).subnets(new_prefix=24))[third_octet])
+    _vpc_network(vpc_cidr)
+    return subnet_block(vpc_cidr, index)
 
 
 def _vpc_network(vpc_cidr: str) -> ipaddress.IPv4Network:
@@ -102,75 +121,105 @@ def _region(session, ec2) -> str:
     return ec2.meta.region_name or session.region_name
 
 
+class _Builder:
+    """Creates a network's resources (labkit.sample_networks) with boto3, in the order they are listed."""
+
+    def __init__(self, session, name: str, cidr: str):
+        self.ec2 = session.client("ec2")
+        self.region = _region(session, self.ec2)
+        self.name, self.cidr = name, cidr
+        self.zones = _two_zones(self.ec2)
+        self.created: dict[str, str] = {}  # logical id -> id (an Elastic IP's: its allocation id)
+
+    def value(self, value):
+        """A property value of the spec, resolved for this network."""
+        if isinstance(value, (sn.Ref, sn.Att)):
+            return self.created[value.logical]
+        if isinstance(value, sn.Text):
+            return value.pattern.format(name=self.name)
+        if isinstance(value, sn.Block):
+            return _subnet_cidr(self.cidr, value.index)
+        if isinstance(value, sn.Zone):
+            return self.zones[value.index]
+        if isinstance(value, sn.Service):
+            return f"com.amazonaws.{self.region}.{value.service}"
+        if value is sn.VPC_RANGE:
+            return self.cidr
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def build(self, network: sn.Network) -> dict:
+        for resource in network.resources:
+            p = self.value(resource.properties)
+            tags = (_tags(_TAG_TYPES[resource.type], sn.Text(resource.name_pattern).pattern.format(name=self.name))
+                    if resource.name is not None else [])
+            self.created[resource.logical] = getattr(self, "_" + resource.type.rsplit("::", 1)[1])(p, tags)
+        ids = {}
+        for key, logical in network.ids.items():
+            if isinstance(logical, tuple):
+                ids[key] = [self.created[x] for x in logical]
+            else:
+                ids[key] = self.created[logical] if logical else None
+        return ids
+
+    def _VPC(self, p, tags):
+        vpc_id = self.ec2.create_vpc(CidrBlock=p["CidrBlock"], TagSpecifications=tags)["Vpc"]["VpcId"]
+        self.ec2.get_waiter("vpc_available").wait(VpcIds=[vpc_id])
+        return vpc_id
+
+    def _Subnet(self, p, tags):
+        subnet_id = self.ec2.create_subnet(VpcId=p["VpcId"], CidrBlock=p["CidrBlock"],
+                                           AvailabilityZone=p["AvailabilityZone"],
+                                           TagSpecifications=tags)["Subnet"]["SubnetId"]
+        if p.get("MapPublicIpOnLaunch"):
+            self.ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
+        return subnet_id
+
+    def _RouteTable(self, p, tags):
+        return self.ec2.create_route_table(VpcId=p["VpcId"], TagSpecifications=tags)["RouteTable"]["RouteTableId"]
+
+    def _SubnetRouteTableAssociation(self, p, tags):
+        return self.ec2.associate_route_table(RouteTableId=p["RouteTableId"], SubnetId=p["SubnetId"])["AssociationId"]
+
+    def _InternetGateway(self, p, tags):
+        return self.ec2.create_internet_gateway(TagSpecifications=tags)["InternetGateway"]["InternetGatewayId"]
+
+    def _VPCGatewayAttachment(self, p, tags):
+        self.ec2.attach_internet_gateway(InternetGatewayId=p["InternetGatewayId"], VpcId=p["VpcId"])
+        return p["InternetGatewayId"]
+
+    def _Route(self, p, tags):
+        self.ec2.create_route(**p)
+        return p["RouteTableId"]
+
+    def _EIP(self, p, tags):
+        return self.ec2.allocate_address(Domain=p["Domain"], TagSpecifications=tags)["AllocationId"]
+
+    def _NatGateway(self, p, tags):
+        nat_id = self.ec2.create_nat_gateway(SubnetId=p["SubnetId"], AllocationId=p["AllocationId"],
+                                             TagSpecifications=tags)["NatGateway"]["NatGatewayId"]
+        self.ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat_id])  # minutes on AWS, at once offline
+        return nat_id
+
+    def _VPCEndpoint(self, p, tags):
+        return self.ec2.create_vpc_endpoint(
+            VpcEndpointType=p["VpcEndpointType"], VpcId=p["VpcId"], ServiceName=p["ServiceName"],
+            RouteTableIds=p["RouteTableIds"], PolicyDocument=json.dumps(p["PolicyDocument"]), TagSpecifications=tags,
+        )["VpcEndpoint"]["VpcEndpointId"]
+
+    def _SecurityGroup(self, p, tags):
+        # CloudFormation names the group itself (STACK-LOGICALID-…); a boto3 call must: the Name tag's value.
+        group_name = tags[0]["Tags"][0]["Value"]
+        return self.ec2.create_security_group(VpcId=p["VpcId"], GroupName=group_name,
+                                              Description=p["GroupDescription"], TagSpecifications=tags)["GroupId"]
+
+
 def _build(session, name: str, cidr: str, public: bool) -> dict:
     _vpc_network(cidr)  # refuse a bad range before creating anything
-    ec2 = session.client("ec2")
-    region = _region(session, ec2)
-    zone_a, zone_b = _two_zones(ec2)
-    prefix = f"{name}-private-subnet" if public else f"{name}-subnet"
-
-    vpc_id = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=_tags("vpc", name))["Vpc"]["VpcId"]
-    ec2.get_waiter("vpc_available").wait(VpcIds=[vpc_id])
-    private_subnet_ids = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=_subnet_cidr(cidr, octet), AvailabilityZone=zone,
-                          TagSpecifications=_tags("subnet", f"{prefix}-{letter}"))["Subnet"]["SubnetId"]
-        for octet, zone, letter in ((3, zone_a, "a"), (2, zone_b, "b"))
-    ]
-    private_rt = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_tags("route-table", f"{name}-private"))
-    private_rt_id = private_rt["RouteTable"]["RouteTableId"]
-    for subnet_id in private_subnet_ids:
-        ec2.associate_route_table(RouteTableId=private_rt_id, SubnetId=subnet_id)
-
-    ids = {
-        "vpc_id": vpc_id,
-        "private_subnet_ids": private_subnet_ids,
-        "public_subnet_id": None,
-        "private_route_table_id": private_rt_id,
-        "public_route_table_id": None,
-        "internet_gateway_id": None,
-        "nat_gateway_id": None,
-        "elastic_ip_allocation_id": None,
-    }
-
-    if public:
-        public_subnet_id = ec2.create_subnet(
-            VpcId=vpc_id, CidrBlock=_subnet_cidr(cidr, 0), AvailabilityZone=zone_a,
-            TagSpecifications=_tags("subnet", f"{name}-public-subnet"),
-        )["Subnet"]["SubnetId"]
-        ec2.modify_subnet_attribute(SubnetId=public_subnet_id, MapPublicIpOnLaunch={"Value": True})
-        igw_id = ec2.create_internet_gateway(
-            TagSpecifications=_tags("internet-gateway", f"{name}-gateway"))["InternetGateway"]["InternetGatewayId"]
-        ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
-        public_rt_id = ec2.create_route_table(
-            VpcId=vpc_id, TagSpecifications=_tags("route-table", f"{name}-public"))["RouteTable"]["RouteTableId"]
-        ec2.create_route(RouteTableId=public_rt_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
-        ec2.associate_route_table(RouteTableId=public_rt_id, SubnetId=public_subnet_id)
-        allocation_id = ec2.allocate_address(Domain="vpc", TagSpecifications=_tags("elastic-ip", f"{name}-nat"))[
-            "AllocationId"]
-        nat_id = ec2.create_nat_gateway(
-            SubnetId=public_subnet_id, AllocationId=allocation_id,
-            TagSpecifications=_tags("natgateway", f"{name}-nat"),
-        )["NatGateway"]["NatGatewayId"]
-        ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat_id])  # minutes on AWS, at once offline
-        ec2.create_route(RouteTableId=private_rt_id, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_id)
-        ids.update(public_subnet_id=public_subnet_id, public_route_table_id=public_rt_id, internet_gateway_id=igw_id,
-                   nat_gateway_id=nat_id, elastic_ip_allocation_id=allocation_id)
-
-    for service in ("s3", "dynamodb"):
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": "*", "Action": [f"{service}:*"], "Resource": ["*"]}]}
-        endpoint = ec2.create_vpc_endpoint(
-            VpcEndpointType="Gateway", VpcId=vpc_id, ServiceName=f"com.amazonaws.{region}.{service}",
-            RouteTableIds=[private_rt_id], PolicyDocument=json.dumps(policy),
-            TagSpecifications=_tags("vpc-endpoint", f"{name}-{service}"),
-        )
-        ids[f"{service}_endpoint_id"] = endpoint["VpcEndpoint"]["VpcEndpointId"]
-
-    ids["security_group_id"] = ec2.create_security_group(
-        VpcId=vpc_id, GroupName=f"{name}-function", Description=f"Lambda functions of the {name} sample network",
-        TagSpecifications=_tags("security-group", f"{name}-function"),
-    )["GroupId"]
-    return ids
+    return _Builder(session, name, cidr).build(sn.PRIVATE_PUBLIC if public else sn.PRIVATE)
 
 
 def build_private(session, *, name: str = "sample", cidr: str = TEMPLATE_CIDR) -> dict:

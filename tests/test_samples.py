@@ -6,10 +6,11 @@ import io
 import ipaddress
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
-from labkit import samples
+from labkit import sample_networks, samples
 from labkit.vpc.model import Topology
 
 
@@ -186,3 +187,126 @@ def test_default_handler_answers():
     exec(compile(samples.DEFAULT_HANDLER, "index.py", "exec"), namespace)
     answer = namespace["handler"]({}, None)
     assert answer["statusCode"] == 200 and json.loads(answer["body"])
+
+
+# ---------------------------------------------------------------------------------------- one declaration
+
+
+def _by_name(ec2, vpc_id: str) -> set:
+    """A network as (kind, Name tag, what it is) facts, ids replaced by Name tags: comparable across accounts."""
+
+    def name(item) -> str:
+        return next((t["Value"] for t in item.get("Tags") or () if t["Key"] == "Name"), "")
+
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    names: dict = {}
+    facts: set = set()
+    vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+    names[vpc_id] = name(vpc)
+    facts.add(("vpc", name(vpc), vpc["CidrBlock"], vpc["InstanceTenancy"]))
+    zones = sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"])
+    for s in ec2.describe_subnets(Filters=in_vpc)["Subnets"]:
+        names[s["SubnetId"]] = name(s)
+        facts.add(("subnet", name(s), s["CidrBlock"], zones.index(s["AvailabilityZone"]), s["MapPublicIpOnLaunch"]))
+    for g in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])[
+            "InternetGateways"]:
+        names[g["InternetGatewayId"]] = name(g)
+        facts.add(("internet-gateway", name(g), tuple(names[a["VpcId"]] for a in g["Attachments"])))
+    addresses = {a["AllocationId"]: a for a in ec2.describe_addresses()["Addresses"]}
+    for n in ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]:
+        names[n["NatGatewayId"]] = name(n)
+        allocation = addresses[n["NatGatewayAddresses"][0]["AllocationId"]]
+        facts.add(("nat-gateway", name(n), names[n["SubnetId"]], n["State"]))
+        facts.add(("elastic-ip", name(allocation), allocation["Domain"], allocation["PublicIp"] ==
+                   n["NatGatewayAddresses"][0]["PublicIp"]))
+    prefix_lists = {p["PrefixListId"]: p["PrefixListName"].rsplit(".", 1)[1]
+                    for p in ec2.describe_prefix_lists()["PrefixLists"]}
+    endpoints = ec2.describe_vpc_endpoints(Filters=in_vpc)["VpcEndpoints"]
+    for e in endpoints:
+        names[e["VpcEndpointId"]] = name(e)
+    tables = ec2.describe_route_tables(Filters=in_vpc)["RouteTables"]
+    for t in tables:
+        names[t["RouteTableId"]] = name(t)
+    for t in tables:
+        routes = set()
+        for r in t["Routes"]:
+            destination = r.get("DestinationCidrBlock") or prefix_lists[r["DestinationPrefixListId"]]
+            target = next(r[k] for k in ("GatewayId", "NatGatewayId") if r.get(k))
+            routes.add((destination, names.get(target, target)))
+        main = any(a.get("Main") for a in t["Associations"])
+        subnets = tuple(sorted(names[a["SubnetId"]] for a in t["Associations"] if a.get("SubnetId")))
+        facts.add(("route-table", name(t), main, subnets, tuple(sorted(routes))))
+    for e in endpoints:
+        policy = json.loads(e["PolicyDocument"])
+        facts.add(("vpc-endpoint", name(e), e["ServiceName"].rsplit(".", 1)[1], e["VpcEndpointType"],
+                   tuple(sorted(names[t] for t in e["RouteTableIds"])), json.dumps(policy, sort_keys=True)))
+    for g in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]:
+        if g["GroupName"] != "default":
+            facts.add(("security-group", name(g), g["Description"], json.dumps(g["IpPermissions"]),
+                       json.dumps([{k: v for k, v in p.items() if k != "UserIdGroupPairs" or v}
+                                   for p in g["IpPermissionsEgress"]], sort_keys=True)))
+    return facts
+
+
+@pytest.mark.parametrize("template, build", [("vpc-private", samples.build_private),
+                                             ("vpc-privatepublic", samples.build_private_public)])
+def test_the_template_and_the_builder_make_the_same_network(template, build):
+    import labkit as lk
+
+    with lk.Lab() as deployed, lk.Lab() as built:
+        stack = deployed.deploy(template, name="net")
+        vpc_id = stack.outputs["privateVPCID"]
+        ids = build(built.session, name="net")
+        from_template = _by_name(deployed.client("ec2"), vpc_id)
+        from_builder = _by_name(built.client("ec2"), ids["vpc_id"])
+    assert from_template == from_builder, (sorted(from_template - from_builder), sorted(from_builder - from_template))
+    kinds = [fact[0] for fact in from_builder]
+    public = template == "vpc-privatepublic"
+    assert (kinds.count("subnet"), kinds.count("route-table"), kinds.count("vpc-endpoint")) == (
+        3 if public else 2, 3 if public else 2, 2)
+    assert (kinds.count("nat-gateway"), kinds.count("elastic-ip"), kinds.count("internet-gateway")) == (
+        (1, 1, 1) if public else (0, 0, 0))
+    # every resource the declaration names carries its Name tag (the main route table is AWS's own)
+    named = {fact[1] for fact in from_builder if fact[0] != "route-table" or not fact[2]}
+    assert "" not in named
+    network = sample_networks.NETWORKS[template]
+    assert named == {r.name_pattern.format(name="net") for r in network.resources if r.name is not None}
+
+
+@pytest.mark.parametrize("network", list(sample_networks.NETWORKS.values()), ids=list(sample_networks.NETWORKS))
+def test_committed_templates_are_generated_from_the_declaration(network):
+    path = Path(samples.__file__).parent / "templates" / f"{network.template}.yaml"
+    assert path.read_text(encoding="utf-8") == sample_networks.template_text(network), (
+        f"{path.name} is stale: run `python tools/make_templates.py`")
+
+
+def test_templates_keep_the_interface_lessons_use():
+    """Outputs and logical ids that lessons and exercises read from ``lab.deploy(...)``."""
+    from labkit.awslambda.deploy import load_template
+
+    for template, extra_outputs, extra_resources in (
+            ("vpc-private", set(), {"privateVPC"}),
+            ("vpc-privatepublic", {"publicSubnet1ID"},
+             {"pubPrivateVPC", "publicSubnet1", "publicRouteTable", "internetGateway", "natGateway"})):
+        body, default_name = load_template(template)
+        assert default_name == template and "Parameters" not in body
+        assert set(body["Outputs"]) == {"privateVPCID", "privateSubnet1ID", "privateSubnet2ID"} | extra_outputs
+        assert {"privateSubnet1", "privateSubnet2", "privateRouteTable", "privateSubnet1RouteTableAssociation",
+                "privateSubnet2RouteTableAssociation", "s3Endpoint", "dynamoDBEndpoint"} | extra_resources <= set(
+            body["Resources"])
+
+
+def test_make_templates_check_finds_a_stale_template(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_templates", Path(__file__).parent.parent / "tools" /
+                                                  "make_templates.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(["--check"]) == 0
+    for name, network in sample_networks.NETWORKS.items():
+        (tmp_path / f"{name}.yaml").write_text(sample_networks.template_text(network), encoding="utf-8")
+    monkeypatch.setattr(tool, "TEMPLATE_DIR", tmp_path)
+    assert tool.main(["--check"]) == 0
+    (tmp_path / "vpc-private.yaml").write_text("# edited by hand\n", encoding="utf-8")
+    assert tool.main(["--check"]) == 1 and tool.stale() == [tmp_path / "vpc-private.yaml"]

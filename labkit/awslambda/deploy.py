@@ -7,6 +7,8 @@ account matches the template:
 
 * ``AWS::EC2::SubnetRouteTableAssociation`` — the association (moto records it, but route tables don't show it);
 * ``AWS::EC2::Subnet`` with ``MapPublicIpOnLaunch`` — the subnet attribute;
+* ``Tags`` of ``AWS::EC2::RouteTable``, ``InternetGateway``, ``NatGateway``, ``EIP``, ``VPCEndpoint`` — the tags;
+* ``AWS::EC2::VPCEndpoint`` with a ``PolicyDocument`` object — the policy as JSON;
 * ``AWS::EC2::SecurityGroup`` with ``SecurityGroupEgress`` — those rules, and no default allow-all rule, as on AWS;
 * ``AWS::EC2::SecurityGroupEgress`` — the egress rule;
 * ``AWS::EC2::NetworkAcl`` — the network ACL (no entries: it denies everything, like AWS's ``*`` rule);
@@ -451,6 +453,12 @@ def _fill(lab, moto_stack, resources: dict, filled: dict, physical: dict, types:
             for arn in props(logical).get("ManagedPolicyArns") or []:
                 if arn not in attached:
                     iam.attach_role_policy(RoleName=physical[logical], PolicyArn=arn)
+        if kind in _UNTAGGED_TYPES and logical in physical and props(logical).get("Tags"):
+            _apply_tags(ec2, kind, physical[logical], props(logical)["Tags"])
+        if kind == "AWS::EC2::VPCEndpoint" and logical in physical and isinstance(
+                props(logical).get("PolicyDocument"), dict):  # moto keeps the object's repr, not its JSON
+            ec2.modify_vpc_endpoint(VpcEndpointId=physical[logical],
+                                    PolicyDocument=json.dumps(props(logical)["PolicyDocument"]))
 
     for kind in FILLED_TYPES:
         for logical, resource in filled.items():
@@ -463,6 +471,17 @@ def _fill(lab, moto_stack, resources: dict, filled: dict, physical: dict, types:
                 raise DeployError(f"Resource {logical} ({kind}) lacks the property {e.args[0]}.") from None
             types[logical] = kind
             mock.stack_set_physical_id(moto_stack, logical, physical[logical])
+
+
+#: EC2 types whose template ``Tags`` moto's CloudFormation does not apply; the lab tags them.
+_UNTAGGED_TYPES = ("AWS::EC2::RouteTable", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EIP",
+                   "AWS::EC2::VPCEndpoint")
+
+
+def _apply_tags(ec2, kind: str, physical_id: str, tags: list) -> None:
+    if kind == "AWS::EC2::EIP":  # Ref of an Elastic IP is its address; tags go on the allocation
+        physical_id = ec2.describe_addresses(PublicIps=[physical_id])["Addresses"][0]["AllocationId"]
+    ec2.create_tags(Resources=[physical_id], Tags=[{"Key": str(t["Key"]), "Value": str(t["Value"])} for t in tags])
 
 
 def _inline_egress(ec2, group_id: str, egress: list) -> None:
