@@ -261,7 +261,7 @@ def template(network: Network) -> dict:
             body["DependsOn"] = resource.depends_on
         properties = _cfn(resource.properties)
         if resource.name is not None:
-            properties["Tags"] = [{"Key": "Name", "Value": _cfn(Text(resource.name_pattern))}]
+            properties["Tags"] = [{"Key": "Name", "Value": _cfn(Text(resource.name_pattern or ""))}]
         if properties:
             body["Properties"] = properties
         resources[resource.logical] = body

@@ -39,6 +39,7 @@ import ipaddress
 import json
 import time
 import zipfile
+from typing import Any
 
 from labkit import sample_networks as sn
 from labkit.errors import VpcConfigError
@@ -154,10 +155,10 @@ class _Builder:
     def build(self, network: sn.Network) -> dict:
         for resource in network.resources:
             p = self.value(resource.properties)
-            tags = (_tags(_TAG_TYPES[resource.type], sn.Text(resource.name_pattern).pattern.format(name=self.name))
+            tags = (_tags(_TAG_TYPES[resource.type], sn.Text(resource.name_pattern or "").pattern.format(name=self.name))
                     if resource.name is not None else [])
             self.created[resource.logical] = getattr(self, "_" + resource.type.rsplit("::", 1)[1])(p, tags)
-        ids = {}
+        ids: dict[str, Any] = {}
         for key, logical in network.ids.items():
             if isinstance(logical, tuple):
                 ids[key] = [self.created[x] for x in logical]

@@ -276,7 +276,7 @@ def check_template(body: dict) -> None:
     """Refuse, before anything is created, what the lab can't deploy (see the module docstring)."""
     resources = body["Resources"]
     supported = supported_types()
-    parameters = body.get("Parameters") if isinstance(body.get("Parameters"), dict) else {}
+    parameters: dict = body["Parameters"] if isinstance(body.get("Parameters"), dict) else {}
     known = set(resources) | set(parameters)
     for logical, resource in resources.items():
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str) or not resource["Type"]:
@@ -411,7 +411,7 @@ class _quiet_moto:
 
 
 def _stack_resources(cloudformation, stack_id) -> list[dict]:
-    items = []
+    items: list[dict] = []
     for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_id):
         items.extend(i for i in page["StackResourceSummaries"] if i.get("LogicalResourceId"))
     return items
@@ -598,7 +598,7 @@ def _start_functions(lab, names: list[str]) -> None:
             request = read_vpc_config({"SubnetIds": vpc.get("SubnetIds") or [],
                                        "SecurityGroupIds": vpc.get("SecurityGroupIds") or []})
             connecting = request is not None and not request.disconnect
-            if connecting:
+            if request is not None and connecting:
                 resolve_vpc(ec2, request)
             plane.check_role(config["Role"], permissions=connecting)
         except AwsError as e:

@@ -159,7 +159,7 @@ def authorize(policies, principal: Principal, action: str, resource: str, contex
     explicit = evaluation.decision == Decision.EXPLICIT_DENY
     message = denial_message(principal, action, resource, explicit, ec2=error_service == "ec2")
     error = error_for_denial(error_service, message)
-    error.evaluation = evaluation  # the statement-by-statement reasoning, for whoever wants to show it
+    error.evaluation = evaluation  # type: ignore[attr-defined]  # the statement-by-statement reasoning, for whoever wants to show it
     raise error
 
 

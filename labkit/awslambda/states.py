@@ -175,11 +175,12 @@ def apply(record: FunctionRecord, event: str, *, reason_code: str | None = None,
     key = (record.state, event)
     if key not in STATE_TRANSITIONS:
         raise StateError(f"no transition from state {record.state!r} on {event!r} (function {record.name})")
-    new_state, code, update_event = STATE_TRANSITIONS[key]
-    if code is ...:
-        code = reason_code
-        text = reason
+    new_state, table_code, update_event = STATE_TRANSITIONS[key]
+    code: str | None
+    if table_code is ...:
+        code, text = reason_code, reason
     else:
+        code = table_code if isinstance(table_code, str) else None
         text = REASONS.get(code) if code else None
     record.state, record.state_reason_code, record.state_reason = new_state, code, text
     if update_event is not None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 from labkit.iam.errors import ContextError
 from labkit.iam.evaluate import evaluate, lambda_vpc_context  # noqa: F401  (lambda_vpc_context: doctest)
@@ -65,7 +65,7 @@ class DecisionTable:
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
 
-    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text form: the table itself
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's text form: the table itself
         printer.text(str(self))
 
     def _repr_html_(self) -> str:
@@ -79,7 +79,7 @@ class DecisionTable:
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
-def _request(name: str, value, default_action: str) -> tuple[str, dict]:
+def _request(name: str, value: Any, default_action: str) -> tuple[str, dict]:
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
         return value[0], dict(value[1] or {})
     if isinstance(value, Mapping):

@@ -91,7 +91,7 @@ def _stack(tb, root: str) -> list:
     prefix = root + os.sep
     rows = [("/var/task/" + f[len(prefix):] if f.startswith(prefix) else f, n, name, line)
             for f, n, name, line in rows]
-    return traceback.format_list(rows)
+    return traceback.format_list([(f, n or 0, name, line) for f, n, name, line in rows])
 
 
 class _Fault(Exception):

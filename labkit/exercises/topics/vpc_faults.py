@@ -24,7 +24,7 @@ def _peered(return_route: bool) -> Topology:
     to_peer = Route("10.1.0.0/16", "pcx", _PCX)
     tables = tuple(dataclasses.replace(rt, routes=rt.routes + (to_peer,)) if rt.id == "rtb-0priv" else rt
                    for rt in base.route_tables)
-    data_routes = (Route("10.1.0.0/16", "local", "local"),)
+    data_routes: tuple[Route, ...] = (Route("10.1.0.0/16", "local", "local"),)
     if return_route:
         data_routes += (Route("10.0.0.0/16", "pcx", _PCX),)
     return dataclasses.replace(
