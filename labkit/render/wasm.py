@@ -167,9 +167,9 @@ def oserror_message(exc: OSError) -> str:
 # ------------------------------------------------------------------------------------------- hook
 
 
-def _pipe_job(cmd, kwargs) -> tuple[str, str] | None:
+def _pipe_job(cmd, kwargs, input_lines=None) -> tuple[str, str] | None:
     """(engine, format) when ``cmd`` pipes DOT text in and reads the picture from stdout, else None."""
-    if "input" not in kwargs or not kwargs.get("capture_output"):
+    if ("input" not in kwargs and input_lines is None) or not kwargs.get("capture_output"):
         return None
     args = [str(a) for a in cmd]
     engine = next((a[2:] for a in args[1:] if a.startswith("-K")), None)
@@ -180,8 +180,11 @@ def _pipe_job(cmd, kwargs) -> tuple[str, str] | None:
     return engine, formats[0]
 
 
-def _completed(cmd, job, data, encoding):
+def _completed(cmd, job, data, input_lines, encoding):
     engine, fmt = job
+    if data is None:  # graphviz streams the DOT text as lines (str with an encoding, else bytes)
+        lines = list(input_lines)
+        data = b"".join(lines) if lines and isinstance(lines[0], bytes) else "".join(lines)
     text = render(data, fmt, engine)
     if encoding is None:
         return subprocess.CompletedProcess(cmd, 0, stdout=text.encode("utf-8"), stderr=b"")
@@ -200,9 +203,9 @@ def install() -> None:
 
     def run_check(cmd, *, input_lines=None, encoding=None, quiet=False, **kwargs):
         _state["message"] = None
-        job = _pipe_job(cmd, kwargs)
+        job = _pipe_job(cmd, kwargs, input_lines)
         if job is not None and in_browser():
-            return _completed(cmd, job, kwargs["input"], encoding)
+            return _completed(cmd, job, kwargs.get("input"), input_lines, encoding)
         try:
             return original(cmd, input_lines=input_lines, encoding=encoding, quiet=quiet, **kwargs)
         except execute.ExecutableNotFound:

@@ -6,6 +6,7 @@ The WebAssembly engine itself only runs in Pyodide: tests/lite/test_pyodide.py d
 import os
 import shutil
 import stat
+from pathlib import Path
 
 import graphviz
 import pytest
@@ -78,6 +79,11 @@ def test_the_hook_wraps_graphviz_once_and_keeps_the_original():
 ])
 def test_only_pipes_to_text_formats_go_to_the_wasm_engine(cmd, kwargs, job):
     assert wasm._pipe_job(cmd, kwargs) == job
+
+
+def test_graphviz_streams_the_dot_text_as_lines_and_that_is_a_pipe_too():
+    cmd = [Path("dot"), "-Kdot", "-Tsvg"]  # what graphviz 0.21 passes for picture.pipe(format="svg")
+    assert wasm._pipe_job(cmd, {"capture_output": True, "encoding": "utf-8"}, iter(["graph {}"])) == ("dot", "svg")
 
 
 def test_render_without_an_engine_says_where_to_get_one():
