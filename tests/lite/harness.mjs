@@ -25,7 +25,7 @@ timings.install_s = (performance.now() - t) / 1000;
 py.FS.writeFile("/tmp/job.json", readFileSync(jobPath));
 py.FS.writeFile("/tmp/runner.py", readFileSync(join(here, "runner.py")));
 t = performance.now();
-await py.runPythonAsync("import runpy; runpy.run_path('/tmp/runner.py', run_name='__main__')");
+await py.runPythonAsync("import sys; sys.path.insert(0, '/tmp'); import runner; await runner.main()");
 timings.run_s = (performance.now() - t) / 1000;
 const result = JSON.parse(py.FS.readFile("/tmp/result.json", { encoding: "utf8" }));
 result.timings = { ...timings, ...result.timings };

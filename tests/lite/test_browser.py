@@ -29,8 +29,8 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
-RUN_TIMEOUT_MS = 240_000  # lesson 00 in Pyodide, Run All, on a busy machine
-STEP_TIMEOUT_MS = 60_000
+RUN_TIMEOUT_MS = 900_000  # lesson 00 in Pyodide, Run All (minutes on a loaded 2-core machine)
+STEP_TIMEOUT_MS = 120_000
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
