@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("LABKIT_LITE_CACHE", ROOT / ".cache" / "lite"))
 SITE = ROOT / "test-output" / "lite-site"
 
+# Run inside Pyodide only, never imported here (the stand-ins would replace real packages in this process).
+collect_ignore = ["standins", "runner.py"]
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "lite: the JupyterLite site in Pyodide (node) or chromium; run by `make test`")
