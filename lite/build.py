@@ -181,6 +181,25 @@ def jupyter_lite_json(pyodide_url: str | None) -> dict:
             "jupyter-config-data": {"appName": "labkit", "litePluginSettings": {KERNEL_PLUGIN: settings}}}
 
 
+def inputs_digest(variant: str, pyodide: Path | None) -> str:
+    """A digest of everything a build is made from (to reuse an up-to-date build of the tests' site)."""
+    import hashlib
+
+    h = hashlib.sha256(f"{variant} {pyodide} {litelock.PYODIDE_VERSION}".encode())
+    files = [ROOT / "pyproject.toml", ROOT / "requirements-lite.txt", *sorted((ROOT / "lite").glob("*.py")),
+             litelock.LOCK, *sorted((ROOT / "labkit").rglob("*.py")), *sorted((ROOT / "labkit").rglob("*.yaml")),
+             *sorted(LESSONS.glob("*.ipynb")), *sorted((ROOT / "tests" / "lite" / "standins").glob("*.py")),
+             ROOT / "tools" / "make_student.py"]
+    for f in files:
+        h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def up_to_date(out: Path, variant: str, pyodide: Path | None = None) -> bool:
+    stamp = out / "labkit-site.json"
+    return stamp.exists() and json.loads(stamp.read_text()).get("inputs") == inputs_digest(variant, pyodide)
+
+
 def build(out: Path, variant: str = "site", pyodide: Path | None = None, cache: Path = fetch.DEFAULT_CACHE,
           wheels_only: bool = False) -> Path:
     """Build the site into ``out``; ``wheels_only``: only ``wheels/`` and ``static/pyodide/`` (for the
@@ -231,7 +250,8 @@ def finish(out: Path, variant: str, pyodide: Path | None, cache: Path) -> Path:
     (wheels_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
     (out / "labkit-site.json").write_text(json.dumps(
         {"variant": variant, "pyodide": litelock.PYODIDE_VERSION,
-         "pyodide_from": "site" if pyodide else PYODIDE_CDN}, indent=1))
+         "pyodide_from": "site" if pyodide else PYODIDE_CDN,
+         "inputs": inputs_digest(variant, None if variant == "test" else pyodide)}, indent=1))
     return out
 
 

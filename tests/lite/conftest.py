@@ -41,4 +41,6 @@ def lite_site():
     sys.path.insert(0, str(ROOT / "lite"))
     import build
 
+    if build.up_to_date(SITE, "test"):  # nothing it is made from changed since the last run
+        return SITE
     return build.build(SITE, variant="test", cache=CACHE)
