@@ -160,9 +160,8 @@ def site_lessons(staging: Path) -> list[Path]:
         nb = nbformat.read(path, as_version=4)
         cell = nbformat.v4.new_code_cell(PIP_CELL)
         cell.metadata["tags"] = ["lite-install"]
-        cell.pop("id", None)
+        cell.id = "labkit-lite-install"
         nb.cells.insert(0, cell)
-        nbformat.validator.normalize(nb)
         nbformat.write(nb, path)
         done.append(path)
     return done
