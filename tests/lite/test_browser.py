@@ -58,7 +58,8 @@ def served(lite_site):
 def open_site(p, base, profile):
     """A chromium page whose requests may only go to ``base``; returns (context, refused list)."""
     if not CHROMIUM.exists():
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(f"{CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium)")
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium)"
+        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(reason)
     refused: list[str] = []
     local = re.compile(rf"^(https?|wss?)://127\.0\.0\.1:{base.rsplit(':', 1)[1]}/")
 
