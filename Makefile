@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.labkit-installed
 PORT   ?= 8888
 JUPYTER_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup dot chromium student browser-test bench doctor clean help
+.PHONY: lab test setup dot chromium student browser-test bench doctor clean help lite lite-setup lite-cache
 
 help:
 	@echo "make lab    - set up and open JupyterLab on notebooks/00-start-here.ipynb (offline lab)"
@@ -18,6 +18,7 @@ help:
 	@echo "make student - write the student copies of notebooks/ (solutions removed) into student/"
 	@echo "make browser-test - only the real-browser test (JupyterLab in Debian's chromium)"
 	@echo "make bench  - run the benchmarks and write bench/results.json"
+	@echo "make lite   - build the lessons as a static JupyterLite site into lite/_output/ (PYODIDE=DIR: self-contained)"
 	@echo "make doctor - check this machine (Python, packages, dot, widgets, moto)"
 
 setup: $(STAMP) dot
@@ -68,10 +69,11 @@ lab: setup
 # Notebooks and the browser test never touch the learner's progress file: they get a scratch one.
 TEST_ENV := LABKIT_PROGRESS=$(CURDIR)/test-output/progress.json LABKIT_INSTRUCTOR=0
 
-test: setup chromium
-	$(BIN)/python -m pytest -m "not browser"
+test: setup chromium lite-cache
+	$(BIN)/python -m pytest -m "not browser and not lite"
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(TEST_ENV) $(BIN)/python -m pytest -m browser tests/browser
+	$(TEST_ENV) $(BIN)/python -m pytest -m lite tests/lite
 
 browser-test: setup chromium
 	$(TEST_ENV) $(BIN)/python -m pytest -m browser tests/browser
@@ -85,5 +87,30 @@ bench: setup
 doctor: setup
 	$(BIN)/labkit doctor
 
+# The lite site: JupyterLite + the Pyodide kernel (requirements-lite.txt, same venv). Pyodide and its
+# compiled packages come from Pyodide's CDN, or from PYODIDE=DIR (a downloaded Pyodide release of the
+# version in lite/lock.py) for a self-contained site. See docs/lite.md.
+LITE_STAMP := $(VENV)/.labkit-lite-installed
+LITE_CACHE := .cache/lite
+
+$(LITE_STAMP): requirements-lite.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lite.txt
+	@touch $@
+
+lite-setup: $(LITE_STAMP)
+
+# npm's Pyodide core and the wasm graphviz, the locked wheels, and what the offline tests use in place of
+# Pyodide's compiled packages, into $(LITE_CACHE) (needs node and npm: installed with apt-get when missing).
+lite-cache: setup lite-setup
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
+		|| echo "Note: node/npm are missing (sudo apt-get install nodejs npm); the lite tests will be skipped."
+	@mkdir -p $(LITE_CACHE)
+	@if command -v npm >/dev/null 2>&1; then $(BIN)/python lite/fetch.py tests --cache $(LITE_CACHE); fi
+
+lite: setup lite-setup
+	@mkdir -p $(LITE_CACHE)
+	$(BIN)/python lite/build.py --cache $(LITE_CACHE) $(if $(PYODIDE),--pyodide $(PYODIDE))
+
 clean:
-	rm -rf $(VENV) bench/results.json student test-output
+	rm -rf $(VENV) bench/results.json student test-output lite/_output

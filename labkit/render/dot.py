@@ -1,6 +1,8 @@
 """graphviz's ``dot`` program: is it installed, which version, and how to install it.
 
 Kept free of the ``graphviz`` Python package so that ``labkit doctor`` can use it on a broken setup.
+Where there is no ``dot`` to run (a browser), ``labkit.render.wasm`` draws instead: importing this
+module hooks it in (see the end of this file).
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ INSTALL_HINT = "; ".join(f"{cmd} ({where})" for where, cmd in INSTALL_COMMANDS)
 
 
 def missing_message() -> str:
-    """The message of ``GraphvizMissingError``: what is missing and how to install it."""
+    """The message of ``GraphvizMissingError``: what is missing and how to install it.
+
+    After a failure that has its own message (``dot`` could not start; in a browser, the WebAssembly
+    engine is missing or still loading), that message.
+    """
+    if _wasm.last_message():
+        return _wasm.last_message()
+    if _wasm.in_browser():
+        return _wasm.no_engine_message()
     return (
         "graphviz's 'dot' program is not installed (or not on PATH), so the picture can't be drawn. "
         f"Install it: {INSTALL_HINT}; then restart the Jupyter kernel. "
@@ -34,8 +44,9 @@ def dot_path() -> str | None:
 
 
 def dot_available() -> bool:
-    """True when graphviz's ``dot`` program is on PATH (pictures can be shown)."""
-    return dot_path() is not None
+    """True when pictures can be shown: graphviz's ``dot`` program is on PATH, or, in a browser kernel,
+    labkit's graphviz compiled to WebAssembly draws them (``labkit.render.wasm``)."""
+    return dot_path() is not None or _wasm.available()
 
 
 def dot_version(path: str | None = None) -> str | None:
@@ -53,3 +64,10 @@ def dot_version(path: str | None = None) -> str | None:
         return None
     found = re.search(r"version\s+(\S+)", done.stderr + done.stdout)
     return found.group(1) if found else None
+
+
+# Pictures without `dot`: graphviz compiled to WebAssembly in a browser kernel; an OSError from starting
+# `dot` becomes GraphvizMissingError. Imported last: labkit.render.wasm uses INSTALL_HINT above.
+from labkit.render import wasm as _wasm  # noqa: E402
+
+_wasm.install()
