@@ -39,7 +39,7 @@ def __getattr__(name):  # lazy: keep `import labkit` light and free of boto3/mot
         from labkit.lab import Lab
 
         return Lab
-    if name in ("iam", "samples", "render", "exercises"):
+    if name in ("iam", "samples", "render", "exercises", "classroom"):
         return importlib.import_module(f"labkit.{name}")
     if name == "instructor":
         from labkit.exercises.mode import instructor

@@ -181,7 +181,7 @@ def _hub_auth_classes():
         def get(self):
             if not self.is_admin(self.current_user):
                 raise web.HTTPError(403, "Only the hub's admins may see the class report.")
-            from labkit.classroom.report import Report
+            from labkit.classroom.class_report import Report
 
             report = Report.from_events(self.db.events(), source="the hub's progress service")
             self.set_header("Content-Type", "text/html; charset=utf-8")
