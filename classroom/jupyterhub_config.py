@@ -97,6 +97,8 @@ else:
     c.JupyterHub.spawner_class = "simple"  # SimpleLocalProcessSpawner: no limits, for this machine only
     c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "home" / "{username}")
     c.Spawner.notebook_dir = str(STATE / "home" / "{username}")
+    if os.geteuid() == 0:  # containers and CI often run as root; on a real VM learners never are
+        c.Spawner.args = ["--allow-root"]
 
 # --- services: the idle culler and labkit's progress service ----------------------------------------------
 c.JupyterHub.services = [

@@ -11,6 +11,7 @@ Free ports are chosen; the hub runs in its own process group, which ``stop()`` e
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import secrets
@@ -122,28 +123,40 @@ class LocalHub:
         self.api("POST", f"users/{name}")
         return self.api("POST", f"users/{name}/tokens", {"expires_in": 3600, "note": "labkit"})["token"]
 
+    def descendants(self) -> list:
+        """The hub's processes and everything they started (proxy, services, learners' servers, kernels)."""
+        import psutil
+
+        if self.proc is None:
+            return []
+        try:
+            root = psutil.Process(self.proc.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
     def stop(self) -> None:
+        """Stop the hub and everything it started: TERM (the hub stops its servers), then KILL what is left —
+        learners' servers run in process groups of their own, so they are found and ended one by one."""
+        import psutil
+
+        procs = self.descendants()
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(wait)
-                # the group may still hold learners' servers: make sure
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
-            break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(5)
+            proc.wait(20)
         except subprocess.TimeoutExpired:
-            pass
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(5)
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        psutil.wait_procs([p for p in procs if p.pid != proc.pid], timeout=5)
 
     def __enter__(self) -> LocalHub:
         return self.start()
