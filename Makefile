@@ -96,22 +96,23 @@ $(CLASSROOM_STAMP): requirements-classroom.txt $(STAMP)
 	@touch $@
 
 # JupyterHub's proxy: Debian's node-configurable-http-proxy, else the npm package (like chromium above).
+# When neither can be installed, the hub tests are skipped with the reason (failed in CI) and `make hub` stops.
+CHP_OK = command -v configurable-http-proxy >/dev/null 2>&1 && NODE_PATH=/usr/share/nodejs configurable-http-proxy --version >/dev/null 2>&1
 chp:
-	@if command -v configurable-http-proxy >/dev/null 2>&1 && \
-		NODE_PATH=/usr/share/nodejs configurable-http-proxy --version >/dev/null 2>&1; then :; \
+	@if $(CHP_OK); then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ echo "Installing configurable-http-proxy (JupyterHub's proxy) with apt-get..."; \
 		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq node-configurable-http-proxy >/dev/null 2>&1; } && \
-		NODE_PATH=/usr/share/nodejs configurable-http-proxy --version >/dev/null 2>&1; then :; \
-	elif command -v npm >/dev/null 2>&1 && npm install -g --silent configurable-http-proxy >/dev/null 2>&1; then :; \
+		$(CHP_OK); then :; \
+	elif command -v npm >/dev/null 2>&1 && npm install -g --silent configurable-http-proxy >/dev/null 2>&1 && $(CHP_OK); then :; \
 	else \
-		echo "JupyterHub needs configurable-http-proxy. Install it: sudo apt-get install node-configurable-http-proxy"; \
-		echo "(Debian/Ubuntu) or npm install -g configurable-http-proxy, then run make again."; \
-		exit 1; \
+		echo "Note: JupyterHub's configurable-http-proxy is missing and could not be installed; the hub tests will be"; \
+		echo "skipped. Install it: sudo apt-get install node-configurable-http-proxy, or npm install -g configurable-http-proxy"; \
 	fi
 
 # A hub on this machine: every learner a local process (no limits; a real class uses systemd: docs/classroom.md).
 hub: classroom-setup
+	@$(CHP_OK) || { echo "make hub needs configurable-http-proxy: sudo apt-get install node-configurable-http-proxy (or npm install -g configurable-http-proxy)"; exit 1; }
 	@echo "JupyterHub on http://127.0.0.1:$(HUB_PORT)/ — sign in as 'instructor' (choose its password at the first"
 	@echo "sign-in); the admin page is http://127.0.0.1:$(HUB_PORT)/hub/admin and the class report"
 	@echo "http://127.0.0.1:$(HUB_PORT)/services/labkit-progress/report. State in $(HUB_DIR). Ctrl-C stops it."

@@ -245,18 +245,22 @@ async def sample(hub, learners, stats: dict, every: float = 1.0) -> None:
 # ------------------------------------------------------------------------------------------ the class
 
 
-async def run_class(args) -> dict:
+async def run_class(args, hub=None) -> dict:
+    """Run the class; on ``hub`` (a started LocalHub, left running) or on a hub of its own (stopped at the end)."""
     from labkit.classroom.localhub import LocalHub
 
     rng = random.Random(args.seed)
     cells = lesson_cells()
     names = [f"learner{i:02d}" for i in range(1, args.learners + 1)]
     learners = [Learner(n, rng.uniform(0, args.arrival), random.Random(rng.random())) for n in names]
+    own = hub is None
     state = Path(tempfile.mkdtemp(prefix="labkit-classroom-bench-"))
-    hub = LocalHub(state, env={"LABKIT_INSTRUCTOR": "0", "LABKIT_HUB_CULL_TIMEOUT": "3600"})
+    if own:
+        hub = LocalHub(state, env={"LABKIT_INSTRUCTOR": "0", "LABKIT_HUB_CULL_TIMEOUT": "3600"})
     stats = {"hub_cpu": [], "hub_rss": [], "proxy_rss": [], "peak": {}, "timeline": []}
     try:
-        hub.start()
+        if own:
+            hub.start()
         stats["t0"] = t0 = time.monotonic()
         gate = asyncio.Semaphore(args.spawn_concurrency)
         sampler = asyncio.ensure_future(sample(hub, learners, stats))
@@ -266,7 +270,8 @@ async def run_class(args) -> dict:
         duration = time.monotonic() - t0
         report = await asyncio.get_running_loop().run_in_executor(None, lambda: _class_report(hub))
     finally:
-        hub.stop()
+        if own:
+            hub.stop()
         shutil.rmtree(state, ignore_errors=True)
     return summarise(args, learners, cells, stats, duration, report)
 
@@ -293,7 +298,8 @@ def summarise(args, learners, cells, stats, duration, report) -> dict:
     for (owner, role), v in stats["peak"].items():
         per_learner.setdefault(owner, {})[role] = round(v, 1)
     learner_peak = max((d.get("kernel", 0) + d.get("server", 0) for d in per_learner.values()), default=0)
-    report_learners = len(report.learners) if not isinstance(report, Exception) else None
+    names = {x.name for x in learners}
+    report_learners = len(names & set(report.learners)) if not isinstance(report, Exception) else None
     out = {
         "learners": args.learners, "seed": args.seed, "arrival_s": args.arrival, "think_s": list(args.think),
         "spawn_concurrency": args.spawn_concurrency, "cells_per_learner": len(cells),

@@ -11,8 +11,8 @@
     lk.instructor(True)                            # reveal solutions (or LABKIT_INSTRUCTOR=1)
 
 Each exercise is data plus a headless checker that calls labkit's engines (``lk.iam``, ``lk.trace``, the
-offline lab); the widgets only display what the checker says. Checks are counted in a progress file
-(``~/.labkit/progress.json``, ``$LABKIT_PROGRESS`` or ``progress_store(path)``).
+offline lab); the widgets only display what the checker says. Checks, hints, resets are events in a progress log
+(``~/.labkit/events.jsonl``, ``$LABKIT_PROGRESS`` or ``progress_store(path)``).
 """
 
 from __future__ import annotations

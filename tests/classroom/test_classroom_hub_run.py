@@ -24,11 +24,11 @@ def _learner_processes() -> list:
 
 
 @pytest.mark.hub
-def test_a_small_class_runs_without_a_failed_cell_and_shows_in_the_report(tmp_path):
+def test_a_small_class_runs_without_a_failed_cell_and_shows_in_the_report(hub, tmp_path):
     before = {p.pid for p in _learner_processes()}
     args = classroom.parse(["--learners", "3", "--arrival", "3", "--think", "0.1", "0.3", "--seed", "3",
                             "--out", str(tmp_path / "c.json"), "--svg", str(tmp_path / "c.svg")])
-    result = asyncio.run(classroom.run_class(args))
+    result = asyncio.run(classroom.run_class(args, hub=hub))
     assert result["learners_failed"] == [] and result["failed_cells"] == 0, result["cell_errors"]
     assert result["report_learners"] == 3  # every learner's Checks reached the progress service
     for key in ("spawn_p95_s", "first_cell_p95_s", "cell_latency_p95_s", "kernel_peak_rss_mb_max",
