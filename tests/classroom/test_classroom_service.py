@@ -102,3 +102,34 @@ def test_permissions_on_a_real_hub(hub):
     assert _request(f"{hub.url}/services/labkit-progress/report", alice, None)[0] == 403
     status, page = _request(f"{hub.url}/services/labkit-progress/report", hub.admin_token, None)
     assert status == 200 and "alice" in page and "bob" in page
+
+
+def test_a_service_that_never_answers_gives_up_instead_of_holding_the_check(monkeypatch, tmp_path):
+    import socket
+    import time
+
+    import labkit as lk
+    from labkit.exercises import store
+
+    monkeypatch.setenv("LABKIT_PROGRESS", str(tmp_path / "events.jsonl"))
+    store.use_default()
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts connections (the kernel's backlog) but never answers
+    try:
+        port = listener.getsockname()[1]
+        started = time.monotonic()
+        assert client.post(f"http://127.0.0.1:{port}/services/labkit-progress/", "t", [_event(1)], timeout=0.3) is None
+        assert time.monotonic() - started < 5  # gave up (the budget is 0.3 s), did not wait for an answer
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t")
+        monkeypatch.setenv("LABKIT_PROGRESS_URL", f"http://127.0.0.1:{port}/services/labkit-progress/")
+        client._reset()
+        ex = lk.exercises.get("permissions/user")
+        assert ex.check(ex.solution).correct  # the Check goes on; the event is in the local log
+        assert lk.exercises.progress_store().solved("permissions/user")
+        assert len(client._pending) == 1
+    finally:
+        listener.close()
+        client._reset()
+        store.use_default()
