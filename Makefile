@@ -10,7 +10,8 @@ STAMP  := $(VENV)/.labkit-installed
 PORT   ?= 8888
 JUPYTER_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup dot chromium student browser-test bench doctor clean help lite lite-setup lite-cache
+.PHONY: lab test test-static test-unit test-integration setup dot chromium student browser-test bench doctor clean help \
+	lite lite-setup lite-cache hub classroom-setup chp classroom-bench
 
 help:
 	@echo "make lab    - set up and open JupyterLab on notebooks/00-start-here.ipynb (offline lab)"
@@ -20,6 +21,8 @@ help:
 	@echo "make bench  - run the benchmarks and write bench/results.json"
 	@echo "make lite   - build the lessons as a static JupyterLite site into lite/_output/ (PYODIDE=DIR: self-contained)"
 	@echo "make doctor - check this machine (Python, packages, dot, widgets, moto)"
+	@echo "make hub    - a JupyterHub for a class on 127.0.0.1 (classroom/; see docs/classroom.md)"
+	@echo "make classroom-bench LEARNERS=30 - a simulated class on a real local hub; writes bench/classroom.json"
 
 setup: $(STAMP) dot
 
@@ -69,10 +72,26 @@ lab: setup
 # Notebooks and the browser test never touch the learner's progress file: they get a scratch one.
 TEST_ENV := LABKIT_PROGRESS=$(CURDIR)/test-output/progress.json LABKIT_INSTRUCTOR=0
 
-test: setup chromium lite-cache
-	$(BIN)/python -m pytest -m "not browser and not lite"
+test: setup chromium classroom-setup lite-cache
+	@mkdir -p test-output
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-integration
+
+# Two lanes, one per core. The unit lane: static checks, then unit, table-driven, property and fuzz tests,
+# doctests and the lessons' student copies (run twice in one kernel).
+test-unit: test-static
+	$(BIN)/python -m pytest -m "not browser and not lite and not hub"
+
+test-static:
+	$(BIN)/ruff check labkit tests bench tools lite classroom
+	$(BIN)/ruff format --check labkit tests bench tools lite classroom
+	$(BIN)/python -m mypy
+
+# The integration lane: nbval on every lesson, JupyterLab in chromium, a small class on a real JupyterHub,
+# the JupyterLite site (the Pyodide harness compares against the outputs nbval has just checked).
+test-integration:
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(TEST_ENV) $(BIN)/python -m pytest -m browser tests/browser
+	$(TEST_ENV) $(BIN)/python -m pytest -m hub tests/classroom
 	$(TEST_ENV) $(BIN)/python -m pytest -m lite tests/lite
 
 browser-test: setup chromium
@@ -112,5 +131,46 @@ lite: setup lite-setup
 	@mkdir -p $(LITE_CACHE)
 	$(BIN)/python lite/build.py --cache $(LITE_CACHE) $(if $(PYODIDE),--pyodide $(PYODIDE))
 
+
+# --- a class on JupyterHub (classroom/, docs/classroom.md) ----------------------------------------------
+CLASSROOM_STAMP := $(VENV)/.labkit-classroom-installed
+HUB_DIR ?= $(CURDIR)/.hub
+HUB_PORT ?= 8000
+LEARNERS ?= 30
+
+classroom-setup: setup chp $(CLASSROOM_STAMP)
+
+$(CLASSROOM_STAMP): requirements-classroom.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-classroom.txt
+	@touch $@
+
+# JupyterHub's proxy: Debian's node-configurable-http-proxy, else the npm package (like chromium above).
+# When neither can be installed, the hub tests are skipped with the reason (failed in CI) and `make hub` stops.
+CHP_OK = command -v configurable-http-proxy >/dev/null 2>&1 && NODE_PATH=/usr/share/nodejs configurable-http-proxy --version >/dev/null 2>&1
+chp:
+	@if $(CHP_OK); then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ echo "Installing configurable-http-proxy (JupyterHub's proxy) with apt-get..."; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq node-configurable-http-proxy >/dev/null 2>&1; } && \
+		$(CHP_OK); then :; \
+	elif command -v npm >/dev/null 2>&1 && npm install -g --silent configurable-http-proxy >/dev/null 2>&1 && $(CHP_OK); then :; \
+	else \
+		echo "Note: JupyterHub's configurable-http-proxy is missing and could not be installed; the hub tests will be"; \
+		echo "skipped. Install it: sudo apt-get install node-configurable-http-proxy, or npm install -g configurable-http-proxy"; \
+	fi
+
+# A hub on this machine: every learner a local process (no limits; a real class uses systemd: docs/classroom.md).
+hub: classroom-setup
+	@$(CHP_OK) || { echo "make hub needs configurable-http-proxy: sudo apt-get install node-configurable-http-proxy (or npm install -g configurable-http-proxy)"; exit 1; }
+	@echo "JupyterHub on http://127.0.0.1:$(HUB_PORT)/ — sign in as 'instructor' (choose its password at the first"
+	@echo "sign-in); the admin page is http://127.0.0.1:$(HUB_PORT)/hub/admin and the class report"
+	@echo "http://127.0.0.1:$(HUB_PORT)/services/labkit-progress/report. State in $(HUB_DIR). Ctrl-C stops it."
+	cd $(CURDIR) && PATH=$(abspath $(BIN)):$$PATH LABKIT_HUB_SPAWNER=local LABKIT_HUB_DIR=$(HUB_DIR) \
+		LABKIT_HUB_PORT=$(HUB_PORT) PYTHONPATH=$(CURDIR) $(BIN)/jupyterhub -f classroom/jupyterhub_config.py
+
+classroom-bench: classroom-setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m bench.classroom --learners $(LEARNERS)
+
+
 clean:
-	rm -rf $(VENV) bench/results.json student test-output lite/_output
+	rm -rf $(VENV) bench/results.json test-output lite/_output .hub

@@ -11,8 +11,8 @@
     lk.instructor(True)                            # reveal solutions (or LABKIT_INSTRUCTOR=1)
 
 Each exercise is data plus a headless checker that calls labkit's engines (``lk.iam``, ``lk.trace``, the
-offline lab); the widgets only display what the checker says. Checks are counted in a progress file
-(``~/.labkit/progress.json``, ``$LABKIT_PROGRESS`` or ``progress_store(path)``).
+offline lab); the widgets only display what the checker says. Checks, hints, resets and solutions shown
+are events in a progress log (``~/.labkit/events.jsonl``, ``$LABKIT_PROGRESS`` or ``progress_store(path)``).
 
 The rooms, one concept each:
 
@@ -24,9 +24,9 @@ The rooms, one concept each:
 - ``grading``: grading a policy answer by its behaviour on a battery of requests.
 - ``labwork``: exercises that run in the offline lab (start, fix, check).
 - ``topics/``: the exercises, a module per topic: ``lambda_permissions``, ``lambda_states``,
-  ``policy_conditions``, ``vpc_reachability``.
+  ``lambda_vpc_config``, ``policy_conditions``, ``vpc_reachability``, ``vpc_faults``.
 - ``mode``: instructor mode (solutions shown or hidden).
-- ``store``: the progress file.
+- ``store``: the progress log (``eventlog``: its file format, atomic appends); export and import.
 - ``views``: the ipywidgets views (no logic).
 """
 
@@ -38,6 +38,7 @@ from labkit.exercises.errors import AnswerError, UnknownExerciseError
 from labkit.exercises.feedback import Case, Feedback
 from labkit.exercises.mode import instructor, is_instructor
 from labkit.exercises.store import ProgressStore, ProgressStoreWarning, progress_store
+from labkit.exercises.store import export_progress, import_progress  # the learner's log: download, load back
 
 
 def progress(topic: str | None = None):
@@ -55,5 +56,5 @@ def ids() -> list[str]:
 __all__ = [
     "catalog", "get", "ids", "progress", "progress_store", "instructor", "is_instructor", "Exercise", "Feedback",
     "Case", "Field", "Catalog", "CatalogEntry", "UnknownExerciseError", "AnswerError", "ProgressStore",
-    "ProgressStoreWarning", "register", "TOPICS",
+    "ProgressStoreWarning", "register", "TOPICS", "export_progress", "import_progress",
 ]
