@@ -12,7 +12,7 @@ import sys
 
 from labkit.errors import LabkitError
 
-SUBCOMMANDS = ("reach", "policy", "doctor")
+SUBCOMMANDS = ("reach", "policy", "doctor", "classroom")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -104,6 +104,9 @@ class Exercise:
         if not is_instructor():
             return ("Solutions are shown in instructor mode: run lk.instructor(True) (or start Jupyter with "
                     "LABKIT_INSTRUCTOR=1).")
+        from labkit.exercises.store import progress_store
+
+        progress_store().record_solution(self.id, self.topic)
         return self.solution_text()
 
     # --- hints ------------------------------------------------------------------------------------
@@ -117,7 +120,7 @@ class Exercise:
             self._hint_index += 1
             from labkit.exercises.store import progress_store
 
-            progress_store().record_hint(self.id, self.topic)
+            progress_store().record_hint(self.id, self.topic, number=i + 1)
         return f"Hint {i + 1}/{len(self.hints)}: {self.hints[i]}"
 
     @property
@@ -127,6 +130,9 @@ class Exercise:
     def reset(self) -> None:
         """Start over: hints from the first one again (a lab exercise also rebuilds its lab)."""
         self._hint_index = 0
+        from labkit.exercises.store import progress_store
+
+        progress_store().record_reset(self.id, self.topic)
 
     # --- checking ---------------------------------------------------------------------------------
 
@@ -142,7 +148,7 @@ class Exercise:
         if record:
             from labkit.exercises.store import progress_store
 
-            progress_store().record_check(self.id, self.topic, feedback.correct)
+            progress_store().record_check(self.id, self.topic, feedback.correct, answer=answer)
         return feedback
 
     def _safe_grade(self, answer: Any) -> Feedback:
