@@ -11,13 +11,11 @@ import zipfile
 
 from labkit.exercises.core import Exercise
 from labkit.exercises.errors import AnswerError
+from labkit.iam.lambda_role import ENI_ACTIONS_2021, LOG_ACTIONS, TRUST_POLICY
 
 FUNCTION = "orders"
 ROLE = "orders-role"
-TRUST_POLICY = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-VPC_ACCESS_ACTIONS = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-                      "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+VPC_ACCESS_ACTIONS = [*ENI_ACTIONS_2021, *LOG_ACTIONS]
 HANDLER = '''\
 import urllib.request
 

@@ -7,7 +7,8 @@
     print(ev)              # the statement-by-statement reasoning
     lk.iam.lint(policy)    # pitfalls, e.g. ForAllValues on a key that can be absent
 
-Modules: ``policy`` (reading and checking documents), ``conditions`` (the operator registry),
+Modules: ``policy`` (reading and checking documents), ``conditions`` (the operator registry), ``values``
+(reading condition values), ``patterns`` (wildcards and policy variables),
 ``evaluate`` (decisions and their explanation), ``lint`` (pitfall findings), ``examples`` (the
 Lambda guide's example policies). No boto3 or moto here.
 """

@@ -9,6 +9,23 @@ from __future__ import annotations
 from labkit.errors import LabkitError, LabkitLookupError
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters; huge or deeply nested values stay printable.
+
+    >>> shown("x" * 100, 10)
+    "'xxxxxxxx…"
+    >>> shown(10 ** 5000)
+    'a number of about 5001 digits'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 class PolicyError(LabkitError, ValueError):
     """A policy document that IAM would reject, or that labkit can't read.
 

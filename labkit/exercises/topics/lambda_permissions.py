@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from labkit.exercises.choice import NEEDED, OPTIONAL, WRONG, Option, Question, QuizExercise, SelectExercise
 from labkit.exercises.catalog import register
+from labkit.iam.lambda_role import ENI_ACTIONS_2021
 
-ROLE_NEEDED = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
+ROLE_NEEDED = ENI_ACTIONS_2021
 
 
 @register
@@ -129,7 +130,7 @@ _USER_ERROR = ("AccessDeniedException: Your access has been denied by EC2, pleas
                "credentials have permission to DescribeSecurityGroups for sg-085912345678492fb. EC2 Error Code: "
                "UnauthorizedOperation. EC2 Error Message: You are not authorized to perform this operation.")
 WHO = ("the function's execution role", "the person calling CreateFunction")
-PERMISSION_CHOICES = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+PERMISSION_CHOICES = (*ENI_ACTIONS_2021,
                       "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "iam:PassRole",
                       "lambda:CreateFunction")
 

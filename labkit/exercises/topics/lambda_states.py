@@ -20,6 +20,7 @@ from labkit.exercises.catalog import register
 from labkit.exercises.core import Exercise, Field
 from labkit.exercises.errors import AnswerError
 from labkit.exercises.feedback import Case, Feedback
+from labkit.iam.lambda_role import ENI_ACTIONS_2021
 
 OPERATIONS = ("Invoke", "GetFunctionConfiguration", "UpdateFunctionCode", "UpdateFunctionConfiguration",
               "PublishVersion")
@@ -187,8 +188,7 @@ def run_timeline() -> list[dict]:
     with new_lab() as lab:
         ids = stack_ids(lab, lab.deploy("vpc-private"), public=False)
         group = function_group(lab, ids["vpc_id"])
-        role = make_role(lab, ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-                               "ec2:DeleteNetworkInterface"])
+        role = make_role(lab, list(ENI_ACTIONS_2021))
         lam = lab.client("lambda")
         for step in TIMELINE:
             outcome = None
