@@ -40,7 +40,7 @@ def test_not_reachable_exits_1_and_names_the_blocker(ids, capsys):
     code, out, _ = run(capsys, "in-public", "internet")
     assert code == 1
     assert "can NOT reach internet" in out
-    assert f"NO_PUBLIC_IP at {ids['public_subnet_id']}" in out
+    assert f"NO_PUBLIC_IP at sample-public-subnet ({ids['public_subnet_id']})" in out  # Name tag next to the id
 
 
 def test_json_is_the_traces_dict(ids, session, capsys):

@@ -317,8 +317,9 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's d
 @needs_dot
 def test_mimebundle_is_svg_when_dot_is_installed():
     bundle = draw(account(), highlight=no_public_ip_trace())._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
+    assert list(bundle) == ["text/html", "image/svg+xml"]  # the accessible figure first (tests/test_render_accessible.py)
     assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    assert "NO_PUBLIC_IP" in bundle["text/html"]
     assert "NO_PUBLIC_IP" in bundle["image/svg+xml"]
 
 
