@@ -11,19 +11,19 @@ from labkit.exercises.topics.vpc_reachability import _first_blocker, _function_o
 from labkit.vpc.reach import trace
 
 DATABASE = "orders-db"
-DB_PORT = 5432
+DB_PORT = 3306
 DB_GROUP = "orders-db"
 
 
 def build_database(lab, subnet_ids, vpc_id: str, *, name: str = DATABASE, group_name: str = DB_GROUP) -> dict:
-    """A PostgreSQL DB instance ``name`` in a DB subnet group of ``subnet_ids``, with its own security group
+    """A MySQL DB instance ``name`` in a DB subnet group of ``subnet_ids``, with its own security group
     (no inbound rules yet); returns ``{"db_instance", "db_security_group_id", "db_port"}``."""
     group = lab.client("ec2").create_security_group(GroupName=group_name, Description="The orders database",
                                                     VpcId=vpc_id)["GroupId"]
     rds = lab.client("rds")
     rds.create_db_subnet_group(DBSubnetGroupName=f"{name}-subnets", DBSubnetGroupDescription="private subnets",
                                SubnetIds=list(subnet_ids))
-    rds.create_db_instance(DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t3.micro",
+    rds.create_db_instance(DBInstanceIdentifier=name, Engine="mysql", DBInstanceClass="db.t3.micro",
                            DBSubnetGroupName=f"{name}-subnets", VpcSecurityGroupIds=[group], Port=DB_PORT,
                            MasterUsername="orders", MasterUserPassword="lab-only-password", AllocatedStorage=20)
     return {"db_instance": name, "db_security_group_id": group, "db_port": DB_PORT}
@@ -50,9 +50,9 @@ class DatabaseAccess(LabExercise):
     difficulty = "core"
     destination = f"rds:{DATABASE}"
     scenario_text = (f"The guide's private network (vpc-private). The function {FUNCTION} runs in its two private "
-                     f"subnets with its own security group. A PostgreSQL DB instance, {DATABASE}, sits in a DB subnet "
-                     f"group of the same two subnets, with its own security group ({DB_GROUP}), listening on "
-                     f"tcp/{DB_PORT}. The function's connections to the database time out.")
+                     f"subnets with its own security group. A MySQL DB instance, {DATABASE}, sits in a DB subnet "
+                     f"group of the same two subnets, with its own security group ({DB_GROUP}). The function's "
+                     "connections to the database time out.")
     prompt = (f"lab = exercise.start() builds the lab. Find out why {FUNCTION} can't reach rds:{DATABASE} and fix "
               "it with one boto3 call (lab.client('ec2')…), the way the Lambda guide's RDS tutorial does: admit the "
               "function by its security group, not by addresses. Then exercise.check() traces the lab. "
