@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.labkit-installed
 PORT   ?= 8888
 JUPYTER_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup dot chromium student browser-test bench doctor clean help
+.PHONY: lab test setup dot chromium student browser-test bench doctor clean help hub classroom-setup chp classroom-bench
 
 help:
 	@echo "make lab    - set up and open JupyterLab on notebooks/00-start-here.ipynb (offline lab)"
@@ -19,6 +19,8 @@ help:
 	@echo "make browser-test - only the real-browser test (JupyterLab in Debian's chromium)"
 	@echo "make bench  - run the benchmarks and write bench/results.json"
 	@echo "make doctor - check this machine (Python, packages, dot, widgets, moto)"
+	@echo "make hub    - a JupyterHub for a class on 127.0.0.1 (classroom/; see docs/classroom.md)"
+	@echo "make classroom-bench LEARNERS=30 - a simulated class on a real local hub; writes bench/classroom.json"
 
 setup: $(STAMP) dot
 
@@ -68,8 +70,9 @@ lab: setup
 # Notebooks and the browser test never touch the learner's progress file: they get a scratch one.
 TEST_ENV := LABKIT_PROGRESS=$(CURDIR)/test-output/progress.json LABKIT_INSTRUCTOR=0
 
-test: setup chromium
-	$(BIN)/python -m pytest -m "not browser"
+test: setup chromium classroom-setup
+	$(BIN)/python -m pytest -m "not browser and not hub"
+	$(BIN)/python -m pytest -m hub tests/classroom
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(TEST_ENV) $(BIN)/python -m pytest -m browser tests/browser
 
@@ -85,5 +88,43 @@ bench: setup
 doctor: setup
 	$(BIN)/labkit doctor
 
+# --- a class on JupyterHub (classroom/, docs/classroom.md) ----------------------------------------------
+CLASSROOM_STAMP := $(VENV)/.labkit-classroom-installed
+HUB_DIR ?= $(CURDIR)/.hub
+HUB_PORT ?= 8000
+LEARNERS ?= 30
+
+classroom-setup: setup chp $(CLASSROOM_STAMP)
+
+$(CLASSROOM_STAMP): requirements-classroom.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-classroom.txt
+	@touch $@
+
+# JupyterHub's proxy: Debian's node-configurable-http-proxy, else the npm package (like chromium above).
+chp:
+	@if command -v configurable-http-proxy >/dev/null 2>&1 && \
+		NODE_PATH=/usr/share/nodejs configurable-http-proxy --version >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ echo "Installing configurable-http-proxy (JupyterHub's proxy) with apt-get..."; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq node-configurable-http-proxy >/dev/null 2>&1; } && \
+		NODE_PATH=/usr/share/nodejs configurable-http-proxy --version >/dev/null 2>&1; then :; \
+	elif command -v npm >/dev/null 2>&1 && npm install -g --silent configurable-http-proxy >/dev/null 2>&1; then :; \
+	else \
+		echo "JupyterHub needs configurable-http-proxy. Install it: sudo apt-get install node-configurable-http-proxy"; \
+		echo "(Debian/Ubuntu) or npm install -g configurable-http-proxy, then run make again."; \
+		exit 1; \
+	fi
+
+# A hub on this machine: every learner a local process (no limits; a real class uses systemd: docs/classroom.md).
+hub: classroom-setup
+	@echo "JupyterHub on http://127.0.0.1:$(HUB_PORT)/ — sign in as 'instructor' (choose its password at the first"
+	@echo "sign-in); the admin page is http://127.0.0.1:$(HUB_PORT)/hub/admin and the class report"
+	@echo "http://127.0.0.1:$(HUB_PORT)/services/labkit-progress/report. State in $(HUB_DIR). Ctrl-C stops it."
+	cd $(CURDIR) && PATH=$(abspath $(BIN)):$$PATH LABKIT_HUB_SPAWNER=local LABKIT_HUB_DIR=$(HUB_DIR) \
+		LABKIT_HUB_PORT=$(HUB_PORT) PYTHONPATH=$(CURDIR) $(BIN)/jupyterhub -f classroom/jupyterhub_config.py
+
+classroom-bench: classroom-setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m bench.classroom --learners $(LEARNERS)
+
 clean:
-	rm -rf $(VENV) bench/results.json student test-output
+	rm -rf $(VENV) bench/results.json test-output .hub

@@ -28,7 +28,7 @@ from labkit.vpc.results import Blocker, BlockerCode, Hop, Path, Trace
 __version__ = "0.1.0"
 
 
-_LAZY_MODULES = ("iam", "samples", "render", "exercises")
+_LAZY_MODULES = ("iam", "samples", "render", "exercises", "classroom")
 
 
 def __getattr__(name: str) -> object:  # lazy: keep `import labkit` light and free of boto3/moto/graphviz

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import shutil
 import sys
 from pathlib import Path
@@ -75,7 +76,10 @@ def _stub_from(cell):
         stub.metadata["labkit"] = own
     tags = [t for t in _tags(cell) if t != SOLUTION_TAG]
     stub.metadata["tags"] = tags + ([EXERCISE_TAG] if EXERCISE_TAG not in tags else [])
-    stub.pop("id", None)
+    # a stable id of its own (derived from the solution cell's), so that `make student` writes the same bytes
+    # every time and the committed copies only change when the lessons do
+    seed = str(cell.get("id") or _text(cell.source))
+    stub["id"] = hashlib.sha1(f"exercise:{seed}".encode()).hexdigest()[:8]
     return stub
 
 

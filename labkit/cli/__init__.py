@@ -18,7 +18,7 @@ from typing import TextIO
 
 from labkit.errors import LabkitError
 
-SUBCOMMANDS = ("reach", "policy", "doctor")
+SUBCOMMANDS = ("reach", "policy", "doctor", "classroom")
 
 #: Exit codes (docs/cli.md lists them).
 EXIT_BAD_INPUT = 2

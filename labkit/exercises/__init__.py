@@ -38,6 +38,7 @@ from labkit.exercises.errors import AnswerError, UnknownExerciseError
 from labkit.exercises.feedback import Case, Feedback
 from labkit.exercises.mode import instructor, is_instructor
 from labkit.exercises.store import ProgressStore, ProgressStoreWarning, progress_store
+from labkit.exercises.store import export_progress, import_progress  # the learner's log: download, load back
 
 
 def progress(topic: str | None = None):
@@ -55,5 +56,5 @@ def ids() -> list[str]:
 __all__ = [
     "catalog", "get", "ids", "progress", "progress_store", "instructor", "is_instructor", "Exercise", "Feedback",
     "Case", "Field", "Catalog", "CatalogEntry", "UnknownExerciseError", "AnswerError", "ProgressStore",
-    "ProgressStoreWarning", "register", "TOPICS",
+    "ProgressStoreWarning", "register", "TOPICS", "export_progress", "import_progress",
 ]

@@ -94,21 +94,30 @@ class SelectExercise(Exercise):
                 ok = True
             expected = {NEEDED: "picked", WRONG: "not picked", OPTIONAL: "either"}[o.verdict]
             got = "picked" if picked else "not picked"
-            cases.append(Case(o.value, ok, expected, got, o.why if (not ok or o.verdict == OPTIONAL and picked) else ""))
+            why = o.why if (not ok or o.verdict == OPTIONAL and picked) else ""
+            # An option left unpicked gives the answer away by its verdict alone: withheld until the answer
+            # may be shown. A picked one is the learner's own item: its reason says why it is (not) needed.
+            cases.append(Case(o.value, ok, expected, got, why, nudge=why, gives_away=not picked))
         if not missing and not extra:
             optional = [o.value for o in self.options if o.verdict == OPTIONAL and o.value in chosen]
             msg = self.right_message
             if optional:
                 msg += f" ({', '.join(optional)}: not required, but harmless — see why below.)"
             return Feedback(self.id, True, msg, tuple(cases))
-        parts = []
+        parts, nudge = [], []
         if missing:
             parts.append(f"Missing: {', '.join(missing)}.")
+            count = f"{len(missing)} needed {self.what}{'s are' if len(missing) > 1 else ' is'} missing."
+            nudge.append(f"{count} {self.missing_nudge}".strip())
         if extra:
             parts.append(f"Not needed here: {', '.join(extra)}.")
+            nudge.append(f"Not needed here: {', '.join(extra)}.")
         parts.append("The cases below say why for each.")
-        return Feedback(self.id, False, " ".join(parts), tuple(cases))
+        nudge.append("The cases below say why for each of your picks.")
+        return Feedback(self.id, False, " ".join(parts), tuple(cases), nudge=" ".join(nudge))
 
+    #: Said (by the topic) when needed options are missing, without naming them: a pointer to the idea.
+    missing_nudge = "Which steps does the task involve, and what permission does each step take?"
     right_message = "You picked exactly what is needed."
 
     def fields(self) -> tuple[Field, ...]:
@@ -173,6 +182,14 @@ class QuizExercise(Exercise):
             out[q.key] = hit
         return out
 
+    #: question key → a nudge for a wrong answer to it (towards the idea; never the expected option).
+    nudges: dict[str, str] = {}
+    default_nudge = "Read the scenario again with the hints in mind: what decides this one?"
+
+    def nudge(self, key: str, given: str) -> str:
+        """The nudge for a wrong answer ``given`` to question ``key`` (topics override or set ``nudges``)."""
+        return self.nudges.get(key, self.default_nudge)
+
     def _grade(self, answer) -> Feedback:
         given = self.read_answer(answer)
         truth = self.expected()
@@ -180,7 +197,9 @@ class QuizExercise(Exercise):
         for q in self.questions:
             want, why = truth[q.key]
             got = given.get(q.key, "no answer")
-            cases.append(Case(f"{q.key}: {q.text}", got == want, want, got, why if got != want else ""))
+            wrong = got != want
+            cases.append(Case(f"{q.key}: {q.text}", not wrong, want, got, why if wrong else "",
+                              nudge=self.nudge(q.key, got) if wrong else ""))
         wrong = [c for c in cases if not c.passed]
         if not wrong:
             return Feedback(self.id, True, f"All {len(cases)} answers are right.", tuple(cases))
@@ -188,8 +207,8 @@ class QuizExercise(Exercise):
         msg = f"{len(cases) - len(wrong)} of {len(cases)} right."
         if unanswered:
             msg += f" Unanswered: {', '.join(unanswered)}."
-        msg += " Each wrong answer below comes with the reason."
-        return Feedback(self.id, False, msg, tuple(cases))
+        return Feedback(self.id, False, msg + " Each wrong answer below comes with the reason.", tuple(cases),
+                        nudge=msg + " Each wrong answer below comes with a pointer to think it over.")
 
     def fields(self) -> tuple[Field, ...]:
         return tuple(Field(q.key, f"{q.key}: {q.text}", "choice", tuple((o, o) for o in ("",) + q.options), default="")

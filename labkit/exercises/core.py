@@ -29,6 +29,10 @@ from labkit.exercises.mode import is_instructor
 #: The longest message a check returns (a longer one is shortened in its middle).
 MAX_MESSAGE_CHARS = 2000
 
+#: After this many checks of an exercise (counted in the progress log), a wrong answer's feedback shows the
+#: expected answer. Opening every hint does too, and so does instructor mode.
+REVEAL_AFTER_CHECKS = 3
+
 
 # ------------------------------------------------------------------------------------------ inputs
 
@@ -104,6 +108,9 @@ class Exercise:
         if not is_instructor():
             return ("Solutions are shown in instructor mode: run lk.instructor(True) (or start Jupyter with "
                     "LABKIT_INSTRUCTOR=1).")
+        from labkit.exercises.store import progress_store
+
+        progress_store().record_solution(self.id, self.topic)
         return self.solution_text()
 
     # --- hints ------------------------------------------------------------------------------------
@@ -117,7 +124,7 @@ class Exercise:
             self._hint_index += 1
             from labkit.exercises.store import progress_store
 
-            progress_store().record_hint(self.id, self.topic)
+            progress_store().record_hint(self.id, self.topic, number=i + 1)
         return f"Hint {i + 1}/{len(self.hints)}: {self.hints[i]}"
 
     @property
@@ -127,6 +134,9 @@ class Exercise:
     def reset(self) -> None:
         """Start over: hints from the first one again (a lab exercise also rebuilds its lab)."""
         self._hint_index = 0
+        from labkit.exercises.store import progress_store
+
+        progress_store().record_reset(self.id, self.topic)
 
     # --- checking ---------------------------------------------------------------------------------
 
@@ -137,13 +147,54 @@ class Exercise:
         graded wrong with the reason, and a long answer is quoted only as a short excerpt. Only
         ``KeyboardInterrupt`` (the learner stopping the kernel) goes through.
         ``record=False`` leaves the progress file alone (for previews and benchmarks).
-        """
-        feedback = _bounded(self._safe_grade(answer), answer)
-        if record:
-            from labkit.exercises.store import progress_store
 
-            progress_store().record_check(self.id, self.topic, feedback.correct)
+        A wrong answer's Feedback names the wrong items and nudges towards the idea; it shows the expected
+        answer only once ``answer_disclosed`` (this check being the third, every hint opened, or instructor
+        mode) — before that it is ``feedback.without_answer()`` (``feedback.withheld`` is True).
+        """
+        from labkit.exercises.store import progress_store
+
+        graded = _bounded(self._safe_grade(answer), answer)
+        store = progress_store()
+        checks = store.attempts(self.id) + (1 if record else 0)
+        feedback = self._disclose(graded, checks)
+        if record:
+            store.record_check(self.id, self.topic, graded.correct, answer=answer)
         return feedback
+
+    def answer_disclosed(self, checks: int | None = None) -> bool:
+        """True when a wrong answer's feedback may show the expected answer: in instructor mode, after
+        ``REVEAL_AFTER_CHECKS`` checks of this exercise, or once every hint was opened (both counted in the
+        progress log, so they survive a kernel restart). ``checks``: the count to judge (default: the log's)."""
+        if is_instructor():
+            return True
+        from labkit.exercises.store import progress_store
+
+        store = progress_store()
+        checks = store.attempts(self.id) if checks is None else checks
+        return checks >= REVEAL_AFTER_CHECKS or bool(self.hints) and store.hints_opened(self.id) >= len(self.hints)
+
+    def _disclose(self, feedback: Feedback, checks: int) -> Feedback:
+        """``feedback`` as the learner may see it after ``checks`` checks (see ``check``)."""
+        if feedback.correct:
+            return feedback
+        if self.answer_disclosed(checks):
+            return replace(feedback, answer=self._answer_text())
+        from labkit.exercises.store import progress_store
+
+        hints = progress_store().hints_opened(self.id)
+        left = REVEAL_AFTER_CHECKS - checks
+        when = [f"after {left} more check{'s' if left != 1 else ''}"]
+        if self.hints:
+            when.append(f"once you have opened all {len(self.hints)} hints (opened: {min(hints, len(self.hints))})")
+        return feedback.without_answer("The expected answer is shown " + " or ".join(when) + ".")
+
+    def _answer_text(self) -> str:
+        """The expected answer as text (for feedback once it may be shown); "" when it can't be given."""
+        try:
+            return self.solution_text()
+        except Exception:  # noqa: BLE001 - an exercise whose answer depends on a lab not started yet
+            return ""
 
     def _safe_grade(self, answer: Any) -> Feedback:
         try:
@@ -258,21 +309,24 @@ def _shorten(text: str, echoes: list[str], limit: int) -> str:
 
 def _bounded(feedback: Feedback, answer: Any) -> Feedback:
     """``feedback`` with every long quote of ``answer`` cut to an excerpt and every text of bounded length."""
-    texts = [feedback.message, *feedback.notes]
+    texts = [feedback.message, feedback.nudge, *feedback.notes, *(feedback.nudge_notes or ())]
     for c in feedback.details:
-        texts += [c.name, c.expected, c.got, c.why]
+        texts += [c.name, c.expected, c.got, c.why, c.nudge]
     if all(len(t) <= EXCERPT_CHARS for t in texts):
         return feedback
     try:
         echoes = _echoes(answer)
     except Exception:  # noqa: BLE001 - an answer whose repr fails: only the length limit applies
         echoes = []
+    def cut(text: str) -> str:
+        return _shorten(text, echoes, MAX_MESSAGE_CHARS)
+
     return replace(
         feedback,
-        message=_shorten(feedback.message, echoes, MAX_MESSAGE_CHARS),
-        notes=tuple(_shorten(n, echoes, MAX_MESSAGE_CHARS) for n in feedback.notes),
-        details=tuple(replace(c, name=_shorten(c.name, echoes, MAX_MESSAGE_CHARS),
-                              expected=_shorten(c.expected, echoes, MAX_MESSAGE_CHARS),
-                              got=_shorten(c.got, echoes, MAX_MESSAGE_CHARS),
-                              why=_shorten(c.why, echoes, MAX_MESSAGE_CHARS)) for c in feedback.details),
+        message=cut(feedback.message),
+        nudge=cut(feedback.nudge),
+        notes=tuple(cut(n) for n in feedback.notes),
+        nudge_notes=None if feedback.nudge_notes is None else tuple(cut(n) for n in feedback.nudge_notes),
+        details=tuple(replace(c, name=cut(c.name), expected=cut(c.expected), got=cut(c.got), why=cut(c.why),
+                              nudge=cut(c.nudge)) for c in feedback.details),
     )

@@ -104,8 +104,13 @@ def _explain(ev, answer_names: set[str]) -> str:
 
 
 def grade_policy(exercise_id: str, answer, battery: tuple[Request, ...], *, existing=(), example: str = "",
-                 advice: dict[str, str] | None = None, intro: str = "") -> Feedback:
-    """Evaluate ``answer`` (with the learner's ``existing`` policies) on every request of ``battery``."""
+                 advice: dict[str, str] | None = None, intro: str = "",
+                 nudges: dict[str, str] | None = None) -> Feedback:
+    """Evaluate ``answer`` (with the learner's ``existing`` policies) on every request of ``battery``.
+
+    ``advice``: tag → what to change (shown once the answer may be shown); ``nudges``: tag → the same idea
+    without the fix (shown before). The linter's findings lose their "Fix:" until then too.
+    """
     policies = read_policies(answer, example)
     names = {p.name for p in policies}
     everything = tuple(parse_policy(p, name=EXISTING_NAME) for p in existing) + policies
@@ -136,13 +141,24 @@ def grade_policy(exercise_id: str, answer, battery: tuple[Request, ...], *, exis
         parts.append("Your policy wrongly ALLOWS: " + "; ".join(wrong_allows) + ".")
     if wrong_denies:
         parts.append("Your policy wrongly DENIES: " + "; ".join(wrong_denies) + ".")
+    hidden = list(parts)
     advised = False
     for tag in sorted(tags):
         if advice and tag in advice:
             parts.append(advice[tag])
+            hidden.append((nudges or {}).get(tag, GENERIC_NUDGE))
             advised = True
     if not advised:
         for f in findings:
             if f.severity == "error":
                 parts.append(f"The linter says ({f.code}): {f.message} Fix: {f.fix}.")
-    return Feedback(exercise_id, False, "\n".join(parts), tuple(cases), notes)
+                hidden.append(f"The linter says ({f.code}): {f.message}")
+    nudge_notes = tuple(f"{f.code} ({f.severity}) in {f.policy}, statement {f.statement}: {f.message}"
+                        for f in findings)
+    return Feedback(exercise_id, False, "\n".join(parts), tuple(cases), notes,
+                    nudge="\n".join(dict.fromkeys(hidden)), nudge_notes=nudge_notes)
+
+
+#: The nudge for a wrongly decided request when the exercise gives none for its tag.
+GENERIC_NUDGE = ("Evaluate your policy on one of those requests yourself (lk.iam.evaluate(policy, action, "
+                 "context=…)): which condition decides it, and what does it do when a key is absent?")

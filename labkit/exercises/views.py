@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 import ipywidgets as w
 
@@ -167,8 +168,15 @@ class ExerciseView:
 
 
 def progress_widget(store, entries):
-    """A per-topic progress view of ``store`` for the catalog ``entries``, with a Refresh button."""
+    """A per-topic progress view of ``store`` for the catalog ``entries``, with Refresh, a Download link for
+    the log and an upload box to load a downloaded log back (merged: nothing counted twice)."""
+    import base64
+
+    from labkit.exercises.store import import_text
+
     body = w.VBox()
+    download = w.HTML("")
+    message = w.HTML("")
 
     def render() -> None:
         summary = store.summary(entries)
@@ -186,12 +194,33 @@ def progress_widget(store, entries):
             rows.append(w.HTML(f"<ul style='margin:0 0 0 2em'>{items}</ul>"))
         rows.append(w.HTML(f"<small>Saved in {html.escape(str(store.path))}</small>"))
         body.children = rows
+        log = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in store.events())
+        data = base64.b64encode(log.encode("utf-8")).decode("ascii")
+        download.value = (f'<a download="labkit-events.jsonl" href="data:application/x-ndjson;base64,{data}">'
+                          f"⬇ Download my progress log</a>")
+
+    def on_upload(change) -> None:
+        files = change["new"] or ()
+        added = 0
+        try:
+            for f in files:
+                added += import_text(bytes(f["content"]).decode("utf-8", errors="replace"))
+        except ValueError as e:
+            message.value = f'<span style="color:#cf222e">{html.escape(str(e))}</span>'
+            return
+        message.value = f"Loaded: {added} new event(s) added to your progress log."
+        render()
 
     refresh = w.Button(description="Refresh", icon="refresh")
     refresh.on_click(lambda _b: render())
+    upload = w.FileUpload(accept=".jsonl,.json", multiple=False, description="Load a log")
+    upload.observe(on_upload, names="value")
     render()
-    box = w.VBox([body, refresh])
+    box = w.VBox([body, w.HBox([refresh, download, upload]), message])
     box.refresh = render
     box.refresh_button = refresh
+    box.download_link = download
+    box.upload = upload
+    box.message = message
     box.add_class("labkit-progress")
     return box

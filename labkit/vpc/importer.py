@@ -21,6 +21,10 @@ call (paginated)                       becomes
 ``sts:GetCallerIdentity``              ``Topology.account_id`` ("" when STS can't answer)
 =====================================  ==========================================================
 
+Databases are read later, only when a trace first names one (``labkit.vpc.databases``): for
+``"rds:NAME"`` rds:DescribeDBInstances; for ``"elasticache:NAME"`` elasticache:DescribeCacheClusters,
+DescribeCacheSubnetGroups and DescribeReplicationGroups. They are in ``IMPORTER_CALLS`` too.
+
 Nothing else is ever called: each client the importer creates carries a botocore event hook that
 raises ``ReadOnlyViolation`` for any operation not in ``IMPORTER_CALLS`` (the table above, as
 (service, operation) pairs), before the request is even built (see ``read_only_client``). A ``Get*``
@@ -53,6 +57,7 @@ from __future__ import annotations
 from typing import Any
 
 from labkit.errors import AwsAccessError, AwsSetupError, ReadOnlyViolation
+from labkit.vpc.databases import DATABASE_CALLS, DatabaseLoader
 from labkit.vpc.describe import build_topology, route_from_aws, sg_rules_from_aws
 from labkit.vpc.model import Topology
 
@@ -89,7 +94,7 @@ _NO_PERMISSION_NEEDED = (("sts", "GetCallerIdentity"),)
 #: policy (``minimal_read_only_policy``) is generated from them.
 IMPORTER_CALLS: tuple[tuple[str, str], ...] = tuple(
     (service, method.title().replace("_", "")) for service, method, _ in IMPORT_CALLS
-) + _NO_PERMISSION_NEEDED
+) + tuple((service, operation) for service, _, _, operation in DATABASE_CALLS) + _NO_PERMISSION_NEEDED
 
 
 def minimal_read_only_policy() -> dict[str, object]:
@@ -193,7 +198,10 @@ def topology_from_boto3(session: Any, *, region: str | None = None) -> Topology:
     clients = {svc: read_only_client(session, svc, region_name=region) for svc in ("ec2", "lambda")}
     responses = {key: _collect(clients[svc], method, key, region) for svc, method, key in IMPORT_CALLS}
     account_id = _account_id(session, region)
-    return build_topology(responses, region=region, account_id=account_id)
+    topology = build_topology(responses, region=region, account_id=account_id)
+    # databases ("rds:NAME", "elasticache:NAME") are read only when a trace first names one
+    object.__setattr__(topology, "database_loader", DatabaseLoader(session, region))
+    return topology
 
 
 def _refuse_while_a_lab_is_open(session: Any) -> None:

@@ -352,6 +352,10 @@ class Topology:
     region: str = "us-east-1"
     account_id: str = ""
     meta: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+    #: databases a trace may name ("rds:NAME", "elasticache:NAME"), see ``labkit.vpc.databases``; a topology
+    #: read from an account finds them with ``database_loader`` when a trace first names one.
+    databases: tuple = ()
+    database_loader: Any = field(default=None, compare=False, hash=False, repr=False)
 
     # --- construction ------------------------------------------------------------------------------
     @classmethod
@@ -369,6 +373,20 @@ class Topology:
         ):
             object.__setattr__(self, name, tuple(sorted(getattr(self, name), key=lambda o: o.id)))
         object.__setattr__(self, "functions", tuple(sorted(self.functions, key=lambda f: f.name)))
+
+    def database(self, kind: str, name: str):
+        """The database ``kind`` ("rds" or "elasticache") named ``name``, as a ``labkit.vpc.databases.Database``
+        (read from the account on first use). ``DestinationError`` lists the names that exist."""
+        from dataclasses import replace
+
+        from labkit.vpc.databases import lookup
+
+        db = lookup(self.databases, self.database_loader, kind, name)
+        in_az = [s for s in (self.subnet_or_none(i) for i in db.subnet_choices)
+                 if s is not None and db.availability_zone and s.availability_zone == db.availability_zone]
+        if in_az and in_az[0].id != db.subnet_id:  # the subnet group's AZs were not reported: the subnets say
+            db = replace(db, subnet_id=in_az[0].id)
+        return db
 
     # --- indexes ------------------------------------------------------------------------------------
     @cached_property

@@ -34,6 +34,7 @@ def test_execution_role_right_answers(answer):
      ["ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"], "CreateNetworkInterface on EC2"),
 ], ids=["missing-delete", "user-permission-on-role", "user-set-on-role"])
 def test_execution_role_wrong_answers_say_what_is_missing_or_extra(answer, missing, extra, why):
+    lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     fb = lk.exercises.get("permissions/execution-role").check(answer)
     assert not fb.correct
     for m in missing:
@@ -50,6 +51,7 @@ def test_selection_with_an_unknown_action_suggests_the_close_one():
 
 
 def test_user_permissions():
+    lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     ex = lk.exercises.get("permissions/user")
     assert sorted(ex.solution) == sorted(USER)
     assert ex.check(USER).correct
@@ -60,6 +62,7 @@ def test_user_permissions():
 
 
 def test_read_the_error_tells_role_from_caller():
+    lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     ex = lk.exercises.get("permissions/read-the-error")
     assert "execution role" in ex.params["first message"]
     assert "request credentials" in ex.params["second message"]
@@ -80,6 +83,7 @@ def test_what_fails_reference_follows_the_function_states_page():
 
 
 def test_what_fails_wrong_answers_explain():
+    lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     ex = lk.exercises.get("states/what-fails")
     fb = ex.check(dict(ex.solution, updating=["Invoke", "UpdateFunctionCode"]))
     assert not fb.correct
@@ -91,6 +95,7 @@ def test_what_fails_wrong_answers_explain():
 
 
 def test_reachability_predict_is_graded_by_the_trace():
+    lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     ex = lk.exercises.get("reachability/predict")
     sol = ex.solution
     assert sol == {"a": "NO_PUBLIC_IP", "b": "NAT_NO_INTERNET_ROUTE", "c": "NO_ROUTE", "d": "SG_EGRESS",

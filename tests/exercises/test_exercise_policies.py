@@ -96,6 +96,7 @@ WRONG = [
 @pytest.mark.parametrize("exercise_id,answer,wrong_requests,words", [r[0:1] + r[2:] for r in WRONG],
                          ids=[f"{r[0]}:{r[1]}" for r in WRONG])
 def test_typical_mistakes_are_graded_wrong_with_specific_advice(exercise_id, answer, wrong_requests, words):
+    lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     fb = lk.exercises.get(exercise_id).check(answer)
     assert not fb.correct
     failed = [c.name for c in fb.failed]
@@ -108,6 +109,7 @@ def test_typical_mistakes_are_graded_wrong_with_specific_advice(exercise_id, ans
 
 
 def test_the_forallvalues_only_answer_names_the_no_vpc_request_and_the_evaluator_reason():
+    lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     fb = lk.exercises.get("conditions/allow-only-approved-subnets").check(policy(
         st("Allow", FOR_ALL_SUBNETS, "lambda:CreateFunction")))
     case = next(c for c in fb.details if c.name == "CreateFunction without VPC settings")
@@ -152,6 +154,7 @@ def test_a_list_of_policies_in_json_text_is_accepted():
 
 
 def test_predict_decision_uses_the_evaluator():
+    lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     ex = lk.exercises.get("conditions/predict-decision")
     assert ex.solution["b"] == "allowed"  # the pitfall: no VPC passes ForAllValues
     assert ex.solution["c"] == "explicitDeny" and ex.solution["e"] == "implicitDeny"

@@ -67,6 +67,8 @@ class ExecutionRole(SelectExercise):
                "Not needed: with the role, Lambda creates, describes and deletes the function's network "
                "interfaces — AWSLambdaVPCAccessExecutionRole does not include this action."),
     )
+    missing_nudge = ("Follow a network interface through its life: Lambda makes it, looks it up, and removes it "
+                     "when it is no longer needed — with the function's execution role.")
     right_message = ("Right: ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces and "
                      "ec2:DeleteNetworkInterface (the 2021 guide's list); today's guide adds "
                      "ec2:AssignPrivateIpAddresses and ec2:UnassignPrivateIpAddresses. The AWS managed policy "
@@ -118,6 +120,8 @@ class UserPermissions(SelectExercise):
                "Connecting a function uses existing security groups; it changes no rules."),
         Option("lambda:InvokeFunction", WRONG, "Needed to call the function, not to configure its VPC access."),
     )
+    missing_nudge = ("Which Lambda operations set a function's VPC settings, and what does Lambda check with the "
+                     "caller's permissions when it receives them (each network resource you name)?")
     right_message = ("Right: the two Lambda actions plus ec2:DescribeSecurityGroups, ec2:DescribeSubnets and "
                      "ec2:DescribeVpcs, which Lambda uses to verify the network resources you name.")
 
@@ -162,6 +166,15 @@ class ReadTheError(QuizExercise):
         Question("second_who", "whose permissions are missing (second message)?", WHO),
         Question("second_action", "which action must be added (second message)?", PERMISSION_CHOICES),
     )
+    nudges = {
+        "first_who": "Read how the first message names whose permissions are missing: is it the role the function "
+                     "runs with, or the credentials of whoever sent the request?",
+        "first_action": "The message names the EC2 API call that was refused; the IAM action is \"ec2:\" followed "
+                        "by that call's name.",
+        "second_who": "\"Your request credentials\": whose credentials sign a CreateFunction request?",
+        "second_action": "EC2 says which call it refused, and for which resource; the IAM action is \"ec2:\" "
+                         "followed by that call's name.",
+    }
 
     def _params(self) -> dict:
         return {"first message": _ROLE_ERROR, "second message": _USER_ERROR}

@@ -33,6 +33,7 @@ class Moment:
     options: tuple[str, ...]
     fails: tuple[str, ...]
     why: dict  # operation → why it fails / works
+    nudge: str = ""  # for a wrong answer at this moment: the idea, without saying what fails
 
 
 _PENDING_WHY = ("While a new function is Pending, Lambda is still creating its network interfaces: operations "
@@ -47,20 +48,25 @@ MOMENTS = (
            {"Invoke": _PENDING_WHY + " A function is invoked only once it is Active.",
             "GetFunctionConfiguration": "Reading the configuration always works — it is how you watch the state.",
             "UpdateFunctionCode": _PENDING_WHY, "UpdateFunctionConfiguration": _PENDING_WHY,
-            "PublishVersion": _PENDING_WHY}),
+            "PublishVersion": _PENDING_WHY},
+           "Lambda is still setting the new function up. Which of these calls need a function that is ready, and "
+           "which only read what is there?"),
     Moment("updating", "Seconds after UpdateFunctionConfiguration moved an Active function to other subnets "
                        "(State: Active, LastUpdateStatus: InProgress).", OPERATIONS,
            ("UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion"),
            {"Invoke": "Invocations keep working during an update: they run the previous code and configuration.",
             "GetFunctionConfiguration": "Reading always works; it shows LastUpdateStatus InProgress.",
             "UpdateFunctionCode": _UPDATING_WHY, "UpdateFunctionConfiguration": _UPDATING_WHY,
-            "PublishVersion": _UPDATING_WHY}),
+            "PublishVersion": _UPDATING_WHY},
+           "The function stays in service while the update runs. Which calls would start another change on top "
+           "of the running one?"),
     Moment("idle", "After a long time without invocations (State: Inactive, StateReasonCode: Idle).",
            ("Invoke", "GetFunctionConfiguration"), ("Invoke",),
            {"Invoke": "Lambda reclaimed the network interfaces: the invocation fails (ResourceNotReadyException) "
                       "and the function goes to Pending until they are back (StateReasonCode Restoring in the lab: "
                       "labkit's model), then Active.",
-            "GetFunctionConfiguration": "Reading works, and shows State Inactive."}),
+            "GetFunctionConfiguration": "Reading works, and shows State Inactive."},
+           "After a long time idle, Lambda reclaimed something the function needs to run. Which call needs it?"),
 )
 
 
@@ -102,12 +108,13 @@ class WhatFails(Exercise):
             for op in m.options:
                 fails = op in m.fails
                 if given is None:
-                    cases.append(Case(f"{m.key}: {op}", False, "fails" if fails else "works", "no answer", m.why[op]))
+                    cases.append(Case(f"{m.key}: {op}", False, "fails" if fails else "works", "no answer", m.why[op],
+                                      nudge=m.nudge))
                     continue
                 said = op in given
                 ok = said == fails
                 cases.append(Case(f"{m.key}: {op}", ok, "fails" if fails else "works", "fails" if said else "works",
-                                  "" if ok else m.why[op]))
+                                  "" if ok else m.why[op], nudge="" if ok else m.nudge))
         wrong = [c for c in cases if not c.passed]
         if not wrong:
             return Feedback(self.id, True, "Right at every moment.", tuple(cases))
@@ -255,6 +262,18 @@ class Timeline(QuizExercise):
     )
     questions = _timeline_questions()
     _observed: list | None = None
+
+    def nudge(self, key: str, given: str) -> str:
+        step, what = key.split(".")
+        text = next(s.text for s in TIMELINE if s.key == step)
+        if what == "outcome":
+            return (f"Step {step} ({text}): is the function ready for this call at that moment, or is Lambda still "
+                    "busy with it (creating its network interfaces, an update, or reclaimed interfaces)?")
+        if what == "State":
+            return (f"After step {step}: what is Lambda doing with the function's network interfaces at that "
+                    "moment — creating them, done, or reclaimed after a long idle time?")
+        return (f"After step {step}: has an update been started, and has it finished yet? An update's status "
+                "stays until the next update.")
 
     def _params(self) -> dict:
         return {"steps": {s.key: s.text for s in TIMELINE}, "questions": [q.key for q in self.questions]}

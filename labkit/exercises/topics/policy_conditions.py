@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 
 from labkit.exercises.choice import Question, QuizExercise
 from labkit.exercises.catalog import register
@@ -60,7 +61,8 @@ class PolicyExercise(Exercise):
 
     existing: tuple = ()
     starter: dict = STARTER_ALLOW
-    advice: dict[str, str] = {}
+    advice: dict[str, str] = {}  # tag → what to change (shown once the answer may be shown)
+    nudges: dict[str, str] = {}  # tag → the same idea without the fix (shown before)
     answer_help = ("Answer with a policy document: exercise.check({...}) or exercise.check('''{ JSON }'''); "
                    "a list of policies works too.")
 
@@ -70,15 +72,17 @@ class PolicyExercise(Exercise):
     def _grade(self, answer) -> Feedback:
         example = json.dumps(self.starter, ensure_ascii=False)
         feedback = grade_policy(self.id, answer, self.battery(), existing=self.existing, example=example,
-                                advice=self.advice)
+                                advice=self.advice, nudges=self.nudges)
         if not feedback.correct:
             extra = self.extra_advice(read_policies(answer))
             if extra:
-                feedback = Feedback(feedback.exercise_id, False, feedback.message + "\n" + extra, feedback.details,
-                                    feedback.notes)
+                advice, nudge = extra if isinstance(extra, tuple) else (extra, extra)
+                feedback = replace(feedback, message=feedback.message + "\n" + advice,
+                                   nudge=(feedback.nudge or feedback.message) + "\n" + nudge)
         return feedback
 
-    def extra_advice(self, policies) -> str:
+    def extra_advice(self, policies) -> str | tuple[str, str]:
+        """More advice for a wrong answer: a text, or (the advice, the same without the fix)."""
         return ""
 
     def requests_text(self) -> list[str]:
@@ -102,6 +106,15 @@ OTHER_ACTIONS_ADVICE = (
     "Your Deny also blocks actions whose requests never carry the VPC keys (Invoke, GetFunction, "
     "UpdateFunctionCode…): for them lambda:VpcIds is always absent, so \"Null … true\" is true. List only "
     "lambda:CreateFunction and lambda:UpdateFunctionConfiguration in the Deny's Action."
+)
+OTHER_ACTIONS_NUDGE = (
+    "Your Deny also blocks actions whose requests never carry the VPC keys (Invoke, GetFunction, "
+    "UpdateFunctionCode…): for them lambda:VpcIds is always absent. Which actions is the rule about?"
+)
+NO_VPC_SLIPS_THROUGH_NUDGE = (
+    "A function without a VPC slips through. ForAllValues:StringEquals asks \"is any subnet in the request not "
+    "on my list?\" — a request with no VPC settings (or with empty lists) names no subnet, so nothing fails and "
+    "the Allow applies. What else must the condition require of the request?"
 )
 
 
@@ -133,6 +146,10 @@ class RequireVpc(PolicyExercise):
               "no-vpc": "A request without VPC settings carries no lambda:VpcIds, lambda:SubnetIds or "
                         "lambda:SecurityGroupIds at all: a condition that compares values never matches it. Test "
                         "the key's absence with \"Null\": {\"lambda:VpcIds\": \"true\"}."}
+    nudges = {"other-actions": OTHER_ACTIONS_NUDGE,
+              "no-vpc": "A request without VPC settings carries no lambda:VpcIds, lambda:SubnetIds or "
+                        "lambda:SecurityGroupIds at all: a condition that compares values never matches it. Which "
+                        "condition operator asks whether a key is there at all?"}
 
     def _params(self) -> dict:
         return {"existing_policy": copy.deepcopy(ALLOW_ALL_LAMBDA), "actions": list(VPC_ACTIONS),
@@ -168,7 +185,9 @@ class RequireVpc(PolicyExercise):
     def extra_advice(self, policies) -> str:
         if not _has_deny(policies):
             return ("Your answer has no Deny statement: next to the existing Allow of lambda:*, another Allow "
-                    "changes nothing. Write \"Effect\": \"Deny\".")
+                    "changes nothing. Write \"Effect\": \"Deny\".",
+                    "Next to the existing Allow of lambda:*, another Allow changes nothing. Which kind of statement "
+                    "can refuse what an Allow permits?")
         return ""
 
 
@@ -193,6 +212,10 @@ class AllowOnlyApprovedSubnets(PolicyExercise):
     advice = {"no-vpc": NO_VPC_SLIPS_THROUGH,
               "partial": "A request that names an approved subnet AND another one must be refused: every subnet "
                          "must be approved (ForAllValues), not just one (ForAnyValue).",
+              "vpc-only": "Allowing the VPC is not enough: other subnets of the same VPC must stay refused."}
+    nudges = {"no-vpc": NO_VPC_SLIPS_THROUGH_NUDGE,
+              "partial": "A request that names an approved subnet AND another one must be refused. Is your "
+                         "condition satisfied by one approved subnet? Which set operator asks it of every subnet?",
               "vpc-only": "Allowing the VPC is not enough: other subnets of the same VPC must stay refused."}
 
     def _params(self) -> dict:
@@ -247,6 +270,11 @@ class AllowOnlyApprovedVpc(PolicyExercise):
                         "\"StringEquals\": {\"lambda:VpcIds\": [...]}, which is false when the key is absent.",
               "other-vpc": "A function in a VPC that is not on the list must be refused: compare lambda:VpcIds "
                            "with the exact VPC ids (StringEquals), not a wildcard."}
+    nudges = {"no-vpc": "A function without a VPC slips through. lambda:VpcIds holds a single value, so a set "
+                        "operator is the wrong tool (ForAllValues is true when the key is absent). Which plain "
+                        "operator is false when the key is absent?",
+              "other-vpc": "A function in a VPC that is not on the list must be refused: compare lambda:VpcIds "
+                           "with the exact VPC ids, not a pattern."}
 
     def _params(self) -> dict:
         return {"vpc_ids": [VPC, SECOND_VPC], "actions": list(VPC_ACTIONS), "requests": self.requests_text()}
@@ -296,6 +324,12 @@ class DenyListedGroups(PolicyExercise):
               "no-vpc-deny": "Your Deny also hits functions without a VPC: ForAllValues (or a negated operator) is "
                              "true when lambda:SecurityGroupIds is absent. ForAnyValue:StringEquals is false then.",
               "other-actions": OTHER_ACTIONS_ADVICE}
+    nudges = {"mixed": "A request that adds one unlisted group next to a retired one escapes your Deny. Your "
+                       "condition asks whether every group is retired; the rule is about any one of them. Which set "
+                       "operator asks that?",
+              "no-vpc-deny": "Your Deny also hits functions without a VPC: your operator is true when "
+                             "lambda:SecurityGroupIds is absent. Which set operator is false on an absent key?",
+              "other-actions": OTHER_ACTIONS_NUDGE}
 
     def _params(self) -> dict:
         return {"security_group_ids": list(LISTED_GROUPS), "existing_policy": copy.deepcopy(ALLOW_ALL_LAMBDA),
@@ -328,7 +362,9 @@ class DenyListedGroups(PolicyExercise):
     def extra_advice(self, policies) -> str:
         if not _has_deny(policies):
             return ("Your answer has no Deny statement: next to the existing Allow of lambda:*, only a Deny can "
-                    "refuse anything.")
+                    "refuse anything.",
+                    "Next to the existing Allow of lambda:*, another Allow changes nothing. Which kind of statement "
+                    "can refuse what an Allow permits?")
         return ""
 
 
@@ -356,6 +392,9 @@ class FixThePitfall(PolicyExercise):
         "ForAllValues is true on an absent key. Add a condition that requires the key to be present.",
     )
     advice = {"no-vpc": NO_VPC_SLIPS_THROUGH,
+              "kept": "Your fix refuses requests the original policy rightly allowed: functions in the approved "
+                      "subnets must still be created and updated."}
+    nudges = {"no-vpc": NO_VPC_SLIPS_THROUGH_NUDGE,
               "kept": "Your fix refuses requests the original policy rightly allowed: functions in the approved "
                       "subnets must still be created and updated."}
 
@@ -437,6 +476,16 @@ class PredictDecision(QuizExercise):
         "InvokeFunction is not in either statement's Action list.",
     )
     questions = tuple(Question(k, v[0], DECISIONS) for k, v in _PREDICT_REQUESTS.items())
+    nudges = {
+        "a": "Take the two subnets one by one against the subnet policy's list, then ask whether the Deny's "
+             "condition holds for this request's groups.",
+        "b": "No VPC settings: the request carries none of the lambda: VPC keys. What does ForAllValues say "
+             "about an absent key, and what does ForAnyValue say?",
+        "c": "Both policies speak about this request. Which statement's condition holds — and which effect wins "
+             "when an Allow and a Deny both apply?",
+        "d": "Is the subnet on the approved list? If no statement with an Allow applies, what is left?",
+        "e": "Look at each statement's Action list: is InvokeFunction named anywhere?",
+    }
 
     def _params(self) -> dict:
         return {"policies": _predict_policies(), "requests": {k: v[0] for k, v in _PREDICT_REQUESTS.items()}}

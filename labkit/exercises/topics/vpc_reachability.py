@@ -118,6 +118,17 @@ class PredictBlocker(QuizExercise):
         "helps the subnets whose route tables it is associated with.",
     )
     questions = tuple(Question(k, v[0], OUTCOMES) for k, v in PREDICT_SCENARIOS.items())
+    nudges = {
+        "a": "What does an internet gateway need from the network interface that sends traffic through it — and "
+             "does a Lambda function's interface have it?",
+        "b": "Follow the NAT gateway's own traffic: where does its subnet send 0.0.0.0/0?",
+        "c": "A subnet with only its local route: which way out of the VPC could the traffic to S3 take?",
+        "d": "Before any route table, the traffic has to leave the function's network interface. What may leave it?",
+        "e": "Follow each hop in turn: security group, route table, NAT gateway, its subnet's route table, internet "
+             "gateway. Does any of them stop the traffic?",
+        "f": "Which route tables is the endpoint associated with, and which route table does the function's subnet "
+             "use?",
+    }
     _truth: dict | None = None
     _topologies: dict | None = None
 
@@ -243,12 +254,18 @@ class FixInternet(LabExercise):
                        "internet gateway can't carry its traffic (NO_PUBLIC_IP).")
             return Feedback(self.id, False, why + " Keep the function in private subnets and send their 0.0.0.0/0 "
                             "traffic to the NAT gateway in the public subnet: the NAT gateway has a public IP.",
-                            cases, trace=t, topology=topo)
+                            cases, trace=t, topology=topo,
+                            nudge=why + " Keep the function in private subnets: which resource of this VPC has a "
+                            "public IP address and could carry their traffic out?")
         if t.reachable:
             via = ", ".join(sorted({p.via for p in t.paths}))
             return Feedback(self.id, True, f"{FUNCTION} reaches the internet from all its subnets (via {via}): "
                             "private subnet → NAT gateway → internet gateway.", cases, trace=t, topology=topo)
-        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo)
+        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo,
+                        nudge=_first_blocker(t, fix=False) + " " + self.nudge_text)
+
+    nudge_text = ("Which resource of this VPC has a public IP address, and does the private subnets' route table "
+                  "lead their internet traffic to it?")
 
 
 def _outcome(path: Path, reachable: str) -> tuple[str, str]:
@@ -257,13 +274,13 @@ def _outcome(path: Path, reachable: str) -> tuple[str, str]:
     return (reachable, "") if path.reachable or b is None else (f"{b.code.value} at {b.resource_id}", b.message)
 
 
-def _first_blocker(t: Trace) -> str:
-    """The summary of a trace that does not reach, with its first blocker and the fix."""
+def _first_blocker(t: Trace, *, fix: bool = True) -> str:
+    """The summary of a trace that does not reach, with its first blocker (and the fix: ``fix``)."""
     b = t.blocked_by
     if b is None:
         return t.summary()
     return f"{t.summary()} First blocker: {b.code.value} at {b.resource_id}: {b.message}" + (
-        f" Fix: {b.fix}" if b.fix else "")
+        f" Fix: {b.fix}" if b.fix and fix else "")
 
 
 def _fix_s3(lab, scenario):
@@ -327,12 +344,17 @@ class PrivateS3(LabExercise):
             return Feedback(self.id, False, f"{FUNCTION} can now reach the internet, which this private network "
                             "must not allow: S3 then goes over the internet too. Undo that (remove the route to the "
                             "NAT or internet gateway) and give the private subnets a way to S3 that stays inside AWS: "
-                            "a gateway endpoint associated with their route table.", cases, trace=t, topology=topo)
+                            "a gateway endpoint associated with their route table.", cases, trace=t, topology=topo,
+                            nudge=f"{FUNCTION} can now reach the internet, which this private network must not "
+                            "allow: S3 then goes over the internet too. Undo that change, and look for a way to S3 "
+                            "that stays inside AWS.")
         if t.reachable:
             via = ", ".join(sorted({p.via for p in t.paths}))
             return Feedback(self.id, True, f"{FUNCTION} reaches S3 from all its subnets via {via}, and the internet "
                             "stays out of reach.", cases, trace=t, topology=topo)
-        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo)
+        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo,
+                        nudge=_first_blocker(t, fix=False) + " Without internet access, how do private subnets reach "
+                        "an AWS service — and which route table must know about it?")
 
 
 def _break_nacl_replies(lab, ids) -> None:
@@ -455,8 +477,10 @@ class Diagnose(LabExercise):
         t = self._trace
         b = self._blocker()
         ok_code, ok_resource = code == b.code.value, resource == b.resource_id
-        cases = (Case("blocker code", ok_code, b.code.value if ok_code else "another code", code),
-                 Case("resource", ok_resource, resource if ok_resource else "another resource", resource))
+        cases = (Case("blocker code", ok_code, b.code.value, code,
+                      nudge="" if ok_code else "What does that resource do to the traffic, in the codes' words?"),
+                 Case("resource", ok_resource, b.resource_id, resource,
+                      nudge="" if ok_resource else "Which resource on the path stops the traffic (or its replies)?"))
         if ok_code and ok_resource:
             return Feedback(self.id, True, f"Found it: {b.code.value} at {b.resource_id}. {b.message}"
                             + (f" Fix: {b.fix}" if b.fix else ""), cases, trace=t)

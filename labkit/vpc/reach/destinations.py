@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from labkit.errors import DestinationError, SourceError
+from labkit.vpc.databases import Database, split_name
 from labkit.vpc.model import LambdaFunction, Topology, service_short_name
 
 #: AWS services a destination may name (short endpoint names). Any service that has a VPC endpoint in
@@ -31,7 +32,8 @@ SERVICE_ALIASES = {"secrets-manager": "secretsmanager", "cloudwatch": "monitorin
 
 ACCEPTED_DESTINATIONS = (
     '"internet" (or "internet:PORT"), an AWS service name such as "s3", "dynamodb", "sqs", '
-    '"secretsmanager", or "IP:PORT" such as "10.0.2.15:5432"'
+    '"secretsmanager", "IP:PORT" such as "10.0.2.15:5432", or a database by name: "rds:DB_INSTANCE_ID" or '
+    '"elasticache:CACHE_CLUSTER_OR_REPLICATION_GROUP_ID"'
 )
 
 
@@ -54,6 +56,7 @@ class Dest:
     port: int
     service: str | None = None
     ip: ipaddress.IPv4Address | None = None
+    database: Database | None = None  # "rds:NAME" / "elasticache:NAME": an address in its subnet, its groups
 
 
 def parse_port(text: str, destination: object) -> int:
@@ -80,6 +83,14 @@ def parse_destination(topo: Topology, destination: object) -> Dest:
         raise DestinationError(f"Empty or non-text destination {destination!r}. Accepted: {ACCEPTED_DESTINATIONS}.")
     text = destination.strip()
     low = text.lower()
+    named = split_name(text)
+    if named is not None:
+        db = topo.database(*named)
+        subnet = topo.subnet_or_none(db.subnet_id)
+        if subnet is None:
+            raise DestinationError(f"{db.label} is in subnet {db.subnet_id}, which this topology does not have.")
+        # an address of its subnet stands for the database (its own address is a DNS name)
+        return Dest(db.label, "ip", db.port, ip=subnet.network.network_address + 4, database=db)
     if low == "internet" or low.startswith("internet:"):
         port = parse_port(text.partition(":")[2], destination) if ":" in low else 443
         return Dest("internet" if port == 443 else f"internet:{port}", "internet", port)

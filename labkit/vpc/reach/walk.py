@@ -490,7 +490,7 @@ class Walk:
         target_subnet = self.topo.subnet_containing(ip)
         vpc = self.topo.vpc_or_none(vpc_id)
         in_own_vpc = vpc is not None and any(ip in n for n in vpc.networks)
-        owner = self.topo.interface_owning(str(ip))
+        owner = None if self.dst.database else self.topo.interface_owning(str(ip))
         if in_own_vpc or (target_subnet is not None and target_subnet.vpc_id == vpc_id):
             self._to_local(ip, target_subnet if target_subnet and target_subnet.vpc_id == vpc_id else None, owner)
             return
@@ -526,7 +526,7 @@ class Walk:
 
     def _to_local(self, ip: IP, target: Subnet | None, owner: NetworkInterface | None) -> None:
         far = self._target_side(ip, owner)
-        self._sg_egress(far, f"{ip}")
+        self._sg_egress(far, self.dst.label if self.dst.database else f"{ip}")
         if target is None:
             rt, route = self._route_hop(self.subnet, str(ip), ip)
             raise Blocked(Blocker(BlockerCode.NO_ROUTE, rt.id if rt else self.subnet.id,
@@ -543,9 +543,19 @@ class Walk:
         self.via = "local"
 
     def _target_side(self, ip: IP, owner: NetworkInterface | None) -> Side:
+        db = self.dst.database
+        if db is not None:  # any address of its subnet: rules must cover the subnet, or name its groups
+            return Side((self.topo.subnet(db.subnet_id).network,), False, frozenset(db.security_group_ids))
         return Side((ipaddress.IPv4Network(ip),), False, frozenset(owner.security_group_ids) if owner else frozenset())
 
     def _deliver(self, ip: IP, target: Subnet, owner: NetworkInterface | None) -> None:
+        db = self.dst.database
+        if db is not None:
+            self.hops.append(Hop("database", db.label, True, f"{db.label} ({db.engine or 'database'}, tcp/{db.port}) "
+                                 f"listens in {target.id}" + (f", {db.availability_zone}" if db.availability_zone
+                                                              else "") + (f" — {db.via}" if db.via else "")))
+            self._sg_ingress(list(self.topo.known_security_groups(db.security_group_ids)), db.label)
+            return
         if owner is None:
             self.hops.append(Hop("subnet", target.id, True, f"{ip} is in {target.id} ({target.cidr})"))
             self.notes.append(f"no network interface in this account has the address {ip}; "
