@@ -29,6 +29,10 @@ def build_database(lab, subnet_ids, vpc_id: str, *, name: str = DATABASE, group_
     return {"db_instance": name, "db_security_group_id": group, "db_port": DB_PORT}
 
 
+NUDGE = ("Which security group decides who may connect to the database, and what does it say about connections "
+         "from the function?")
+
+
 def _admit_function(lab, scenario):
     """An inbound rule on the database's security group: tcp on the database's port from the function's group."""
     lab.client("ec2").authorize_security_group_ingress(
@@ -97,7 +101,8 @@ class DatabaseAccess(LabExercise):
         cases = tuple(Case(f"rds:{DATABASE} from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, "reachable"))
                       for p in t.paths)
         cases += (Case(f"the database's group admits {fn_group} by reference on tcp/{port}", bool(by_reference),
-                       "a rule naming the function's group", "yes" if by_reference else "no such rule"),)
+                       "a rule naming the function's group", "yes" if by_reference else "no such rule",
+                       nudge="" if by_reference else "Which security group may an inbound rule name as its source?"),)
         misplaced = [r for r in topo.security_group(fn_group).ingress if _covers(r, port)] if fn_group != db_group \
             else []
         if open_to_all:
@@ -127,5 +132,9 @@ class DatabaseAccess(LabExercise):
         if other_ports:
             return Feedback(self.id, False, f"The database's group has a rule for the function, but not for the "
                             f"port the database listens on: {DATABASE} listens on tcp/{port} (see its Endpoint in "
-                            "rds.describe_db_instances). " + _first_blocker(t), cases, trace=t, topology=topo)
-        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo)
+                            "rds.describe_db_instances). " + _first_blocker(t), cases, trace=t, topology=topo,
+                            nudge="The database's group has a rule for the function, but not for the port the "
+                            "database listens on: which port is that? (rds.describe_db_instances shows its Endpoint.) "
+                            + _first_blocker(t, fix=False))
+        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo,
+                        nudge=_first_blocker(t, fix=False) + " " + NUDGE)
