@@ -151,7 +151,9 @@ class ExerciseView:
             result = getattr(self.exercise, method)()
             if hasattr(result, "_repr_html_"):
                 shown = result._repr_html_()
-            elif hasattr(result, "pipe"):  # a picture: SVG (needs graphviz's dot)
+            elif hasattr(result, "figure_html"):  # a picture: an SVG figure with its text alternative
+                shown = result.figure_html()
+            elif hasattr(result, "pipe"):  # another graphviz picture: SVG (needs graphviz's dot)
                 shown = result.pipe(format="svg", encoding="utf-8")
             else:
                 shown = f"<pre>{html.escape(str(result))}</pre>"

@@ -35,7 +35,7 @@ from labkit.render.palette import FILL, GREEN, GREY, INK, RED, VPC_OUTLINE, VPC_
 from labkit.render.picture import Picture
 from labkit.vpc.graph import INTERNET, function_node, route_table_of, service_node
 from labkit.vpc.model import LambdaFunction, Topology, service_short_name
-from labkit.vpc.results import Trace
+from labkit.vpc.results import Trace, named
 
 LAMBDA_NETWORK = "lambda-network"
 
@@ -472,8 +472,8 @@ class _Builder:
                 reached = True
             for n in seq:
                 self._mark(n, GREEN)
-            for a, b in zip(seq, seq[1:]):
-                self.edge(a, b, color=GREEN, penwidth="2.5", fontcolor=GREEN, style="solid")
+            for a, b in zip(seq, seq[1:]):  # thick ("bold"): the path reads without colour too
+                self.edge(a, b, color=GREEN, penwidth="3", fontcolor=GREEN, style="bold")
             if p.reachable:
                 continue
             self._blocked(t, p, seq, failing, dest)
@@ -499,7 +499,7 @@ class _Builder:
             self._mark(n, RED)
         self._mark(where or stop, RED, code=b.code.value if b is not None else "BLOCKED")
         if seq and stop not in seq:
-            self.edge(seq[-1], stop, color=RED, penwidth="2.5", fontcolor=RED, style="solid")
+            self.edge(seq[-1], stop, color=RED, penwidth="3", fontcolor=RED, style="bold")
         if stop != dest and self.edges.get((stop, dest), {}).get("color") != GREEN:
             self.edge(stop, dest, color=RED, style="dashed", label="not reached", fontcolor=RED)
 
@@ -510,8 +510,10 @@ class _Builder:
         attrs.update(color=colour, penwidth="2.5")
         if colour == RED:
             attrs["fontcolor"] = RED
-        if code and f"✘ {code}" not in attrs["label"]:
-            attrs["label"] += f"\\n✘ {code}"
+        if code:  # the blocker: a double outline and its code, readable without colour
+            attrs["peripheries"] = "2"
+            if f"✘ {code}" not in attrs["label"]:
+                attrs["label"] += f"\\n✘ {code}"
 
     # --- output ---------------------------------------------------------------------------------
     def picture(self, *, legend: bool) -> Picture:
@@ -519,12 +521,13 @@ class _Builder:
         n_subnets = sum(1 for n in self.nodes.values() if n["_kind"] in ("public", "private"))
         summary = (f"{_plural(len(self.vpcs), 'VPC')}, {_plural(n_subnets, 'subnet')}, "
                    f"{_plural(len(self.functions), 'function')}")
-        titles = [t.summary() for t in self.traces]
+        titles = [t.headline() for t in self.traces]
         if titles:
             summary += "; " + " ".join(titles)
         pic = Picture(
             name="labkit",
             summary=summary,
+            description=_description(summary, self.traces),
             graph_attr={"rankdir": "LR", "compound": "true", "fontname": "Helvetica", "fontsize": "11",
                         "nodesep": "0.3", "ranksep": "0.6", "newrank": "true"},
             node_attr={"fontname": "Helvetica", "fontsize": "10", "style": "filled", "color": INK,
@@ -569,11 +572,26 @@ class _Builder:
             pic.edge(dot_id(a), dot_id(b), **attrs)
         if legend:
             pic.node("legend", shape="plaintext", style="", fontsize="9", label=(
-                "green: the way the traffic goes\\l"
-                "red ✘ CODE: where it stops, and why\\l"
-                "dashed: not reached\\l"
+                "thick green line: the way the traffic goes\\l"
+                "red, double outline, ✘ CODE: where it stops, and why\\l"
+                "dashed line \"not reached\": the destination it does not reach\\l"
                 "dashed grey arrow: the subnet's route table\\l"))
         return pic
+
+
+def _description(summary: str, traces: tuple[Trace, ...]) -> str:
+    """What the picture shows, in sentences (its text alternative): what is drawn, then each trace's result."""
+    drawn = summary.split(";")[0]
+    text = f"A picture of the network: {drawn}, left to right from the functions to the destinations."
+    for t in traces:
+        text += " " + t.headline()
+        blockers = {(b.code.value, b.resource_id) for b in t.blockers}
+        if blockers:
+            text += " It stops at " + ", ".join(f"{named(r, t.names)}: {c}" for c, r in sorted(blockers)) + "."
+    if traces:
+        text += (" A thick line shows the way the traffic goes; where it stops is marked ✘ with the blocker "
+                 "code and a double outline; a dashed line leads to a destination that is not reached.")
+    return text
 
 
 SHAPES = {

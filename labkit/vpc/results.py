@@ -4,12 +4,47 @@ A ``Trace`` answers "can this source reach that destination?". It has one ``Path
 function (a function in two subnets can work from one and not the other). A path is a list of hops, each
 naming the AWS resource it crossed and the verdict there; the first hop that stops traffic is the
 path's ``blocked_by``.
+
+Resources are named the way the console shows them: the Name tag next to the id
+("sample-private-subnet-b (subnet-0c6a…)"), from the trace's ``names`` (id → Name tag). ``str(trace)`` is
+the full explanation; ``trace.summary()`` the short form (one line per subnet, the blocker and its fix,
+at most 15 lines of at most 100 characters for a two-subnet function); ``trace.headline()`` one line.
 """
 
 from __future__ import annotations
 
 import html
+import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+#: The width of the short form's lines (``Trace.summary``).
+SUMMARY_WIDTH = 100
+
+
+def named(resource_id: str | None, names: Mapping[str, str], *, short: bool = False) -> str:
+    """``"NAME (id)"`` when the resource has a Name tag, else the id; ``short``: the id cut to its first
+    characters, as the console's narrow columns do ("subnet-0c6a…").
+
+    >>> named("subnet-0c6a1234", {"subnet-0c6a1234": "private-b"}, short=True)
+    'private-b (subnet-0c6a…)'
+    >>> named("sg-1", {})
+    'sg-1'
+    """
+    if not resource_id:
+        return ""
+    name = names.get(resource_id, "")
+    if not name or name == resource_id:
+        return resource_id
+    shown = resource_id
+    if short and "-" in resource_id and len(resource_id) > 12:
+        kind, _, rest = resource_id.partition("-")
+        shown = f"{kind}-{rest[:4]}…"
+    return f"{name} ({shown})"
+
+
+def _cut(line: str, width: int = SUMMARY_WIDTH) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
 from enum import Enum
 
 
@@ -74,11 +109,15 @@ class Hop:
     rule: str = ""  # the rule that admitted/blocked, as text (SG/NACL rule, route)
 
     def __str__(self) -> str:
-        mark = "✔" if self.ok else "✘"
-        return f"{mark} {self.kind} {self.resource_id}: {self.detail}"
+        return self.render({})
 
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "resource_id": self.resource_id, "ok": self.ok, "detail": self.detail, "rule": self.rule}
+    def render(self, names: Mapping[str, str]) -> str:
+        mark = "✔" if self.ok else "✘"
+        return f"{mark} {self.kind} {named(self.resource_id, names)}: {self.detail}"
+
+    def to_dict(self, names: Mapping[str, str] | None = None) -> dict:
+        return {"kind": self.kind, "resource_id": self.resource_id, "name": (names or {}).get(self.resource_id, ""),
+                "ok": self.ok, "detail": self.detail, "rule": self.rule}
 
 
 @dataclass(frozen=True)
@@ -97,24 +136,35 @@ class Path:
         return self.blocked_by is None
 
     def __str__(self) -> str:
-        where = f"from {self.subnet_id}" if self.subnet_id else "from Lambda's own network"
-        head = f"{where}: {'reachable' if self.reachable else 'BLOCKED'}" + (f" (via {self.via})" if self.via and self.reachable else "")
-        lines = [head] + [f"    {h}" for h in self.hops]
+        return self.render({})
+
+    def where(self, names: Mapping[str, str], *, short: bool = False) -> str:
+        return f"from {named(self.subnet_id, names, short=short)}" if self.subnet_id else "from Lambda's own network"
+
+    def render(self, names: Mapping[str, str]) -> str:
+        head = f"{self.where(names)}: {'reachable' if self.reachable else 'BLOCKED'}" + (
+            f" (via {self.via})" if self.via and self.reachable else "")
+        lines = [head] + [f"    {h.render(names)}" for h in self.hops]
         if self.blocked_by:
-            lines.append(f"    → blocked: {self.blocked_by.code.value} at {self.blocked_by.resource_id}")
+            lines.append(f"    → blocked: {self.blocked_by.code.value} at {named(self.blocked_by.resource_id, names)}")
             lines.append(f"      {self.blocked_by.message}")
             if self.blocked_by.fix:
                 lines.append(f"      Fix: {self.blocked_by.fix}")
         lines += [f"    note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, names: Mapping[str, str] | None = None) -> dict:
+        names = names or {}
+        blocker = self.blocked_by.to_dict() if self.blocked_by else None
+        if blocker is not None:
+            blocker["name"] = names.get(self.blocked_by.resource_id, "")
         return {
             "subnet_id": self.subnet_id,
+            "name": names.get(self.subnet_id or "", ""),
             "reachable": self.reachable,
             "via": self.via,
-            "blocked_by": self.blocked_by.to_dict() if self.blocked_by else None,
-            "hops": [h.to_dict() for h in self.hops],
+            "blocked_by": blocker,
+            "hops": [h.to_dict(names) for h in self.hops],
             "notes": list(self.notes),
         }
 
@@ -130,6 +180,7 @@ class Trace:
     port: int = 443
     vpc_id: str | None = None
     notes: tuple[str, ...] = field(default=())
+    names: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)  # id → Name tag
 
     @property
     def reachable(self) -> bool:
@@ -149,9 +200,11 @@ class Trace:
     def __bool__(self) -> bool:
         return self.reachable
 
-    def summary(self) -> str:
+    def headline(self) -> str:
+        """The verdict in one line."""
         ok = [p for p in self.paths if p.reachable]
-        dest = f"{self.destination}" + ("" if ":" in self.destination else f" (tcp/{self.port})")
+        has_port = self.destination.rpartition(":")[2].isdigit()
+        dest = f"{self.destination}" + ("" if has_port else f" (tcp/{self.port})")
         if self.reachable:
             return f"{self.source} CAN reach {dest}" + (
                 f" from all {len(self.paths)} of its subnets." if len(self.paths) > 1 else "."
@@ -161,10 +214,28 @@ class Trace:
                     "invocations that land in the other subnets fail.")
         return f"{self.source} can NOT reach {dest}."
 
-    def __str__(self) -> str:
-        lines = [self.summary()]
+    def summary(self) -> str:
+        """The short form: the verdict, then one line per subnet, and for a blocked one the blocker, what
+        happened and the fix (each at most two lines). Lines are at most ``SUMMARY_WIDTH`` characters."""
+        lines = textwrap.wrap(self.headline(), SUMMARY_WIDTH)
         for p in self.paths:
-            lines.append(str(p))
+            where = p.where(self.names, short=True)
+            if p.reachable:
+                lines.append(_cut(f"  ✔ {where}" + (f" via {p.via}" if p.via else "")))
+                continue
+            b = p.blocked_by
+            lines.append(_cut(f"  ✘ {where}: {b.code.value} at {named(b.resource_id, self.names, short=True)}"))
+            lines += textwrap.wrap(b.message, SUMMARY_WIDTH, initial_indent="      ", subsequent_indent="      ",
+                                   max_lines=2, placeholder=" …")
+            if b.fix:
+                lines += textwrap.wrap(f"Fix: {b.fix}", SUMMARY_WIDTH, initial_indent="      ",
+                                       subsequent_indent="      ", max_lines=2, placeholder=" …")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        lines = [self.headline()]
+        for p in self.paths:
+            lines.append(p.render(self.names))
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -176,34 +247,42 @@ class Trace:
             "port": self.port,
             "vpc_id": self.vpc_id,
             "reachable": self.reachable,
-            "paths": [p.to_dict() for p in self.paths],
+            "paths": [p.to_dict(self.names) for p in self.paths],
             "notes": list(self.notes),
         }
 
     def _repr_html_(self) -> str:
+        """The short form first (``summary``); every hop of every subnet folded below it."""
         e = html.escape
         from labkit.render import palette
 
         colour = palette.GREEN if self.reachable else palette.RED
-        parts = [f'<div class="labkit-trace"><p style="font-weight:bold;color:{colour}">{e(self.summary())}</p>']
+        head, _, rest = self.summary().partition("\n")
+        parts = [f'<div class="labkit-trace"><p style="font-weight:bold;color:{colour}">{e(head)}</p>']
+        if rest:
+            parts.append(f'<pre class="labkit-trace-summary" style="margin:0">{e(rest)}</pre>')
+        parts.append("<details><summary>Every hop, subnet by subnet</summary>")
         for p in self.paths:
-            where = f"from subnet <code>{e(p.subnet_id)}</code>" if p.subnet_id else "from Lambda's own network"
+            where = f"from subnet <code>{e(named(p.subnet_id, self.names))}</code>" if p.subnet_id \
+                else "from Lambda's own network"
             state = "reachable" + (f" via {e(p.via)}" if p.via else "") if p.reachable else "blocked"
-            parts.append(f"<details open><summary>{where}: <b>{state}</b></summary><ol>")
+            parts.append(f"<p>{where}: <b>{state}</b></p><ol>")
             for h in p.hops:
                 mark = "✔" if h.ok else "✘"
                 style = "" if h.ok else f' style="color:{palette.RED};font-weight:bold"'
-                parts.append(f"<li{style}>{mark} {e(h.kind)} <code>{e(h.resource_id)}</code>: {e(h.detail)}</li>")
+                parts.append(f"<li{style}>{mark} {e(h.kind)} <code>{e(named(h.resource_id, self.names))}</code>: "
+                             f"{e(h.detail)}</li>")
             parts.append("</ol>")
             if p.blocked_by:
                 b = p.blocked_by
                 parts.append(
-                    f'<p style="color:{palette.RED}">Blocked: <b>{e(b.code.value)}</b> at <code>{e(b.resource_id)}</code>. '
+                    f'<p style="color:{palette.RED}">Blocked: <b>{e(b.code.value)}</b> at '
+                    f"<code>{e(named(b.resource_id, self.names))}</code>. "
                     f"{e(b.message)}</p>" + (f"<p>Fix: {e(b.fix)}</p>" if b.fix else "")
                 )
             for n in p.notes:
                 parts.append(f"<p><i>Note: {e(n)}</i></p>")
-            parts.append("</details>")
+        parts.append("</details>")
         for n in self.notes:
             parts.append(f"<p><i>Note: {e(n)}</i></p>")
         parts.append("</div>")

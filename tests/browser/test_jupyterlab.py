@@ -232,12 +232,21 @@ def test_start_here_draws_the_network(browser, jupyterlab):
     _assert_no_errors(page, notebook)
     assert page.locator(f"{NOTEBOOK} .jp-CodeCell").count() == _code_cell_count(jupyterlab["root"] / notebook)
 
-    pictures = page.locator(f"{NOTEBOOK} .jp-RenderedSVG img")
-    assert pictures.count() >= 1, "no graphviz picture rendered"
+    # a picture is shown as an HTML figure that carries its text alternative (not an <img> without alt)
+    pictures = page.locator(f"{NOTEBOOK} .jp-RenderedHTMLCommon figure.labkit-picture svg[role='img']")
+    assert pictures.count() >= 1, "no accessible picture rendered"
     first = pictures.first
     first.scroll_into_view_if_needed()
-    # the SVG really was decoded and laid out: an image with a size, not a broken icon
-    assert first.evaluate("img => img.complete && img.naturalWidth > 100 && img.naturalHeight > 100")
+    # the SVG really was laid out with a size, and scaled to fit the output area (never wider, never cropped)
+    assert first.evaluate("svg => { const r = svg.getBoundingClientRect(); "
+                          "const area = svg.closest('.jp-OutputArea-output').getBoundingClientRect(); "
+                          "return r.width > 100 && r.height > 50 && r.width <= area.width + 1; }")
+    described = first.evaluate("svg => { const ids = (svg.getAttribute('aria-labelledby') || '').split(' '); "
+                               "return ids.map(i => (document.getElementById(i) || {}).textContent || '').join(' '); }")
+    assert "A picture of the network" in described, described
+    caption = page.locator(f"{NOTEBOOK} figure.labkit-picture figcaption").first.inner_text()
+    assert "A picture of the network" in caption and ("reach" in caption or "subnet" in caption), caption
+    assert page.locator(f"{NOTEBOOK} .jp-RenderedSVG img:not([alt])").count() == 0, "a picture without alternative text"
     _screenshot(page, "browser-00-start-here-picture.png")
     assert refused == [], f"the page tried to reach other hosts: {refused}"
     page.close()

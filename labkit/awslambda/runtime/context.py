@@ -155,7 +155,7 @@ class _CognitoIdentity:
 
 def _one_line(trace) -> str:
     """The trace's verdict and blocker, on one line."""
-    summary = trace.summary() if hasattr(trace, "summary") else str(trace)
+    summary = trace.headline() if hasattr(trace, "headline") else str(trace)
     text = summary
     blocker = getattr(trace, "blocked_by", None)
     if blocker is not None:

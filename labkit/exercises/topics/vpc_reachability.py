@@ -93,7 +93,7 @@ PREDICT_SCENARIOS = {
 
 def _why(t) -> str:
     if t.reachable:
-        return f"{t.summary()} (via {t.paths[0].via})."
+        return f"{t.headline()} (via {t.paths[0].via})."
     b = t.blocked_by
     return f"{b.code.value} at {b.resource_id}: {b.message}" + (f" Fix: {b.fix}" if b.fix else "")
 
@@ -278,8 +278,8 @@ def _first_blocker(t: Trace, *, fix: bool = True) -> str:
     """The summary of a trace that does not reach, with its first blocker (and the fix: ``fix``)."""
     b = t.blocked_by
     if b is None:
-        return t.summary()
-    return f"{t.summary()} First blocker: {b.code.value} at {b.resource_id}: {b.message}" + (
+        return t.headline()
+    return f"{t.headline()} First blocker: {b.code.value} at {b.resource_id}: {b.message}" + (
         f" Fix: {b.fix}" if b.fix and fix else "")
 
 

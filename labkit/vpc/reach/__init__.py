@@ -143,7 +143,20 @@ def trace(topo: Topology, source: object, destination: object, *, security_group
                      protocol="tcp", port=dst.port, vpc_id=None)
     paths = tuple(Walk(topo, g, src, dst, sid).run() for sid in _in_az_order(topo, src.subnet_ids))
     return Trace(source=src.label, destination=dst.label, paths=paths, protocol="tcp", port=dst.port,
-                 vpc_id=src.vpc_id)
+                 vpc_id=src.vpc_id, names=_names(topo, paths))
+
+
+def _names(topo: Topology, paths) -> dict[str, str]:
+    """The Name tag of every resource the paths name (security groups: their group name), by id."""
+    ids = {p.subnet_id for p in paths} | {h.resource_id for p in paths for h in p.hops} | {
+        p.blocked_by.resource_id for p in paths if p.blocked_by}
+    out: dict[str, str] = {}
+    for objects in (topo.vpcs, topo.subnets, topo.route_tables, topo.internet_gateways, topo.nat_gateways,
+                    topo.vpc_endpoints, topo.security_groups, topo.network_acls, topo.peering_connections):
+        for o in objects:
+            if o.id in ids and getattr(o, "name", ""):
+                out[o.id] = o.name
+    return out
 
 
 def _in_az_order(topo: Topology, subnet_ids: tuple[str, ...]) -> list[str]:
