@@ -333,3 +333,80 @@ def create_function(session, name: str, subnet_ids=(), security_group_ids=(), ha
                 raise
             time.sleep(3)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ------------------------------------------------------------------------------------ lesson set-ups
+
+
+def function_network(lab, template: str = "vpc-private", *, group_name: str = "functions") -> dict:
+    """One of the guide's sample networks with a security group for functions: the set-up lessons share.
+
+    ``lab.deploy(template)`` (``"vpc-private"`` or ``"vpc-privatepublic"``, the guide's CloudFormation
+    templates), then a security group ``group_name`` in its VPC, with AWS's defaults for a new group (all
+    outbound traffic allowed, no inbound). Returns the ids: ``stack`` (the deployed stack), ``vpc_id``,
+    ``subnet_ids`` (the two private subnets), ``security_group_id`` and ``vpc_config`` (ready for
+    ``create_function(VpcConfig=...)``); with ``"vpc-privatepublic"`` also ``public_subnet_id``.
+
+    >>> from labkit.lab import Lab
+    >>> with Lab() as lab:
+    ...     net = function_network(lab)
+    ...     topo = lab.topology()
+    >>> sorted(net)
+    ['security_group_id', 'stack', 'subnet_ids', 'vpc_config', 'vpc_id']
+    >>> net["vpc_config"] == {"SubnetIds": net["subnet_ids"], "SecurityGroupIds": [net["security_group_id"]]}
+    True
+    >>> [topo.subnet(s).vpc_id == net["vpc_id"] and not topo.is_public_subnet(s) for s in net["subnet_ids"]]
+    [True, True]
+    >>> topo.security_group(net["security_group_id"]).vpc_id == net["vpc_id"]
+    True
+    """
+    stack = lab.deploy(template)
+    out = stack.outputs
+    subnet_ids = [out["privateSubnet1ID"], out["privateSubnet2ID"]]
+    group = lab.client("ec2").create_security_group(GroupName=group_name, Description="Lambda functions",
+                                                    VpcId=out["privateVPCID"])["GroupId"]
+    ids = {"stack": stack, "vpc_id": out["privateVPCID"], "subnet_ids": subnet_ids, "security_group_id": group,
+           "vpc_config": {"SubnetIds": list(subnet_ids), "SecurityGroupIds": [group]}}
+    if "publicSubnet1ID" in out:
+        ids["public_subnet_id"] = out["publicSubnet1ID"]
+    return ids
+
+
+class NetworkInterfaceTable(tuple):
+    """Rows of network interfaces (each a dict of ``COLUMNS``), printed as a table; a tuple of dicts."""
+
+    COLUMNS = ("interface", "subnet", "security groups", "private IP", "status", "description")
+
+    def __str__(self) -> str:
+        rows = [self.COLUMNS] + [tuple(str(r[c]) for c in self.COLUMNS) for r in self]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(self.COLUMNS))]
+        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text form: the table itself
+        printer.text(str(self) if self else "(no network interfaces)")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.COLUMNS)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in self.COLUMNS) + "</tr>"
+                       for r in self)
+        return f'<table class="labkit-enis"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def network_interfaces(lab, interface_type: str | None = "lambda") -> NetworkInterfaceTable:
+    """The account's network interfaces of ``interface_type`` (Lambda's Hyperplane ENIs by default; ``None``:
+    all), sorted by private IP address, as a table: one ``DescribeNetworkInterfaces`` call (paginated).
+
+    ``lab`` is a ``labkit.Lab`` or a boto3 session (anything with ``.client("ec2")``).
+    """
+    ec2 = lab.client("ec2")
+    filters = [{"Name": "interface-type", "Values": [interface_type]}] if interface_type else []
+    found = [eni for page in ec2.get_paginator("describe_network_interfaces").paginate(Filters=filters)
+             for eni in page["NetworkInterfaces"]]
+    found.sort(key=lambda eni: ipaddress.ip_address(eni.get("PrivateIpAddress") or "0.0.0.0"))
+    return NetworkInterfaceTable(
+        {"interface": eni["NetworkInterfaceId"], "subnet": eni.get("SubnetId", ""),
+         "security groups": ", ".join(g["GroupId"] for g in eni.get("Groups", ())),
+         "private IP": eni.get("PrivateIpAddress", ""), "status": eni.get("Status", ""),
+         "description": eni.get("Description", "")} for eni in found)

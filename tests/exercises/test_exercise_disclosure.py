@@ -86,6 +86,7 @@ WRONG = {
     "reachability/fix-internet": _lab_wrong("NatGatewayId"),
     "reachability/private-s3": _lab_wrong("create_vpc_endpoint"),
     "reachability/diagnose": _diagnose_wrong,
+    "reachability/database": _lab_wrong("UserIdGroupPairs"),
 }
 
 
