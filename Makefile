@@ -56,7 +56,12 @@ chromium:
 		echo "the browser test will be skipped. Install it with: sudo apt-get install chromium"; \
 	fi
 
+# JupyterLab settings every learner gets (no news prompt, no update check): binder/overrides.json, copied
+# into the venv's JupyterLab application directory, where JupyterLab reads overrides.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+
 lab: setup
+	@mkdir -p $(LAB_SETTINGS) && cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(JUPYTER_ROOT_FLAG) \
 		--ServerApp.root_dir=$(CURDIR) notebooks/00-start-here.ipynb
 

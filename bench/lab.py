@@ -54,7 +54,7 @@ def run() -> dict:
         samples.create_function(lab.session, "warm-up")  # creates the execution role
         lam = lab.client("lambda")
         role = lab.client("iam").get_role(RoleName="labkit-lambda-vpc-role")["Role"]["Arn"]
-        code = samples._zip(samples.DEFAULT_HANDLER)
+        code = samples.handler_zip(samples.DEFAULT_HANDLER, "index.py")
         t0 = time.perf_counter()
         for i in range(FUNCTIONS):
             lam.create_function(FunctionName=f"f{i:03d}", Runtime="python3.12", Role=role, Handler="index.handler",

@@ -28,7 +28,10 @@ from labkit.vpc.results import Blocker, BlockerCode, Hop, Path, Trace
 __version__ = "0.1.0"
 
 
-def __getattr__(name):  # lazy: keep `import labkit` light and free of boto3/moto/graphviz
+_LAZY_MODULES = ("iam", "samples", "render", "exercises")
+
+
+def __getattr__(name: str) -> object:  # lazy: keep `import labkit` light and free of boto3/moto/graphviz
     import importlib
 
     if name == "draw":
@@ -39,13 +42,18 @@ def __getattr__(name):  # lazy: keep `import labkit` light and free of boto3/mot
         from labkit.lab import Lab
 
         return Lab
-    if name in ("iam", "samples", "render", "exercises"):
+    if name in _LAZY_MODULES:
         return importlib.import_module(f"labkit.{name}")
     if name == "instructor":
         from labkit.exercises.mode import instructor
 
         return instructor
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """What ``dir(lk)`` and tab completion show: the public names, the lazy ones included (none is loaded)."""
+    return sorted(set(__all__) | set(_LAZY_MODULES) | {"__version__"})
 
 
 __all__ = [

@@ -1,21 +1,40 @@
-"""labkit's errors.
+"""labkit's errors: the base classes, the errors shared by several rooms, and ``did_you_mean``.
 
-Every error subclasses a built-in (``ValueError`` or ``LookupError``) so ordinary ``except`` clauses
+Every error subclasses a built-in (``ValueError``, ``LookupError``…) so ordinary ``except`` clauses
 work, and every message says what was expected, what was given, and how to fix it.
+
+One rule: a subpackage with errors of its own keeps them in its ``errors`` module
+(``labkit.iam.errors``, ``labkit.exercises.errors``) and builds them on the base classes here;
+this module re-exports them by name (``from labkit.errors import PolicyError`` works), loading the
+subpackage only when such a name is asked for. The errors of the network model, the importer and the
+offline lab live here.
 """
 
 from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
 
 
 class LabkitError(Exception):
     """Base class of every labkit error."""
 
 
-class UnknownResourceError(LabkitError, LookupError):
-    """A function, subnet, security group… that the topology does not have."""
+class LabkitLookupError(LabkitError, LookupError):
+    """Base class of labkit's "no such thing" errors (a resource, an exercise, an example policy…).
 
-    def __str__(self) -> str:  # LookupError would quote the message like a dict key
+    ``str()`` is the message itself: a plain ``LookupError`` would quote it like a dict key.
+
+    >>> str(LabkitLookupError("No subnet 'x'."))
+    "No subnet 'x'."
+    """
+
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownResourceError(LabkitLookupError):
+    """A function, subnet, security group… that the topology does not have."""
 
 
 class UnknownFunctionError(UnknownResourceError):
@@ -58,22 +77,41 @@ class GraphvizMissingError(LabkitError, RuntimeError):
     """graphviz's ``dot`` program is not installed, so a picture can't be rendered."""
 
 
-def did_you_mean(given: str, choices, limit: int = 8) -> str:
-    """A short "choose one of …" sentence for error messages.
+def did_you_mean(given: object, choices: Iterable[object], limit: int = 8, *, n: int = 3, cutoff: float = 0.6,
+                 form: str | None = None, quote: bool = False) -> str:
+    """The "did you mean …" part of an error message: labkit's one place for close-match suggestions.
+
+    By default a sentence that suggests up to ``n`` close matches and lists the known ``choices``
+    (at most ``limit`` of them). With ``form``, only the suggestion: ``form`` with ``{}`` replaced by the
+    close matches (joined with "or"), or ``""`` when none is close. ``quote`` shows the matches with
+    ``repr``. ``cutoff`` is how similar a match must be (0 to 1). Anything given is compared as text.
 
     >>> did_you_mean("fn", ["alpha", "beta"])
     'Known: alpha, beta.'
     >>> did_you_mean("x", [])
     'There are none.'
+    >>> did_you_mean("Statment", ["Statement", "Version"])
+    'Did you mean Statement? Known: Statement, Version.'
+    >>> did_you_mean("alowed", ["allowed", "denied"], n=1, form=" (did you mean {}?)", quote=True)
+    " (did you mean 'allowed'?)"
+    >>> did_you_mean("zzz", ["allowed"], form=" (did you mean {}?)")
+    ''
     """
     import difflib
 
-    choices = sorted(set(choices))
-    if not choices:
+    names = sorted({str(c) for c in choices})
+    text = str(given)
+    longest = max((len(c) for c in names), default=0)
+    # difflib's ratio is at most 2·len(choice)/(len(text)+len(choice)): far longer text can't be close.
+    reachable = longest > 0 and 2 * longest / (len(text) + longest) >= cutoff
+    close = difflib.get_close_matches(text, names, n=n, cutoff=cutoff) if reachable else []
+    shown_close = " or ".join(repr(c) if quote else c for c in close)
+    if form is not None:
+        return form.replace("{}", shown_close) if close else ""
+    if not names:
         return "There are none."
-    close = difflib.get_close_matches(given, choices, n=3)
-    shown = ", ".join(choices[:limit]) + (f" … ({len(choices)} in all)" if len(choices) > limit else "")
-    hint = f"Did you mean {' or '.join(close)}? " if close else ""
+    shown = ", ".join(names[:limit]) + (f" … ({len(names)} in all)" if len(names) > limit else "")
+    hint = f"Did you mean {shown_close}? " if close else ""
     return f"{hint}Known: {shown}."
 
 
@@ -99,3 +137,27 @@ class TemplateError(LabkitError, ValueError):
 
 class DeployError(LabkitError, RuntimeError):
     """A CloudFormation stack the lab could not create; the message names the failing resource."""
+
+
+# Errors that live with their subpackage, re-exported here by name (loaded on first use, so that
+# ``import labkit.errors`` stays free of the engines and no import cycle forms).
+_ELSEWHERE = {
+    "PolicyError": "labkit.iam.errors",
+    "PolicyJSONError": "labkit.iam.errors",
+    "UnknownOperatorError": "labkit.iam.errors",
+    "ContextError": "labkit.iam.errors",
+    "UnknownExampleError": "labkit.iam.errors",
+    "UnknownExerciseError": "labkit.exercises.errors",
+    "AnswerError": "labkit.exercises.errors",
+}
+
+
+def __getattr__(name: str) -> type[LabkitError]:
+    if name in _ELSEWHERE:
+        error: type[LabkitError] = getattr(importlib.import_module(_ELSEWHERE[name]), name)
+        return error
+    raise AttributeError(f"module 'labkit.errors' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_ELSEWHERE))

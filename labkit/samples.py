@@ -36,6 +36,7 @@ import time
 import zipfile
 
 from labkit.errors import VpcConfigError
+from labkit.iam.lambda_role import TRUST_POLICY, VPC_ACCESS_EXECUTION_ROLE_ARN, VPC_ACCESS_EXECUTION_ROLE_POLICY
 
 __all__ = ["build_private", "build_private_public", "create_function", "VpcConfigError", "DEFAULT_HANDLER",
            "TEMPLATE_CIDR"]
@@ -52,25 +53,11 @@ def handler(event, context):
     return {"statusCode": 200, "body": json.dumps({"hello": "from a Lambda function"})}
 '''
 
-_TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-_VPC_ACCESS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+_TRUST_POLICY = TRUST_POLICY
+_VPC_ACCESS_POLICY_ARN = VPC_ACCESS_EXECUTION_ROLE_ARN
 # What AWSLambdaVPCAccessExecutionRole allows, for accounts that can't attach it (moto without its
 # managed-policy catalogue).
-_VPC_ACCESS_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [{
-        "Effect": "Allow",
-        "Action": [
-            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-            "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-            "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
-        ],
-        "Resource": "*",
-    }],
-}
+_VPC_ACCESS_POLICY = VPC_ACCESS_EXECUTION_ROLE_POLICY
 
 
 # VpcConfigError lives in labkit.errors (imported above).

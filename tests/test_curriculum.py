@@ -329,3 +329,95 @@ def test_binder_post_build_installs_labkit_and_opens_jupyterlab():
     assert re.search(r"pip install\b[^\n]*(?:-e )?\.\s*$", text, re.M), "postBuild installs labkit (pip install .)"
     assert re.search(r"default_url[^\n]*/lab", text), "JupyterLab is the default interface"
     assert "tools/make_student.py notebooks student" in text, "Binder has the student copies too"
+
+
+# ------------------------------------------------------------------------ JupyterLab settings
+
+
+def _notification_schema() -> dict:
+    import jupyterlab
+
+    candidates = [Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas",
+                  Path(jupyterlab.__file__).parent / "schemas"]
+    for base in candidates:
+        path = base / "@jupyterlab" / "apputils-extension" / "notification.json"
+        if path.exists():
+            return json.loads(path.read_text())
+    pytest.skip("JupyterLab's notification settings schema is not installed here")
+
+
+def test_jupyterlab_overrides_turn_off_news_and_update_checks():
+    overrides = json.loads((BINDER / "overrides.json").read_text())
+    settings = overrides["@jupyterlab/apputils-extension:notification"]
+    assert settings == {"fetchNews": "false", "checkForUpdates": False}
+    schema = _notification_schema()["properties"]
+    # the values are ones the schema accepts, so JupyterLab applies them instead of ignoring them
+    assert settings["fetchNews"] in [choice["const"] for choice in schema["fetchNews"]["oneOf"]]
+    assert schema["checkForUpdates"]["type"] == "boolean"
+
+
+def test_make_lab_and_binder_install_the_overrides_in_jupyterlabs_application_directory():
+    makefile = (ROOT / "Makefile").read_text()
+    lab_target = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "binder/overrides.json" in lab_target
+    assert "$(LAB_SETTINGS)/overrides.json" in lab_target
+    assert re.search(r"LAB_SETTINGS := \$\(VENV\)/share/jupyter/lab/settings", makefile)
+    post_build = (BINDER / "postBuild").read_text()
+    assert re.search(r'LAB_SETTINGS="\$\(python -c [^\n]*sys.prefix[^\n]*\)/share/jupyter/lab/settings"', post_build)
+    assert 'cp binder/overrides.json "${LAB_SETTINGS}/overrides.json"' in post_build
+
+
+def test_jupyterlab_applies_the_overrides_to_the_notification_settings():
+    settings_utils = pytest.importorskip("jupyterlab_server.settings_utils")
+    import jupyterlab
+
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    if not schemas.exists():
+        schemas = Path(jupyterlab.__file__).parent / "schemas"
+    overrides = json.loads((BINDER / "overrides.json").read_text())
+    found, _ = settings_utils.get_settings(str(BINDER), str(schemas), str(ROOT / "no-user-settings"),
+                                           schema_name="@jupyterlab/apputils-extension:notification",
+                                           overrides=overrides, labextensions_path=[])
+    defaults = {key: prop.get("default") for key, prop in found["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
+
+
+# ------------------------------------------------------------------------ lesson house rules
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_every_picture_is_announced_by_a_sentence(path):
+    """A cell that draws a picture comes right after a markdown cell (the sentence saying what to look at)."""
+    cells = nbformat.read(path, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and re.search(r"\blk\.draw\(|\.picture\(", cell.source):
+            assert i > 0 and cells[i - 1].cell_type == "markdown", f"cell {i} draws a picture with no sentence before it"
+
+
+@pytest.mark.parametrize("path", [p for p in LESSONS if "01" <= p.name[:2] <= "07"],
+                         ids=[p.stem for p in LESSONS if "01" <= p.name[:2] <= "07"])
+def test_lessons_01_to_07_end_with_a_graded_exercise(path):
+    """The last exercise of the lesson comes after its last section of teaching (only the recap follows)."""
+    cells = nbformat.read(path, as_version=4).cells
+    checks = [i for i, c in enumerate(cells) if c.cell_type == "code" and ".check(" in c.source]
+    assert checks, "the lesson has no graded exercise"
+    headings = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## ")
+                and not c.source.startswith(("## Recap", "## Sources"))]
+    assert checks[-1] > headings[-1], "teaching continues after the last exercise"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_every_lesson_ends_with_sources(path):
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    sources = text.split("## Sources and further reading", 1)
+    assert len(sources) == 2, "no 'Sources and further reading' list"
+    assert "https://docs.aws.amazon.com/" in sources[1]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_a_prediction_is_asked_before_the_cell_that_answers_it(path):
+    """Predict-then-check: a "Predict first" cell asks, and the very next cell is code the learner runs."""
+    cells = nbformat.read(path, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and "Predict first" in cell.source:
+            assert i + 1 < len(cells) and cells[i + 1].cell_type == "code", f"cell {i}: no code cell right after"

@@ -10,10 +10,12 @@ from botocore.awsrequest import AWSResponse
 
 from labkit.errors import LabkitError, ReadOnlyViolation
 from labkit.vpc.importer import (
+    IMPORTER_CALLS,
     AwsAccessError,
     AwsSetupError,
     build_topology,
     is_read_only,
+    minimal_read_only_policy,
     read_only_client,
     route_from_aws,
     sg_rules_from_aws,
@@ -206,6 +208,41 @@ def test_guarded_clients_refuse_every_mutating_operation(session, service, metho
     with pytest.raises(ReadOnlyViolation):
         getattr(client, method)(**params)
     assert calls == []
+
+
+def test_guarded_sts_client_refuses_get_session_token(session):
+    """A Get* name is no promise of a read: GetSessionToken creates credentials, so the guard refuses it."""
+    calls = record_operations(session)
+    sts = read_only_client(session, "sts")
+    with pytest.raises(ReadOnlyViolation, match="sts:GetSessionToken"):
+        sts.get_session_token()
+    assert calls == []
+    assert sts.get_caller_identity()["Account"]  # the importer's own STS call still works
+
+
+@pytest.mark.parametrize("service, method, params", [
+    ("ec2", "describe_instances", {}),
+    ("ec2", "get_password_data", {"InstanceId": "i-0123456789abcdef0"}),
+    ("lambda", "get_function", {"FunctionName": "f"}),
+    ("iam", "list_roles", {}),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_guard_refuses_reads_the_importer_does_not_make(session, service, method, params):
+    calls = record_operations(session)
+    client = read_only_client(session, service)
+    with pytest.raises(ReadOnlyViolation):
+        getattr(client, method)(**params)
+    assert calls == []
+
+
+def test_the_allow_list_is_exactly_the_importers_calls():
+    assert Counter(f"{s}:{o}" for s, o in IMPORTER_CALLS) == EXPECTED_OPERATIONS
+
+
+def test_minimal_policy_allows_exactly_the_importers_calls_that_need_a_permission():
+    (statement,) = minimal_read_only_policy()["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Resource"] == "*"
+    assert set(statement["Action"]) == set(EXPECTED_OPERATIONS) - {"sts:GetCallerIdentity"}
+    assert all(a.split(":")[1].startswith(("Describe", "List")) for a in statement["Action"])
 
 
 def test_guard_is_per_client(session):

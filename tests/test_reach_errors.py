@@ -131,3 +131,49 @@ def test_can_reach_raises_the_same_errors(account):
 def test_well_formed_destinations_are_accepted(account, destination):
     t = lk.trace(account["topo"], source="orders", destination=destination)
     assert len(t.paths) == 1
+
+
+# ------------------------------------------------------------------------------- misuse of the API
+
+
+@pytest.mark.parametrize("topo", [None, 1, {}, "orders", []], ids=["none", "int", "dict", "str", "list"])
+def test_a_topology_that_is_not_one_is_a_source_error_saying_how_to_get_one(account, topo):
+    with pytest.raises(lk.SourceError) as info:
+        lk.trace(topo, "orders", "internet")
+    assert "Topology" in str(info.value) and "from_boto3" in str(info.value)
+    _assert_clean(info.value)
+
+
+@pytest.mark.parametrize("source", [None, 1, {}, 4.5, b"orders"], ids=["none", "int", "dict", "float", "bytes"])
+def test_a_source_of_the_wrong_type_is_a_source_error(account, source):
+    with pytest.raises(lk.SourceError) as info:
+        lk.trace(account["topo"], source, "internet")
+    assert "function name or ARN" in str(info.value)
+    _assert_clean(info.value)
+
+
+@pytest.mark.parametrize("groups", [42, {"sg": 1}, [42], [None]], ids=["int", "dict", "list-of-int", "list-of-none"])
+def test_security_groups_of_the_wrong_type_are_a_source_error(account, groups):
+    with pytest.raises(lk.SourceError) as info:
+        lk.trace(account["topo"], account["subnet"], "internet", security_groups=groups)
+    assert "security_groups" in str(info.value) and "sg-" in str(info.value)
+    _assert_clean(info.value)
+
+
+def test_subnet_ids_that_are_not_text_are_a_source_error(account):
+    with pytest.raises(lk.SourceError):
+        lk.trace(account["topo"], [account["subnet"], 7], "internet", security_groups=[account["sg"]])
+
+
+@pytest.mark.parametrize("destination", [
+    pytest.param("10.20.1.5:+80", id="plus-sign"),
+    pytest.param("10.20.1.5: 80", id="space-before-port"),
+    pytest.param("internet:\u0663", id="arabic-indic-digit"),
+    pytest.param("internet:1_000", id="underscore-in-port"),
+    pytest.param("internet:000080", id="more-than-five-digits"),
+])
+def test_ports_are_ascii_digits_only(account, destination):
+    with pytest.raises(lk.DestinationError) as info:
+        lk.trace(account["topo"], "orders", destination)
+    assert "1 to 65535" in str(info.value)
+    _assert_clean(info.value)

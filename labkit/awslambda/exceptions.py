@@ -55,7 +55,7 @@ class AwsError(Exception):
 
     def response(self):
         """``(http_response, parsed)`` for a botocore ``before-call`` hook to short-circuit the call."""
-        from labkit.awslambda.responses import http_response
+        from labkit.awslambda.response_builders import http_response
 
         return http_response(self.status), self.parsed()
 

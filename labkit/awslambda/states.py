@@ -10,9 +10,9 @@ state                 event                  new state   reason code
 Pending               ``network_ready``      Active      —
 Pending               ``network_failed``     Failed      why (InvalidSubnet, SubnetOutOfIPAddresses…)
 Active                ``idle``               Inactive    Idle — "The function is currently idle."
-Inactive              ``invoke``             Pending     Creating (the invocation fails: ResourceNotReadyException)
+Inactive              ``invoke``             Pending     Restoring (labkit's model; the invocation fails: ResourceNotReadyException)
 Pending (reactivating) ``network_ready``     Active      —
-Pending (reactivating) ``reactivate_failed`` Inactive    why
+Pending (reactivating) ``reactivate_failed`` Inactive    why (the states page: Lambda couldn't recreate the resources)
 ====================  =====================  ==========  ============================================
 
 ``LastUpdateStatus`` (with ``LastUpdateStatusReason`` / ``LastUpdateStatusReasonCode``): absent while a
@@ -67,6 +67,9 @@ IN_PROGRESS, SUCCESSFUL, UPDATE_FAILED = "InProgress", "Successful", "Failed"
 REASONS = {
     "Creating": "The function is being created.",
     "Idle": "The function is currently idle.",
+    # labkit's model: the API lists Restoring among the reason codes, no page says which one a waking
+    # function shows, nor its text.
+    "Restoring": "The function is being restored.",
 }
 
 # (state, event) → (new state, reason code or None, event that the update status follows or None).
@@ -77,7 +80,7 @@ STATE_TRANSITIONS: dict[tuple[str | None, str], tuple[str, object, str | None]] 
     (PENDING, "network_ready"): (ACTIVE, None, "created"),
     (PENDING, "network_failed"): (FAILED, ..., None),
     (ACTIVE, "idle"): (INACTIVE, "Idle", None),
-    (INACTIVE, "invoke"): (PENDING, "Creating", None),
+    (INACTIVE, "invoke"): (PENDING, "Restoring", None),
     (PENDING, "reactivate_failed"): (INACTIVE, ..., None),
     # updates and their ends leave State alone
     (ACTIVE, "update"): (ACTIVE, None, "update"),

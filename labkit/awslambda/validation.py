@@ -23,12 +23,18 @@ from labkit.awslambda.exceptions import InvalidParameterValueException, Validati
 
 __all__ = ["VpcRequest", "read_vpc_config", "resolve_vpc", "role_missing_permission", "check_execution_role",
            "lambda_can_assume",
-           "ENI_ACTIONS", "MAX_SUBNETS", "MAX_SECURITY_GROUPS", "role_name", "role_policies"]
+           "MAX_SUBNETS", "MAX_SECURITY_GROUPS", "role_name", "role_policies"]
 
 MAX_SUBNETS, MAX_SECURITY_GROUPS = 16, 5
 
-#: What the execution role of a VPC function must be allowed to do (AWSLambdaVPCAccessExecutionRole has them).
-ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
+def __getattr__(name: str):
+    """``ENI_ACTIONS``: what the execution role of a VPC function must be allowed to do, read from
+    ``labkit.iam.lambda_role`` when first asked for (importing the lab does not import the IAM engine)."""
+    if name == "ENI_ACTIONS":
+        from labkit.iam.lambda_role import ENI_ACTIONS_2021
+
+        return ENI_ACTIONS_2021
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,7 @@ def _all(iam, method: str, key: str, **kwargs) -> list:
 def role_missing_permission(iam, role_arn: str) -> str | None:
     """The first of ``ENI_ACTIONS`` the role's policies don't allow, or ``None`` when it has them all."""
     from labkit.iam import evaluate
+    from labkit.iam.lambda_role import ENI_ACTIONS_2021 as ENI_ACTIONS
 
     documents = role_policies(iam, role_arn)
     for action in ENI_ACTIONS:
@@ -180,9 +187,15 @@ def lambda_can_assume(iam, role_arn: str) -> bool:
             return True
         services = (principal or {}).get("Service") if isinstance(principal, dict) else None
         services = [services] if isinstance(services, str) else (services or [])
-        if "lambda.amazonaws.com" in services:
+        if _lambda_service() in services:
             return True
     return False
+
+
+def _lambda_service() -> str:
+    from labkit.iam.lambda_role import LAMBDA_SERVICE
+
+    return LAMBDA_SERVICE
 
 
 def check_execution_role(iam, role_arn: str) -> None:

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+import os
+import stat
+
+from labkit.cli import emit
 
 from labkit.iam.errors import ContextError, PolicyError
 
@@ -61,15 +64,45 @@ def handler(args) -> int:
 
 # ---------------------------------------------------------------- input
 
+#: The largest policy file read, in bytes. AWS's own limits are far smaller (IAM User Guide, "IAM and AWS STS
+#: quotas", counted in characters without white space): a managed policy 6,144; the inline policies of a user
+#: 2,048, of a group 5,120, of a role 10,240.
+MAX_POLICY_BYTES = 1 << 20
+AWS_LIMITS = ("AWS itself accepts far smaller policies: 6,144 characters for a managed policy, and for all inline "
+              "policies of a user 2,048, of a group 5,120, of a role 10,240 (white space not counted)")
+
+
 def _read(path: str) -> str:
+    """The text of a policy file: a regular UTF-8 file of at most :data:`MAX_POLICY_BYTES` bytes."""
+    if not path:
+        raise PolicyError("the policy file name is empty", fix="give the path of a .json file")
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise PolicyError(f"{path!r} is not a regular file (a device, pipe or socket)",
+                                  fix="save the policy to a .json file and give its path")
+            if info.st_size > MAX_POLICY_BYTES:
+                raise PolicyError(f"policy file {path!r} is {info.st_size:,} bytes; labkit reads policies of at "
+                                  f"most {MAX_POLICY_BYTES:,} bytes (1 MiB). {AWS_LIMITS}",
+                                  fix="split the policy, or check that this is the right file")
+            data = f.read(MAX_POLICY_BYTES + 1)
     except FileNotFoundError:
         raise PolicyError(f"policy file {path!r} does not exist", fix="check the path") from None
     except IsADirectoryError:
         raise PolicyError(f"{path!r} is a directory, not a policy file", fix="give the path of a .json file") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except (OSError, ValueError) as err:  # ValueError: a path with a NUL character
         raise PolicyError(f"can't read policy file {path!r}: {err}", fix="give a readable UTF-8 JSON file") from None
+    if len(data) > MAX_POLICY_BYTES:  # the file grew while it was read
+        raise PolicyError(f"policy file {path!r} is over {MAX_POLICY_BYTES:,} bytes (1 MiB). {AWS_LIMITS}",
+                          fix="split the policy, or check that this is the right file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise PolicyError(f"policy file {path!r} is not UTF-8 text (byte {err.start:,} is {data[err.start:err.start + 1]!r})",
+                          fix="give a UTF-8 JSON file (a binary file is not a policy)") from None
 
 
 def _load(paths: list[str]):
@@ -125,7 +158,9 @@ def parse_vpc_config(items: list[str]) -> dict:
 
     names = {"subnets": "subnets", "subnetids": "subnets", "sgs": "sgs", "securitygroupids": "sgs",
              "security-groups": "sgs", "vpc": "vpc", "vpcid": "vpc", "vpc-id": "vpc"}
-    got: dict[str, object] = {}
+    got: dict[str, list[str]] = {}
+    vpc: str | None = None
+    seen: set[str] = set()
     for item in items:
         if "=" not in item:
             raise ContextError(f"--vpc-config item {item!r} has no '='; write subnets=a,b sgs=c vpc=v")
@@ -133,14 +168,15 @@ def parse_vpc_config(items: list[str]) -> dict:
         canon = names.get(name.strip().lower())
         if canon is None:
             raise ContextError(f"--vpc-config item {item!r}: unknown setting {name!r}; use subnets=, sgs= and vpc=")
-        if canon in got:
+        if canon in got or (canon == "vpc" and "vpc" in seen):
             raise ContextError(f"--vpc-config gives {canon}= twice; give it once")
+        seen.add(canon)
         if canon == "vpc":
-            got[canon] = text or None
+            vpc = text or None
         else:
             got[canon] = [v for v in text.strip("[]").split(",") if v]
     return lambda_vpc_context(got.get("subnets", [] if "sgs" in got else None),
-                              got.get("sgs", [] if "subnets" in got else None), got.get("vpc"))
+                              got.get("sgs", [] if "subnets" in got else None), vpc)
 
 
 def _context(args) -> dict:
@@ -159,15 +195,16 @@ def _context(args) -> dict:
 # ---------------------------------------------------------------- commands
 
 def _eval(args) -> int:
-    from labkit.iam.evaluate import evaluate
+    from labkit.iam.evaluate import check_action, evaluate
 
+    check_action(args.action)
     policies = _load(args.policies)
     context = _context(args)
     ev = evaluate(policies, args.action, resource=args.resource, context=context)
     if args.json:
-        print(json.dumps(ev.to_dict(), indent=2))
+        emit(json.dumps(ev.to_dict(), indent=2))
     else:
-        print(ev)
+        emit(str(ev))
     return 0 if ev.allowed else 1
 
 
@@ -177,10 +214,9 @@ def _lint(args) -> int:
     policies = _load(args.policies)
     findings = lint(policies)
     if args.json:
-        print(json.dumps({"findings": [f.to_dict() for f in findings]}, indent=2))
+        emit(json.dumps({"findings": [f.to_dict() for f in findings]}, indent=2))
     elif findings:
-        for f in findings:
-            print(f)
+        emit("\n".join(str(f) for f in findings))
     else:
-        print(f"no findings in {', '.join(args.policies)}")
+        emit(f"no findings in {', '.join(args.policies)}")
     return 1 if findings else 0

@@ -7,7 +7,8 @@
 The account is read with ``Topology.from_boto3`` (Describe/List/Get calls only, nothing is changed), or,
 with ``--template``, a CloudFormation template is deployed into an offline ``labkit.Lab`` and traced there.
 Exit code: 0 reachable (every function × destination with ``--all``), 1 not reachable, 2 bad input or
-an account that can't be read.
+an account that can't be read. Reading an account has time limits (``--timeout``, ``LABKIT_AWS_TIMEOUT``)
+and a bounded number of retries: see :mod:`labkit.cli.aws`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from labkit.cli import emit
 from labkit.errors import LabkitError
 
 #: The destinations ``--all`` checks for every function.
@@ -32,6 +34,9 @@ examples:
 
 DEST is "internet" (or "internet:PORT"), an AWS service name ("s3", "dynamodb", "sqs",
 "secretsmanager", …) or IP:PORT. The account is only read (Describe/List/Get calls).
+time limits: each AWS call waits at most 5 s to connect and 10 s for an answer (--timeout SECONDS or
+LABKIT_AWS_TIMEOUT set both) and is tried at most twice (unless AWS_MAX_ATTEMPTS/AWS_RETRY_MODE or the
+profile's max_attempts/retry_mode say otherwise).
 exit status: 0 reachable, 1 not reachable, 2 bad input or the account can't be read.
 """
 
@@ -58,42 +63,65 @@ def register(subparsers) -> None:
     p.add_argument("--template", metavar="T",
                    help="instead of an AWS account, deploy this CloudFormation template (a path, or a sample: "
                    "vpc-private, vpc-privatepublic) into an offline lab and trace there; nothing reaches AWS")
+    p.add_argument("--timeout", metavar="SECONDS", type=_timeout_arg,
+                   help="seconds to wait for AWS to connect and to answer, each (default: connect 5, read 10; "
+                   "also LABKIT_AWS_TIMEOUT)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
 
 
-def _session(args):
-    """The boto3 session to read the account with (tests replace this function)."""
-    import boto3
-    from botocore.exceptions import ProfileNotFound
-
-    from labkit.vpc.importer import AwsSetupError
+def _timeout_arg(text: str) -> float:
+    from labkit.cli.aws import parse_timeout
 
     try:
-        return boto3.Session(profile_name=args.profile, region_name=args.region)
-    except ProfileNotFound:
-        known = ", ".join(sorted(boto3.Session().available_profiles)) or "none"
-        raise AwsSetupError(
-            f"AWS profile {args.profile!r} not found (known profiles: {known}). "
-            f"Create it with `aws configure --profile {args.profile}` or pick a known one with --profile."
-        ) from None
+        return parse_timeout(text)
+    except LabkitError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _session(args):
+    """The boto3 session to read the account with, with labkit's time limits (tests replace this function)."""
+    from labkit.cli.aws import make_session
+
+    return make_session(args.profile, args.region, getattr(args, "timeout", None))
 
 
 def _topology(args):
     """The account to trace: a real one (read-only), or a template deployed into an offline lab."""
-    if args.template:
+    if args.template is not None:
+        if not args.template.strip():
+            raise ReachUsageError(
+                "--template is empty: give a template file (stack.yaml), or a labkit template (vpc-private, "
+                "vpc-privatepublic); leave --template out to read the AWS account instead."
+            )
         if args.profile:
             raise ReachUsageError(
                 "--template deploys into an offline lab and --profile reads a real account: give one of them."
             )
+        from labkit.awslambda.deploy import check_template, load_template
         from labkit.lab import Lab
 
+        body, name = load_template(args.template)  # a template that can't be deployed fails before the lab opens
+        check_template(body)
         with Lab(region=args.region or "us-east-1") as lab:
-            lab.deploy(args.template)
+            lab.deploy(body, name=name)
             return lab.topology()
+    from labkit.cli.aws import is_setup_problem, setup_error
+    from labkit.errors import AwsSetupError
     from labkit.vpc.model import Topology
 
-    return Topology.from_boto3(_session(args))
+    session = _session(args)
+    timeout = getattr(args, "timeout", None)
+    try:
+        return Topology.from_boto3(session)
+    except AwsSetupError as err:  # the importer's own words, except for a stalled network or a proxy
+        raise setup_error(err, profile=args.profile, timeout=timeout) from err
+    except LabkitError:
+        raise
+    except Exception as err:
+        if is_setup_problem(err):
+            raise setup_error(err, profile=args.profile, timeout=timeout) from err
+        raise
 
 
 def run(args) -> int:
@@ -118,7 +146,7 @@ def run(args) -> int:
     from labkit.vpc.reach import trace
 
     t = trace(topo, args.function, args.destination)
-    print(json.dumps(t.to_dict(), indent=2) if args.json else str(t))
+    emit(json.dumps(t.to_dict(), indent=2) if args.json else str(t))
     return 0 if t.reachable else 1
 
 
@@ -140,7 +168,7 @@ def _run_all(topo, args) -> int:
     traces = [[trace(topo, f.name, d) for d in ALL_DESTINATIONS] for f in topo.functions]
     everything = all(t.reachable for row in traces for t in row)
     if args.json:
-        print(json.dumps({
+        emit(json.dumps({
             "region": topo.region,
             "destinations": list(ALL_DESTINATIONS),
             "reachable": everything,
@@ -152,11 +180,11 @@ def _run_all(topo, args) -> int:
     rows = [[f.name, *(_cell(t) for t in row)] for f, row in zip(topo.functions, traces)]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, ["-" * w for w in widths], *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        emit("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     ok = sum(t.reachable for row in traces for t in row)
     total = sum(len(row) for row in traces)
     summary = f"{ok} of {total} reachable."
     if not everything:
         summary += " Why a NO: labkit reach FUNCTION DEST"
-    print(f"\n{summary}")
+    emit(f"\n{summary}")
     return 0 if everything else 1

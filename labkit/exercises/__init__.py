@@ -13,24 +13,29 @@
 Each exercise is data plus a headless checker that calls labkit's engines (``lk.iam``, ``lk.trace``, the
 offline lab); the widgets only display what the checker says. Checks are counted in a progress file
 (``~/.labkit/progress.json``, ``$LABKIT_PROGRESS`` or ``progress_store(path)``).
+
+The rooms, one concept each:
+
+- ``catalog``: ``register``, ``catalog()``, ``get(id)``; finds the topic modules by itself.
+- ``core``: ``Exercise`` (data + ``check``, which always returns Feedback) and ``Field`` (a widget input).
+- ``feedback``: ``Feedback`` and ``Case``, what a check says; ``excerpt`` for quoting answers.
+- ``errors``: ``UnknownExerciseError``, ``AnswerError``.
+- ``choice``: exercises answered by a selection or one option per question.
+- ``grading``: grading a policy answer by its behaviour on a battery of requests.
+- ``labwork``: exercises that run in the offline lab (start, fix, check).
+- ``topics/``: the exercises, a module per topic: ``lambda_permissions``, ``lambda_states``,
+  ``policy_conditions``, ``vpc_reachability``.
+- ``mode``: instructor mode (solutions shown or hidden).
+- ``store``: the progress file.
+- ``views``: the ipywidgets views (no logic).
 """
 
 from __future__ import annotations
 
-from labkit.exercises.core import (
-    TOPICS,
-    AnswerError,
-    Case,
-    Catalog,
-    CatalogEntry,
-    Exercise,
-    Feedback,
-    Field,
-    UnknownExerciseError,
-    catalog,
-    get,
-    register,
-)
+from labkit.exercises.catalog import TOPICS, Catalog, CatalogEntry, catalog, get, register
+from labkit.exercises.core import Exercise, Field
+from labkit.exercises.errors import AnswerError, UnknownExerciseError
+from labkit.exercises.feedback import Case, Feedback
 from labkit.exercises.mode import instructor, is_instructor
 from labkit.exercises.store import ProgressStore, ProgressStoreWarning, progress_store
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
-from labkit.exercises.core import AnswerError, Case, Exercise, Feedback, Field
+from labkit.errors import did_you_mean
+from labkit.exercises.core import Exercise, Field
+from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import Case, Feedback
 
 NEEDED, OPTIONAL, WRONG = "needed", "optional", "wrong"
 
@@ -47,8 +49,7 @@ def read_selection(answer, options: tuple[str, ...], what: str = "choice") -> li
     if unknown:
         parts = []
         for u in unknown:
-            close = difflib.get_close_matches(u, options, n=1)
-            parts.append(f"{u!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            parts.append(f"{u!r}" + did_you_mean(u, options, n=1, form=" (did you mean {}?)", quote=True))
         raise AnswerError(f"Not among the choices: {', '.join(parts)}. The choices are: {', '.join(options)}.")
     return chosen
 
@@ -166,9 +167,8 @@ class QuizExercise(Exercise):
             by_lower = {o.lower(): o for o in q.options}
             hit = by_lower.get(given.strip().lower())
             if hit is None:
-                close = difflib.get_close_matches(given, q.options, n=1)
                 raise AnswerError(f"{given!r} is not a choice for {q.key!r}"
-                                  + (f" (did you mean {close[0]!r}?)" if close else "")
+                                  + did_you_mean(given, q.options, n=1, form=" (did you mean {}?)", quote=True)
                                   + f". The choices are: {', '.join(q.options)}.")
             out[q.key] = hit
         return out

@@ -1,154 +1,33 @@
 """The exercise framework: ``Exercise`` (data + a headless checker), ``Feedback`` (what a check says),
-``Case`` (one graded case) and the catalog.
+``Case`` (one graded case), ``Field`` (one input of the widget).
 
 An exercise is data — ``id``, ``title``, ``topic``, ``difficulty``, ``prompt``, ``params`` (the scenario
 values shown to the learner), ``hints`` (progressive), ``solution`` (the reference answer) — plus
 ``check(answer) → Feedback``. The check calls labkit's engines (the IAM evaluator and linter, the
 reachability trace, the offline lab) and never raises for a bad answer: a malformed answer gets
-``Feedback(correct=False)`` whose message says what is wrong and how to fix it.
+``Feedback(correct=False)`` whose message says what is wrong and how to fix it. ``Exercise.check`` wraps
+every exercise's ``_grade``: whatever the answer (code that calls ``sys.exit``, a megabyte of text, an
+object of any type) it returns Feedback, and quotes the answer only as a short excerpt.
 
-``exercise.widget()`` is a thin ipywidgets view over the same methods (see ``labkit.exercises.views``).
+``exercise.widget()`` is a thin ipywidgets view over the same methods (see ``labkit.exercises.views``); the
+catalogue (``register``, ``catalog``, ``get``) is ``labkit.exercises.catalog``.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import Any
 
-from labkit.errors import LabkitError, did_you_mean
+from labkit.errors import LabkitError
+from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import EXCERPT_CHARS, Feedback, _paragraphs, excerpt
 from labkit.exercises.mode import is_instructor
 
-TOPICS = ("permissions", "states", "conditions", "reachability")
-DIFFICULTIES = ("intro", "core", "challenge")
-
-
-class UnknownExerciseError(LabkitError, LookupError):
-    """``lk.exercises.get`` was given an id that is not in the catalog."""
-
-    def __str__(self) -> str:  # LookupError would quote the message like a dict key
-        return str(self.args[0]) if self.args else ""
-
-
-class AnswerError(LabkitError, ValueError):
-    """An answer the checker can't read. ``check`` turns it into friendly feedback; it never escapes."""
-
-
-# ------------------------------------------------------------------------------------------ feedback
-
-
-@dataclass(frozen=True)
-class Case:
-    """One graded case: a request, a step, a question. ``expected``/``got`` are short words; ``why`` explains."""
-
-    name: str
-    passed: bool
-    expected: str = ""
-    got: str = ""
-    why: str = ""
-
-    def __str__(self) -> str:
-        mark = "✔" if self.passed else "✘"
-        text = f"{mark} {self.name}"
-        if self.expected or self.got:
-            text += f": expected {self.expected}, got {self.got}" if not self.passed else f": {self.got}"
-        if self.why:
-            text += "\n    " + self.why.replace("\n", "\n    ")
-        return text
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "passed": self.passed, "expected": self.expected, "got": self.got,
-                "why": self.why}
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """The answer to one check.
-
-    ``correct``: the verdict. ``message``: what to take away (and, when wrong, what to change).
-    ``details``: the cases, each passed or failed with why. ``notes``: extra remarks (lint findings…).
-    ``trace``/``topology``: for reachability exercises, the trace that graded the answer (``picture()``
-    draws it).
-    """
-
-    exercise_id: str
-    correct: bool
-    message: str
-    details: tuple[Case, ...] = ()
-    notes: tuple[str, ...] = ()
-    trace: object = field(default=None, compare=False, repr=False)
-    topology: object = field(default=None, compare=False, repr=False)
-
-    @property
-    def passed(self) -> tuple[Case, ...]:
-        return tuple(c for c in self.details if c.passed)
-
-    @property
-    def failed(self) -> tuple[Case, ...]:
-        return tuple(c for c in self.details if not c.passed)
-
-    @property
-    def score(self) -> str:
-        """``"7/8"``: cases passed out of all cases ("" when the check has no cases)."""
-        return f"{len(self.passed)}/{len(self.details)}" if self.details else ""
-
-    def picture(self):
-        """The graded trace drawn on its topology (``lk.draw``); None when there is no trace."""
-        if self.trace is None or self.topology is None:
-            return None
-        from labkit.render.draw import draw
-
-        return draw(self.topology, highlight=self.trace)
-
-    def __str__(self) -> str:
-        head = ("✔ Correct. " if self.correct else "✘ Not yet. ") + self.message
-        lines = [head]
-        if self.details:
-            lines.append(f"Cases ({self.score} right):")
-            lines += ["  " + str(c).replace("\n", "\n  ") for c in self.details]
-        lines += [f"Note: {n}" for n in self.notes]
-        if self.trace is not None:
-            lines.append(str(self.trace))
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        return {
-            "exercise": self.exercise_id, "correct": self.correct, "message": self.message,
-            "details": [c.to_dict() for c in self.details], "notes": list(self.notes),
-            "trace": self.trace.to_dict() if self.trace is not None and hasattr(self.trace, "to_dict") else None,
-        }
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        colour = "#1a7f37" if self.correct else "#cf222e"
-        verdict = "✔ Correct" if self.correct else "✘ Not yet"
-        out = [f'<div class="labkit-feedback"><p><b style="color:{colour}">{verdict}.</b> '
-               f"{_paragraphs(self.message)}</p>"]
-        if self.details:
-            out.append(f"<p>Cases: {e(self.score)} right</p><ul>")
-            for c in self.details:
-                style = "" if c.passed else ' style="color:#cf222e"'
-                mark = "✔" if c.passed else "✘"
-                line = f"<li{style}>{mark} {e(c.name)}"
-                if not c.passed and (c.expected or c.got):
-                    line += f": expected <b>{e(c.expected)}</b>, got <b>{e(c.got)}</b>"
-                elif c.got:
-                    line += f": {e(c.got)}"
-                if c.why:
-                    line += f'<br><span style="color:#57606a;white-space:pre-wrap">{e(c.why)}</span>'
-                out.append(line + "</li>")
-            out.append("</ul>")
-        for n in self.notes:
-            out.append(f"<p><i>Note: {e(n)}</i></p>")
-        if self.trace is not None and hasattr(self.trace, "_repr_html_"):
-            out.append(self.trace._repr_html_())
-        out.append("</div>")
-        return "".join(out)
-
-
-def _paragraphs(text: str) -> str:
-    return html.escape(text).replace("\n", "<br>")
+#: The longest message a check returns (a longer one is shortened in its middle).
+MAX_MESSAGE_CHARS = 2000
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -251,24 +130,37 @@ class Exercise:
 
     # --- checking ---------------------------------------------------------------------------------
 
-    def check(self, answer=None, *, record: bool = True) -> Feedback:
+    def check(self, answer: Any = None, *, record: bool = True) -> Feedback:
         """Grade ``answer``. Never raises for a bad answer: the Feedback says what is wrong and how to fix it.
 
+        Whatever the answer, the result is Feedback: an answer whose code raises (even ``SystemExit``) is
+        graded wrong with the reason, and a long answer is quoted only as a short excerpt. Only
+        ``KeyboardInterrupt`` (the learner stopping the kernel) goes through.
         ``record=False`` leaves the progress file alone (for previews and benchmarks).
         """
-        try:
-            feedback = self._grade(answer)
-        except AnswerError as e:
-            feedback = Feedback(self.id, False, str(e))
-        except LabkitError as e:
-            feedback = Feedback(self.id, False, f"{e}")
-        except Exception as e:  # noqa: BLE001 - a learner's answer must never crash the notebook
-            feedback = Feedback(self.id, False, f"This answer could not be checked: {type(e).__name__}: {e}. "
-                                                "Look at the example in the prompt for the expected form.")
+        feedback = _bounded(self._safe_grade(answer), answer)
         if record:
             from labkit.exercises.store import progress_store
 
             progress_store().record_check(self.id, self.topic, feedback.correct)
+        return feedback
+
+    def _safe_grade(self, answer: Any) -> Feedback:
+        try:
+            feedback = self._grade(answer)
+        except AnswerError as e:
+            return Feedback(self.id, False, str(e))
+        except LabkitError as e:
+            return Feedback(self.id, False, f"{e}")
+        except SystemExit as e:
+            return Feedback(self.id, False, f"Your code stopped the check: it raised SystemExit({excerpt(e.code)}) "
+                                            "(sys.exit, exit or quit). Remove that call; the check runs your code "
+                                            "and then looks at the result.")
+        except Exception as e:  # noqa: BLE001 - a learner's answer must never crash the notebook
+            return Feedback(self.id, False, f"This answer could not be checked: {type(e).__name__}: {_text_of(e)}. "
+                                            "Look at the example in the prompt for the expected form.")
+        if not isinstance(feedback, Feedback):
+            raise TypeError(f"{type(self).__name__}._grade returned {type(feedback).__name__}, not Feedback")
         return feedback
 
     def _grade(self, answer) -> Feedback:
@@ -331,87 +223,56 @@ def _short(value, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# ------------------------------------------------------------------------------------------ catalog
+def _text_of(error: BaseException) -> str:
+    """``str(error)``, even when the error's own ``__str__`` fails (an answer's code can raise anything)."""
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001
+        return "(its message can't be shown)"
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
-    id: str
-    title: str
-    topic: str
-    difficulty: str
-    uses_lab: bool = False
+def _echoes(answer: Any) -> list[str]:
+    """The long texts a message might quote from ``answer``: the answer, its repr, its long items."""
+    values: list[Any] = [answer]
+    if isinstance(answer, dict):
+        values += list(answer.keys()) + list(answer.values())
+    elif isinstance(answer, (list, tuple, set, frozenset)):
+        values += list(answer)
+    out: list[str] = []
+    for v in values:
+        for text in ((v, repr(v)) if isinstance(v, str) else (repr(v),)):
+            if len(text) > EXCERPT_CHARS and text not in out:
+                out.append(text)
+    return sorted(out, key=len, reverse=True)
 
 
-class Catalog(tuple):
-    """The exercises, as a tuple of ``CatalogEntry`` records that displays as a table in Jupyter."""
-
-    def ids(self) -> list[str]:
-        return [e.id for e in self]
-
-    def by_topic(self) -> dict[str, list[CatalogEntry]]:
-        out: dict[str, list[CatalogEntry]] = {}
-        for e in self:
-            out.setdefault(e.topic, []).append(e)
-        return out
-
-    def __str__(self) -> str:
-        w = max((len(e.id) for e in self), default=2)
-        lines = [f"{'id':<{w}}  {'difficulty':<10}  title"]
-        lines += [f"{e.id:<{w}}  {e.difficulty:<10}  {e.title}" + ("  (lab)" if e.uses_lab else "") for e in self]
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"<labkit exercise catalog: {len(self)} exercises>\n{self}"
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        rows = "".join(
-            f"<tr><td><code>{e(x.id)}</code></td><td>{e(x.title)}</td><td>{e(x.topic)}</td>"
-            f"<td>{e(x.difficulty)}</td><td>{'yes' if x.uses_lab else ''}</td></tr>" for x in self)
-        return ('<table class="labkit-catalog"><thead><tr><th>id</th><th>title</th><th>topic</th>'
-                f"<th>difficulty</th><th>lab</th></tr></thead><tbody>{rows}</tbody></table>")
+def _shorten(text: str, echoes: list[str], limit: int) -> str:
+    for echo in echoes:
+        if echo in text:
+            text = text.replace(echo, excerpt(echo))
+    if len(text) > limit:
+        half = (limit - 3) // 2
+        text = text[:half] + " … " + text[-half:]
+    return text
 
 
-_REGISTRY: dict[str, type[Exercise]] = {}
-
-
-def register(cls: type[Exercise]) -> type[Exercise]:
-    """Class decorator: add an exercise class to the catalog (its ``id`` must be new)."""
-    if not cls.id or "/" not in cls.id:
-        raise ValueError(f"{cls.__name__}: an exercise id looks like 'topic/name', got {cls.id!r}")
-    if cls.id in _REGISTRY and _REGISTRY[cls.id] is not cls:
-        raise ValueError(f"two exercises share the id {cls.id!r}: {_REGISTRY[cls.id].__name__} and {cls.__name__}")
-    if cls.topic not in TOPICS or cls.difficulty not in DIFFICULTIES:
-        raise ValueError(f"{cls.__name__}: topic must be one of {TOPICS} and difficulty one of {DIFFICULTIES}")
-    _REGISTRY[cls.id] = cls
-    return cls
-
-
-def _load_all() -> None:
-    from labkit.exercises import conditions, permissions, reachability, states  # noqa: F401 - they register
-
-
-def catalog(topic: str | None = None) -> Catalog:
-    """Every exercise (or those of one ``topic``), in teaching order."""
-    _load_all()
-    entries = [CatalogEntry(c.id, c.title, c.topic, c.difficulty, c.uses_lab) for c in _REGISTRY.values()]
-    if topic is not None:
-        if topic not in TOPICS:
-            raise UnknownExerciseError(f"No topic {topic!r}. {did_you_mean(str(topic), TOPICS)}")
-        entries = [x for x in entries if x.topic == topic]
-    order = {t: i for i, t in enumerate(TOPICS)}
-    return Catalog(sorted(entries, key=lambda x: (order[x.topic], DIFFICULTIES.index(x.difficulty))))
-
-
-def get(exercise_id: str) -> Exercise:
-    """A fresh exercise by id, e.g. ``lk.exercises.get("conditions/require-vpc")``."""
-    _load_all()
-    if not isinstance(exercise_id, str) or exercise_id not in _REGISTRY:
-        import difflib
-
-        close = difflib.get_close_matches(str(exercise_id), list(_REGISTRY), n=1)
-        raise UnknownExerciseError(
-            f"No exercise {exercise_id!r}." + (f" Did you mean {close[0]!r}?" if close else "")
-            + f" The exercises are: {', '.join(catalog().ids())} (lk.exercises.catalog() shows them as a table).")
-    return _REGISTRY[exercise_id]()
+def _bounded(feedback: Feedback, answer: Any) -> Feedback:
+    """``feedback`` with every long quote of ``answer`` cut to an excerpt and every text of bounded length."""
+    texts = [feedback.message, *feedback.notes]
+    for c in feedback.details:
+        texts += [c.name, c.expected, c.got, c.why]
+    if all(len(t) <= EXCERPT_CHARS for t in texts):
+        return feedback
+    try:
+        echoes = _echoes(answer)
+    except Exception:  # noqa: BLE001 - an answer whose repr fails: only the length limit applies
+        echoes = []
+    return replace(
+        feedback,
+        message=_shorten(feedback.message, echoes, MAX_MESSAGE_CHARS),
+        notes=tuple(_shorten(n, echoes, MAX_MESSAGE_CHARS) for n in feedback.notes),
+        details=tuple(replace(c, name=_shorten(c.name, echoes, MAX_MESSAGE_CHARS),
+                              expected=_shorten(c.expected, echoes, MAX_MESSAGE_CHARS),
+                              got=_shorten(c.got, echoes, MAX_MESSAGE_CHARS),
+                              why=_shorten(c.why, echoes, MAX_MESSAGE_CHARS)) for c in feedback.details),
+    )

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from labkit.exercises.core import AnswerError, Case, Feedback
+from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import Case, Feedback
 from labkit.iam import Decision, Finding, PolicyError, evaluate, lint, parse_policy
 from labkit.iam.policy import Policy
 
@@ -109,7 +110,9 @@ def grade_policy(exercise_id: str, answer, battery: tuple[Request, ...], *, exis
     names = {p.name for p in policies}
     everything = tuple(parse_policy(p, name=EXISTING_NAME) for p in existing) + policies
     cases = []
-    wrong_allows, wrong_denies, tags = [], [], set()
+    wrong_allows: list[str] = []
+    wrong_denies: list[str] = []
+    tags: set[str] = set()
     for req in battery:
         ev = evaluate(everything, req.action, context=req.context)
         ok = ev.allowed == req.allowed

@@ -9,14 +9,13 @@ import json
 import re
 import zipfile
 
-from labkit.exercises.core import AnswerError, Exercise
+from labkit.exercises.core import Exercise
+from labkit.exercises.errors import AnswerError
+from labkit.iam.lambda_role import ENI_ACTIONS_2021, LOG_ACTIONS, TRUST_POLICY
 
 FUNCTION = "orders"
 ROLE = "orders-role"
-TRUST_POLICY = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-VPC_ACCESS_ACTIONS = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-                      "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+VPC_ACCESS_ACTIONS = [*ENI_ACTIONS_2021, *LOG_ACTIONS]
 HANDLER = '''\
 import urllib.request
 
@@ -114,10 +113,10 @@ def create_as_user(actions) -> str:
         vpc, subnets = _private_ids(stack)
         group = function_group(lab, vpc)
         role = make_role(lab, VPC_ACCESS_ACTIONS)
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": role}]}
+        statements: list[dict] = [{"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": role}]
         if actions:
-            policy["Statement"].append({"Effect": "Allow", "Action": actions, "Resource": "*"})
+            statements.append({"Effect": "Allow", "Action": actions, "Resource": "*"})
+        policy = {"Version": "2012-10-17", "Statement": statements}
         client = lab.client("lambda", policies=[policy], user="dana")
         try:
             result = create_function(lab, role, subnets, [group], client=client)
@@ -200,7 +199,7 @@ class LabExercise(Exercise):
     def started(self) -> str:
         """Start the lab (the widget's Start lab button) and say what is in it."""
         self.start()
-        shown = {k: v for k, v in self.scenario.items() if not k.startswith("_")}
+        shown = {k: v for k, v in (self.scenario or {}).items() if not k.startswith("_")}
         lines = ["The lab is ready: exercise.lab is its lk.Lab (lab.client('ec2'), lab.client('lambda')…).",
                  *[f"  {k}: {v}" for k, v in shown.items()]]
         return "\n".join(lines)

@@ -12,8 +12,10 @@ import html
 
 import ipywidgets as w
 
-from labkit.exercises.core import Exercise, Feedback, Field
+from labkit.exercises.core import Exercise, Field
+from labkit.exercises.feedback import Feedback
 from labkit.exercises.mode import is_instructor
+from labkit.render import palette
 
 
 class _MultiSelect:
@@ -108,7 +110,7 @@ class ExerciseView:
     def on_hint(self) -> None:
         self._sync_mode()
         text = self.exercise.hint()
-        self.hint_area.value += f'<p style="color:#9a6700">💡 {html.escape(text)}</p>'
+        self.hint_area.value += f'<p style="color:{palette.AMBER}">💡 {html.escape(text)}</p>'
 
     def on_reset(self) -> None:
         self._sync_mode()
@@ -153,7 +155,7 @@ class ExerciseView:
             else:
                 shown = f"<pre>{html.escape(str(result))}</pre>"
         except LabkitError as e:
-            shown = f'<p style="color:#cf222e">{html.escape(str(e))}</p>'
+            shown = f'<p style="color:{palette.RED}">{html.escape(str(e))}</p>'
         self.header.value = self.exercise._repr_html_()  # the scenario may have changed (a started lab)
         self.extra_area.value = shown
 

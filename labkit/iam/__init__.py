@@ -7,7 +7,8 @@
     print(ev)              # the statement-by-statement reasoning
     lk.iam.lint(policy)    # pitfalls, e.g. ForAllValues on a key that can be absent
 
-Modules: ``policy`` (reading and checking documents), ``conditions`` (the operator registry),
+Modules: ``policy`` (reading and checking documents), ``conditions`` (the operator registry), ``values``
+(reading condition values), ``patterns`` (wildcards and policy variables),
 ``evaluate`` (decisions and their explanation), ``lint`` (pitfall findings), ``examples`` (the
 Lambda guide's example policies). No boto3 or moto here.
 """
@@ -18,11 +19,12 @@ from labkit.iam.evaluate import Decision, Evaluation, StatementResult, evaluate,
 from labkit.iam.lint import CODES as LINT_CODES
 from labkit.iam.lint import LAMBDA_ACTIONS, Finding, lint
 from labkit.iam.policy import Policy, Statement, parse_policies, parse_policy
+from labkit.iam.table import DecisionTable, decision_table
 from labkit.iam import examples
 
 __all__ = [
     "evaluate", "is_allowed", "Decision", "Evaluation", "StatementResult", "ConditionResult",
     "lint", "Finding", "LINT_CODES", "LAMBDA_ACTIONS", "lambda_vpc_context", "parse_policy", "parse_policies", "Policy",
     "Statement", "OPERATORS", "Operator", "PolicyError", "PolicyJSONError", "UnknownOperatorError",
-    "ContextError", "examples",
+    "ContextError", "examples", "decision_table", "DecisionTable",
 ]

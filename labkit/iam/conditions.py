@@ -19,115 +19,27 @@ multiple context keys or values", "Single-valued vs. multivalued context keys"):
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import operator as _op
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from labkit.iam import patterns
 from labkit.iam.errors import ContextError, PolicyError, UnknownOperatorError
+from labkit.iam.errors import shown as _short
+from labkit.iam.values import address as _address
+from labkit.iam.values import binary as _binary
+from labkit.iam.values import bool_text as _bool_text
+from labkit.iam.values import date as _date
+from labkit.iam.values import in_network as _in_network
+from labkit.iam.values import network as _network
+from labkit.iam.values import number as _number
+from labkit.iam.values import to_str as _to_str
 
 SET_PREFIXES = ("ForAllValues", "ForAnyValue")
-
-
-# ---------------------------------------------------------------- value parsers (policy side and request side)
-
-def _to_str(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(bytes(value)).decode()
-    raise ValueError(f"{value!r} is not a string")
-
-
-def _number(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is a boolean, not a number")
-    if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a number") from None
-        if not number.is_finite():
-            raise ValueError(f"{value!r} is not a finite number")
-        return number
-    raise ValueError(f"{value!r} is not a number")
-
-
-def _date(value: Any) -> datetime:
-    """ISO 8601 (W3C profile: ``2020-01-01``, ``2020-01-01T00:00:01Z``…) or epoch seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a date")
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, (int, float, Decimal)):
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("-").replace(".", "", 1).isdigit():
-            return datetime.fromtimestamp(float(text), tz=timezone.utc)
-        try:
-            moment = datetime.fromisoformat(text.replace("z", "Z"))
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 date/time or epoch seconds") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    raise ValueError(f"{value!r} is not a date")
-
-
-def _bool_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower()
-    raise ValueError(f"{value!r} is not true or false")
-
-
-def _binary(value: Any) -> bytes:
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if isinstance(value, str):
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(f"{value!r} is not base-64 encoded") from None
-    raise ValueError(f"{value!r} is not binary data")
-
-
-def _network(value: Any):
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not an IP address or CIDR range")
-    try:
-        return ipaddress.ip_network(value.strip(), strict=False)  # no prefix: /32 (IPv4) or /128 (IPv6)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address or CIDR range (e.g. 203.0.113.0/24)") from None
-
-
-def _address(value: Any):
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not an IP address")
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address") from None
-
-
-def _in_network(addr, net) -> bool:
-    return addr.version == net.version and addr in net
 
 
 # ---------------------------------------------------------------- the registry
@@ -150,11 +62,11 @@ def _compile_lower(text: str) -> str:
     return text.lower()
 
 
-def _compile_like(text: str):
+def _compile_like(text: str) -> re.Pattern:
     return patterns.like_regex(patterns.plain(text))
 
 
-def _compile_arn(text: str):
+def _compile_arn(text: str) -> re.Pattern:
     return patterns.arn_regex(patterns.plain(text))
 
 
@@ -219,7 +131,7 @@ class Operator:
         return not hit if self.negated else hit
 
 
-def _string_like_match(value: str, rx) -> bool:
+def _string_like_match(value: str, rx: re.Pattern) -> bool:
     return rx.fullmatch(value) is not None
 
 
@@ -285,22 +197,20 @@ OPERATORS: dict[str, Operator] = _build()
 
 
 def _operator_hint(name: str) -> str:
-    import difflib
+    from labkit.errors import did_you_mean
 
     folded = {n.lower(): n for n in OPERATORS}
     if name.lower() in folded:
-        close = [folded[name.lower()]]
+        hint = f"did you mean {folded[name.lower()]}? "
     else:
-        close = difflib.get_close_matches(name, list(OPERATORS), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}? " if close else ""
+        hint = did_you_mean(name, OPERATORS, n=1, cutoff=0.6, form="did you mean {}? ")
     return hint + "Operator names are case-sensitive; labkit.iam.OPERATORS lists them all"
 
 
 def _prefix_hint(prefix: str, base: str) -> str:
-    import difflib
+    from labkit.errors import did_you_mean
 
-    close = difflib.get_close_matches(prefix, SET_PREFIXES, n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]}:{base}? " if close else ""
+    hint = did_you_mean(prefix, SET_PREFIXES, n=1, cutoff=0.5, form=f"did you mean {{}}:{base}? ")
     return hint + "The set prefixes are ForAllValues: (every value must match) and ForAnyValue: (at least one)"
 
 
@@ -317,7 +227,7 @@ def lookup(name: str) -> tuple[Operator, str | None]:
     labkit.iam.errors.UnknownOperatorError: unknown condition operator 'StringEqual'. Fix: did you mean StringEquals? Operator names are case-sensitive; labkit.iam.OPERATORS lists them all.
     """
     if not isinstance(name, str):
-        raise UnknownOperatorError(f"condition operator {name!r} is not a string",
+        raise UnknownOperatorError(f"condition operator {_short(name)} is not a string",
                                    fix="write an operator name such as StringEquals")
     prefix = None
     base = name
@@ -368,7 +278,7 @@ class ConditionResult:
                 "policy_values": list(self.policy_values), "result": self.result, "reason": self.reason}
 
 
-def _fmt(values) -> str:
+def _fmt(values: Any) -> str:
     if isinstance(values, (list, tuple)):
         return "[" + ", ".join(str(v) for v in values) + "]"
     return str(values)
@@ -418,7 +328,7 @@ class ContextEntry:
         self.is_list = is_list
 
     @property
-    def display(self):
+    def display(self) -> Any:
         return list(self.values) if self.is_list else self.values[0]
 
     def empty_for(self, prefix: str | None, null: bool = False) -> bool:
@@ -443,7 +353,7 @@ def normalize_context(context: dict | None) -> dict[str, ContextEntry]:
     out: dict[str, ContextEntry] = {}
     for key, value in context.items():
         if key.__class__ is not str or not key:
-            raise ContextError(f"context key {key!r} is not a non-empty string; write keys like 'lambda:VpcIds'")
+            raise ContextError(f"context key {_short(key)} is not a non-empty string; write keys like 'lambda:VpcIds'")
         low = key.lower()
         if low in out:
             raise ContextError(f"context key {key!r} is given twice ({out[low].key!r} and {key!r}); key names are "
@@ -514,7 +424,7 @@ class Condition:
     def __repr__(self) -> str:
         return f"Condition({self.operator_name!r}, {self.key!r}, {list(self.values)!r})"
 
-    def _from_pieces(self, pieces):
+    def _from_pieces(self, pieces: tuple[patterns.Piece, ...]) -> Any:
         op = self.op
         if op.family == "Arn":
             return patterns.arn_regex(pieces)
@@ -528,7 +438,7 @@ class Condition:
         return text
 
     def _resolved(self, variables: dict[str, str]) -> list:
-        out = []
+        out: list[Any] = []
         for item in self.compiled:
             if isinstance(item, patterns.Template):
                 pieces = item.resolve(variables)
@@ -555,6 +465,7 @@ class Condition:
         if entry is None or entry.empty_for(self.prefix):
             result, reason = absent_result(op, self.prefix, entry is not None)
             return ConditionResult(self.operator_name, self.key, shown, self.values, result, reason)
+        compiled: Sequence[Any]
         if self.static:
             compiled = self.compiled
         else:
@@ -562,7 +473,7 @@ class Condition:
         result, why = self._present(entry, compiled)
         return ConditionResult(self.operator_name, self.key, shown, self.values, result, why)
 
-    def _present(self, entry: ContextEntry, compiled) -> tuple[bool, Any]:
+    def _present(self, entry: ContextEntry, compiled: Sequence[Any]) -> tuple[bool, Any]:
         op = self.op
         negated = op.negated
         values = self.values

@@ -6,7 +6,24 @@ what is wrong, and how to fix it. They subclass :class:`labkit.errors.LabkitErro
 
 from __future__ import annotations
 
-from labkit.errors import LabkitError
+from labkit.errors import LabkitError, LabkitLookupError
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters; huge or deeply nested values stay printable.
+
+    >>> shown("x" * 100, 10)
+    "'xxxxxxxx…"
+    >>> shown(10 ** 5000)
+    'a number of about 5001 digits'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class PolicyError(LabkitError, ValueError):
@@ -53,8 +70,5 @@ class ContextError(LabkitError, ValueError):
     """A request context labkit can't use (a value of the wrong type, a key given twice…)."""
 
 
-class UnknownExampleError(LabkitError, LookupError):
+class UnknownExampleError(LabkitLookupError):
     """No example policy with that name."""
-
-    def __str__(self) -> str:  # LookupError would quote the message like a dict key
-        return str(self.args[0]) if self.args else ""

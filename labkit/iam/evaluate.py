@@ -12,12 +12,39 @@ The words of the decision are the IAM policy simulator's: ``allowed``, ``explici
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from labkit.iam.conditions import ConditionResult, normalize_context, variable_view
+from labkit.iam.conditions import ConditionResult, ContextEntry, normalize_context, variable_view
 from labkit.iam.errors import ContextError
+from labkit.iam.errors import shown as short
 from labkit.iam.policy import Statement, parse_policies
+
+
+#: The form of a request's action: a service prefix, a colon and one action name, as IAM names actions
+#: ("iam:PassRole", "lambda:CreateFunction"; prefix and name are case-insensitive). A request names one
+#: action, so no wildcards here (they belong in a policy's Action element).
+ACTION_FORM = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9]+")
+
+
+def check_action(action: object) -> str:
+    """``action`` if it has the form service:Action, else a :class:`ContextError` that shows the form.
+
+    >>> check_action("lambda:CreateFunction")
+    'lambda:CreateFunction'
+    >>> check_action("iam:PassRole extra")
+    Traceback (most recent call last):
+    ...
+    labkit.iam.errors.ContextError: action 'iam:PassRole extra' is not of the form service:Action (a service prefix, a colon and one action name of letters and digits, e.g. 'lambda:CreateFunction' or 'iam:PassRole')
+    """
+    if isinstance(action, str) and ACTION_FORM.fullmatch(action):
+        return action
+    shown = short(action, 80)
+    wild = " (a request names one action: wildcards belong in a policy's Action element)" if (
+        isinstance(action, str) and ("*" in action or "?" in action)) else ""
+    raise ContextError(f"action {shown} is not of the form service:Action (a service prefix, a colon and one action "
+                       f"name of letters and digits, e.g. 'lambda:CreateFunction' or 'iam:PassRole'){wild}")
 
 
 class Decision(str, Enum):
@@ -215,13 +242,14 @@ class Evaluation:
         return "".join(out)
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
 
 
-def _statement_result(st: Statement, action: str, action_lower: str, resource: str, ctx, variables) -> StatementResult:
+def _statement_result(st: Statement, action: str, action_lower: str, resource: str, ctx: dict[str, ContextEntry],
+                      variables: dict[str, str]) -> StatementResult:
     action_ok = st.action_listed_fast(action_lower) != st.not_action
     if not action_ok:
         return StatementResult(st, action, resource, False, None, (), None)
@@ -241,7 +269,7 @@ def _statement_result(st: Statement, action: str, action_lower: str, resource: s
     return StatementResult(st, action, resource, True, True, results, cond_ok, hit)
 
 
-def evaluate(policies, action: str, resource: str = "*", context: dict | None = None) -> Evaluation:
+def evaluate(policies: object, action: str, resource: str = "*", context: dict | None = None) -> Evaluation:
     """Decide whether identity-based ``policies`` allow ``action`` on ``resource`` with this request ``context``.
 
     ``policies``: one policy document (dict or JSON text) or a list of them. ``context``: condition key →
@@ -260,10 +288,9 @@ def evaluate(policies, action: str, resource: str = "*", context: dict | None = 
     >>> print(evaluate(require_vpc, "lambda:createfunction").statements[0])
     Statement EnforceVPCFunction (Deny): action matched lambda:CreateFunction; resource * matched; condition Null lambda:VpcIds: key absent → Null is true; policy wants true → true; → this statement denies
     """
-    if not isinstance(action, str) or not action:
-        raise ContextError(f"action must be a non-empty string like 'lambda:CreateFunction', got {action!r}")
+    check_action(action)
     if not isinstance(resource, str) or not resource:
-        raise ContextError(f"resource must be '*' or an ARN string, got {resource!r}")
+        raise ContextError(f"resource must be '*' or an ARN string, got {short(resource, 80)}")
     parsed = parse_policies(policies)
     ctx = normalize_context(context)
     variables = variable_view(ctx) if any(p.has_variables for p in parsed) else {}
@@ -284,7 +311,7 @@ def evaluate(policies, action: str, resource: str = "*", context: dict | None = 
     return Evaluation(action, resource, shown, decision, tuple(results))
 
 
-def is_allowed(policies, action: str, resource: str = "*", context: dict | None = None) -> bool:
+def is_allowed(policies: object, action: str, resource: str = "*", context: dict | None = None) -> bool:
     """The bool twin of :func:`evaluate`.
 
     >>> is_allowed({"Statement": {"Effect": "Allow", "Action": "lambda:Get*", "Resource": "*"}}, "lambda:GetFunction")
@@ -293,7 +320,8 @@ def is_allowed(policies, action: str, resource: str = "*", context: dict | None 
     return evaluate(policies, action, resource, context).allowed
 
 
-def lambda_vpc_context(subnet_ids=None, security_group_ids=None, vpc_id: str | None = None) -> dict:
+def lambda_vpc_context(subnet_ids: object = None, security_group_ids: object = None,
+                       vpc_id: str | None = None) -> dict:
     """The VPC condition keys of a CreateFunction/UpdateFunctionConfiguration request.
 
     * no VPC settings in the request (all arguments ``None``): ``{}`` — the keys are absent;
@@ -328,7 +356,7 @@ def lambda_vpc_context(subnet_ids=None, security_group_ids=None, vpc_id: str | N
     return {"lambda:VpcIds": vpc_id, "lambda:SubnetIds": subnets, "lambda:SecurityGroupIds": groups}
 
 
-def _id_list(value, name: str) -> list[str]:
+def _id_list(value: object, name: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) or not isinstance(value, (list, tuple)):

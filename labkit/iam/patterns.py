@@ -10,7 +10,9 @@
 * A variable whose key is not in the request (and has no default) can't be resolved: the value that
   contains it matches nothing.
 
-Patterns are compiled once (``functools.lru_cache``) so that evaluating a policy many times is fast.
+Plain wildcard patterns (``*`` only) are matched with string searches, without a regex: reading a large
+policy compiles nothing. Patterns with ``?`` and policy variables become regexes, compiled once per
+pattern (``functools.lru_cache``) and shared by every statement and policy that uses the same text.
 """
 
 from __future__ import annotations
@@ -120,7 +122,50 @@ def _glob(text: str, star: str, one: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=4096)
+def glob_match(pattern: str, text: str) -> bool:
+    """Whether ``text`` matches the wildcard ``pattern`` (``*`` any run of characters, ``?`` exactly one).
+
+    >>> glob_match("lambda:get*", "lambda:getfunction"), glob_match("lambda:*config*", "lambda:getpolicy")
+    (True, False)
+    >>> glob_match("ec2:run?nstances", "ec2:runinstances")
+    True
+    """
+    if "?" in pattern:
+        return like_regex(plain(pattern)).fullmatch(text) is not None
+    parts = pattern.split("*")
+    if len(parts) == 1:
+        return pattern == text
+    first, last = parts[0], parts[-1]
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos, end = len(first), len(text) - len(last)
+    for middle in parts[1:-1]:
+        if middle:
+            found = text.find(middle, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(middle)
+    return True
+
+
+def arn_match(pattern: str, arn: str) -> bool:
+    """Whether ``arn`` matches the ARN ``pattern`` (no policy variables) with the rules of :func:`arn_regex`.
+
+    >>> arn_match("arn:aws:someservice:*:111122223333:finance/*", "arn:aws:someservice:us-east-2:111122223333:finance/a:b")
+    True
+    >>> arn_match("arn:aws:someservice:*:111122223333:finance/*", "arn:aws:someservice:us-east-2:999999999999:x:111122223333:finance/a")
+    False
+    """
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == arn
+    last = min(5, pattern.count(":"))
+    pattern_segments, arn_segments = pattern.split(":", last), arn.split(":", last)
+    if len(pattern_segments) != len(arn_segments):
+        return False
+    return all(glob_match(p, a) for p, a in zip(pattern_segments, arn_segments))
+
+
+@lru_cache(maxsize=16384)
 def like_regex(pieces: tuple[Piece, ...], ignore_case: bool = False) -> re.Pattern:
     """Regex for a ``StringLike``/Action pattern: ``*`` any run (also across ``:`` and ``/``), ``?`` one char.
 
@@ -133,7 +178,7 @@ def like_regex(pieces: tuple[Piece, ...], ignore_case: bool = False) -> re.Patte
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def arn_regex(pieces: tuple[Piece, ...]) -> re.Pattern:
     """Regex for an ARN pattern (Resource element, ``ArnLike``/``ArnEquals``).
 

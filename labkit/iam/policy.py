@@ -25,6 +25,7 @@ from labkit.errors import did_you_mean
 from labkit.iam import patterns
 from labkit.iam.conditions import Condition, compile_condition
 from labkit.iam.errors import PolicyError, PolicyJSONError, UnknownOperatorError
+from labkit.iam.errors import shown as _short
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 DEFAULT_VERSION = "2008-10-17"
@@ -37,7 +38,7 @@ class Statement:
     """One compiled statement. ``label`` is its ``Sid``, or ``#n`` (its position, from 1) when it has none."""
 
     __slots__ = ("policy", "index", "sid", "effect", "actions", "not_action", "resources", "not_resource",
-                 "conditions", "_exact", "_action_rx", "_any_action", "_res_static", "_res_templates",
+                 "conditions", "_exact", "_wild", "_any_action", "_res_static", "_res_templates",
                  "_any_resource")
 
     def __init__(self, policy: str, index: int, sid: str | None, effect: str, actions: tuple[str, ...],
@@ -52,18 +53,23 @@ class Statement:
         self.resources = resources
         self.not_resource = not_resource
         self.conditions = conditions
-        exact, wild = [], []
+        exact: list[str] = []
+        wild: list[tuple[str, str]] = []
         for a in actions:
-            (wild if ("*" in a or "?" in a) else exact).append(a.lower())
+            if "*" in a or "?" in a:
+                wild.append((a, a.lower()))
+            else:
+                exact.append(a.lower())
         self._any_action = "*" in actions
         self._exact = frozenset(exact)
-        self._action_rx = patterns.any_like_regex(tuple(wild)) if wild else None
-        static, templates = [], []
+        self._wild = tuple(wild)  # (as written, lower-case) of each wildcard action; matched without a regex
+        static: list[str] = []
+        templates: list[tuple[str, patterns.Template]] = []
         for r in resources:
             if variables and patterns.has_variables(r):
                 templates.append((r, patterns.Template.parse(r)))
             elif r != "*":
-                static.append((r, patterns.arn_regex(patterns.plain(r))))
+                static.append(r)
         self._any_resource = "*" in resources
         self._res_static = tuple(static)
         self._res_templates = tuple(templates)
@@ -83,23 +89,37 @@ class Statement:
             return "*"
         if action_lower in self._exact:
             return next(a for a in self.actions if a.lower() == action_lower)
-        if self._action_rx is not None:
-            for a in self.actions:
-                if ("*" in a or "?" in a) and patterns.like_regex(patterns.plain(a.lower())).fullmatch(action_lower):
-                    return a
+        for written, lower in self._wild:
+            if patterns.glob_match(lower, action_lower):
+                return written
         return None
 
     def action_listed_fast(self, action_lower: str) -> bool:
         if self._any_action or action_lower in self._exact:
             return True
-        return self._action_rx is not None and self._action_rx.fullmatch(action_lower) is not None
+        return any(patterns.glob_match(lower, action_lower) for _, lower in self._wild)
+
+    def actions_listed(self, candidates_lower: tuple[str, ...]) -> set[str]:
+        """Which of ``candidates_lower`` (lower-case action names) the Action/NotAction list names.
+
+        Fast for long lists: a wildcard pattern is tried only on candidates that start with its text
+        before the first wildcard.
+        """
+        if self._any_action:
+            return set(candidates_lower)
+        found = {c for c in candidates_lower if c in self._exact}
+        for _, lower in self._wild:
+            head = lower[:min((i for i in (lower.find("*"), lower.find("?")) if i >= 0), default=len(lower))]
+            found.update(c for c in candidates_lower
+                         if c not in found and c.startswith(head) and patterns.glob_match(lower, c))
+        return found
 
     def listed_resource(self, resource: str, variables: dict[str, str]) -> tuple[str | None, list[str]]:
         """The Resource/NotResource entry matching ``resource`` (or None), and unresolved variable patterns."""
         if self._any_resource:
             return "*", []
-        for text, rx in self._res_static:
-            if rx.fullmatch(resource):
+        for text in self._res_static:
+            if patterns.arn_match(text, resource):
                 return text, []
         unresolved = []
         for text, tpl in self._res_templates:
@@ -125,7 +145,7 @@ class Policy:
 
     __slots__ = ("name", "version", "id", "statements", "document", "has_variables")
 
-    def __init__(self, name: str, version: str, id: str | None, statements: tuple[Statement, ...], document):
+    def __init__(self, name: str, version: str, id: str | None, statements: tuple[Statement, ...], document: object):
         self.name = name
         self.version = version
         self.id = id
@@ -146,8 +166,8 @@ class Policy:
 
 # ---------------------------------------------------------------- parsing
 
-def _no_duplicates(pairs):
-    seen = {}
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
     for key, value in pairs:
         if key in seen:
             raise PolicyJSONError(f"the name {key!r} appears twice in one JSON object; JSON readers keep only one "
@@ -166,7 +186,12 @@ def load_json(text: str | bytes, name: str = "policy") -> object:
     labkit.iam.errors.PolicyJSONError: p.json: not valid JSON at line 1, column 26: Expecting property name enclosed in double quotes. Fix: check the JSON near line 1, column 26 (a missing or extra comma, quote or brace is the usual cause).
     """
     if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8")
+        raw = bytes(text)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise PolicyJSONError(f"not UTF-8 text (byte {err.start} is {raw[err.start:err.start + 1]!r})",
+                                  where=name, fix="save the policy as UTF-8 JSON text") from None
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as err:
@@ -176,15 +201,24 @@ def load_json(text: str | bytes, name: str = "policy") -> object:
                 "brace is the usual cause)", line=err.lineno, column=err.colno) from None
     except PolicyJSONError as err:
         raise PolicyJSONError(err.problem, where=name, fix=err.fix) from None
+    except RecursionError:
+        raise PolicyJSONError("the JSON is nested too deeply to read (thousands of brackets inside each other)",
+                              where=name, fix="a policy nests only a few levels (Statement → Condition → "
+                              "operator → key); remove the extra brackets") from None
+    except ValueError as err:  # e.g. an integer beyond Python's digit limit for int parsing
+        raise PolicyJSONError("the JSON can't be read: a number in it has more digits than Python reads "
+                              f"({str(err).split(':')[0]})", where=name,
+                              fix="write numbers with at most a few dozen digits (condition values are "
+                              "usually strings)") from None
 
 
-def _as_list(value, what: str, where: str, fix: str) -> tuple[str, ...]:
+def _as_list(value: object, what: str, where: str, fix: str) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     if not items:
         raise PolicyError(f"{what} is an empty list", where=where, fix=fix)
     for item in items:
         if not isinstance(item, str) or not item:
-            raise PolicyError(f"{what} holds {item!r}, which is not a non-empty string", where=where, fix=fix)
+            raise PolicyError(f"{what} holds {_short(item)}, which is not a non-empty string", where=where, fix=fix)
     return tuple(items)
 
 
@@ -204,23 +238,28 @@ def _check_resource(resource: str, where: str, element: str) -> None:
                           "or \"*\"")
 
 
-def _condition_values(value, op_name: str, key: str, where: str) -> tuple[str, ...]:
+def _condition_values(value: object, op_name: str, key: str, where: str) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     out = []
     for item in items:
         if isinstance(item, bool):
             out.append("true" if item else "false")
         elif isinstance(item, (int, float)):
-            out.append(str(item))
+            try:
+                out.append(str(item))
+            except ValueError:  # an integer beyond Python's digit limit for int → str
+                raise PolicyError(f"condition {op_name} on {key!r} has a number of about "
+                                  f"{int(int(item).bit_length() * 0.30103) + 1} digits", where=where,
+                                  fix="give a number of at most a few dozen digits, or a string") from None
         elif isinstance(item, str):
             out.append(item)
         else:
-            raise PolicyError(f"condition {op_name} on {key!r} has the value {item!r}, which is not a string, number "
+            raise PolicyError(f"condition {op_name} on {key!r} has the value {_short(item)}, which is not a string, number "
                               "or boolean", where=where, fix="give a string or a list of strings")
     return tuple(out)
 
 
-def _parse_conditions(block, where: str, variables: bool) -> tuple[Condition, ...]:
+def _parse_conditions(block: object, where: str, variables: bool) -> tuple[Condition, ...]:
     if not isinstance(block, dict):
         raise PolicyError(f"Condition must be an object of operator → {{key: values}}, got {type(block).__name__}",
                           where=where, fix='write e.g. "Condition": {"StringEquals": {"lambda:VpcIds": "vpc-1"}}')
@@ -230,6 +269,9 @@ def _parse_conditions(block, where: str, variables: bool) -> tuple[Condition, ..
             raise PolicyError(f"condition operator {op_name!r} must map to an object of key → values",
                               where=where, fix=f'write e.g. "{op_name}": {{"lambda:VpcIds": "vpc-1"}}')
         for key, value in keys.items():
+            if not isinstance(key, str):
+                raise PolicyError(f"condition {op_name} has the key {_short(key)}, which is not a string",
+                                  where=where, fix="write a context key name such as lambda:VpcIds")
             if not key:
                 raise PolicyError(f"condition {op_name} has an empty key name", where=where,
                                   fix="write a context key such as lambda:VpcIds")
@@ -241,7 +283,7 @@ def _parse_conditions(block, where: str, variables: bool) -> tuple[Condition, ..
     return tuple(out)
 
 
-def _parse_statement(raw, index: int, policy_name: str, variables: bool) -> Statement:
+def _parse_statement(raw: object, index: int, policy_name: str, variables: bool) -> Statement:
     if not isinstance(raw, dict):
         raise PolicyError(f"statement #{index} is a {type(raw).__name__}, not an object", where=policy_name,
                           fix='write each statement as {"Effect": …, "Action": …, "Resource": …}')
@@ -249,8 +291,11 @@ def _parse_statement(raw, index: int, policy_name: str, variables: bool) -> Stat
     label = f"{sid} (#{index})" if isinstance(sid, str) and sid else f"#{index} (no Sid)"
     where = f"{policy_name}, statement {label}"
     if sid is not None and not isinstance(sid, str):
-        raise PolicyError(f"Sid is {sid!r}, not a string", where=where, fix='write a text Sid such as "AllowVpcOnly"')
+        raise PolicyError(f"Sid is {_short(sid)}, not a string", where=where, fix='write a text Sid such as "AllowVpcOnly"')
     for key in raw:
+        if not isinstance(key, str):
+            raise PolicyError(f"the statement has the element name {_short(key)}, which is not a string",
+                              where=where, fix=f"element names are text: {', '.join(STATEMENT_KEYS)}")
         if key in ("Principal", "NotPrincipal"):
             raise PolicyError(f"{key} is not allowed in an identity-based policy (the policy applies to the "
                               "user, group or role it is attached to)", where=where, fix=f"remove \"{key}\"")
@@ -261,8 +306,8 @@ def _parse_statement(raw, index: int, policy_name: str, variables: bool) -> Stat
     if effect is None:
         raise PolicyError("Effect is missing", where=where, fix='add "Effect": "Allow" or "Effect": "Deny"')
     if effect not in EFFECTS:
-        raise PolicyError(f"Effect is {effect!r}", where=where,
-                          fix=f'write "Allow" or "Deny" (case-sensitive). {did_you_mean(str(effect), EFFECTS)}')
+        raise PolicyError(f"Effect is {_short(effect)}", where=where,
+                          fix=f'write "Allow" or "Deny" (case-sensitive). {did_you_mean(effect if isinstance(effect, str) else "", EFFECTS)}')
     if "Action" in raw and "NotAction" in raw:
         raise PolicyError("both Action and NotAction are given", where=where,
                           fix="keep one: Action lists what the statement covers, NotAction what it does not")
@@ -288,7 +333,7 @@ def _parse_statement(raw, index: int, policy_name: str, variables: bool) -> Stat
                      r_element == "NotResource", conditions, variables)
 
 
-def _parse(document, name: str) -> Policy:
+def _parse(document: object, name: str) -> Policy:
     source = document
     if isinstance(document, (str, bytes, bytearray)):
         document = load_json(document, name)
@@ -296,17 +341,20 @@ def _parse(document, name: str) -> Policy:
         raise PolicyError(f"a policy document must be a JSON object, got {type(document).__name__}", where=name,
                           fix='write {"Version": "2012-10-17", "Statement": [...]}')
     for key in document:
+        if not isinstance(key, str):
+            raise PolicyError(f"the policy has the element name {_short(key)}, which is not a string", where=name,
+                              fix="a policy has only the text elements Version, Id and Statement")
         if key not in TOP_LEVEL_KEYS:
             raise PolicyError(f"unknown top-level element {key!r}", where=name,
                               fix=f"a policy has only Version, Id and Statement. {did_you_mean(key, TOP_LEVEL_KEYS)}")
     version = document.get("Version", DEFAULT_VERSION)
     if version not in VERSIONS:
-        raise PolicyError(f"Version is {version!r}", where=name,
+        raise PolicyError(f"Version is {_short(version)}", where=name,
                           fix='write "Version": "2012-10-17" (the current policy language; "2008-10-17" is the old '
                               "one, without policy variables)")
     pid = document.get("Id")
     if pid is not None and not isinstance(pid, str):
-        raise PolicyError(f"Id is {pid!r}, not a string", where=name, fix="write a text Id or remove it")
+        raise PolicyError(f"Id is {_short(pid)}, not a string", where=name, fix="write a text Id or remove it")
     if "Statement" not in document:
         raise PolicyError("Statement is missing", where=name, fix='add "Statement": [{"Effect": …, "Action": …, '
                                                                   '"Resource": …}]')
@@ -326,7 +374,7 @@ _DICT_CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 512
 
 
-def parse_policy(document, name: str | None = None) -> Policy:
+def parse_policy(document: object, name: str | None = None) -> Policy:
     """Parse and check a policy document: a dict, JSON text, or an already parsed :class:`Policy`.
 
     Results are cached: JSON text by its content, a dict by identity (re-parsed if it was changed).
@@ -355,20 +403,28 @@ def parse_policy(document, name: str | None = None) -> Policy:
             _TEXT_CACHE.popitem(last=False)
         return policy
     if isinstance(document, dict):
-        key = (id(document), label)
-        hit = _DICT_CACHE.get(key)
-        if hit is not None and hit[0] is document and hit[1] == document:
-            return hit[2]
-        policy = _parse(document, label)
-        _DICT_CACHE[key] = (document, copy.deepcopy(document), policy)
-        if len(_DICT_CACHE) > _CACHE_SIZE:
-            _DICT_CACHE.popitem(last=False)
-        return policy
+        try:
+            return _parse_dict(document, label)
+        except RecursionError:
+            raise PolicyError("the policy is nested too deeply to read (thousands of levels)", where=label,
+                              fix="a policy nests only a few levels (Statement → Condition → operator → key)") from None
     raise PolicyError(f"a policy must be a dict, JSON text or a parsed Policy, got {type(document).__name__}",
                       where=label, fix="pass the policy document (or a list of them)")
 
 
-def parse_policies(policies) -> tuple[Policy, ...]:
+def _parse_dict(document: dict, label: str) -> Policy:
+    key = (id(document), label)
+    hit = _DICT_CACHE.get(key)
+    if hit is not None and hit[0] is document and hit[1] == document:
+        return hit[2]
+    policy = _parse(document, label)
+    _DICT_CACHE[key] = (document, copy.deepcopy(document), policy)
+    if len(_DICT_CACHE) > _CACHE_SIZE:
+        _DICT_CACHE.popitem(last=False)
+    return policy
+
+
+def parse_policies(policies: object) -> tuple[Policy, ...]:
     """One policy or a list of them → parsed policies, named ``policy 1``, ``policy 2``… when unnamed.
 
     >>> [p.name for p in parse_policies([{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}] * 2)]

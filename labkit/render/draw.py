@@ -31,92 +31,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-import graphviz
-
-from labkit.errors import GraphvizMissingError
-from labkit.render.dot import missing_message
+from labkit.render.palette import FILL, GREEN, GREY, INK, RED, VPC_OUTLINE, VPC_TITLE
+from labkit.render.picture import Picture
+from labkit.vpc.graph import INTERNET, function_node, route_table_of, service_node
 from labkit.vpc.model import LambdaFunction, Topology, service_short_name
 from labkit.vpc.results import Trace
 
-GREEN = "#1a7f37"
-RED = "#cf222e"
-GREY = "#8c959f"
-INK = "#24292f"
-
-FILL = {
-    "function": "#ffe8cc",
-    "public": "#d6eaff",
-    "private": "#eeeeee",
-    "route-table": "#ffffff",
-    "internet-gateway": "#d3f9d8",
-    "nat-gateway": "#fff3bf",
-    "vpc-endpoint": "#e5dbff",
-    "peering": "#ffe3e3",
-    "internet": "#ffffff",
-    "service": "#fff4e6",
-    "lambda-network": "#ffe8cc",
-    "missing": "#ffffff",
-    "other": "#ffffff",
-}
-
-INTERNET = "internet"
 LAMBDA_NETWORK = "lambda-network"
-
-
-# ------------------------------------------------------------------------------------------- picture
-
-
-class Picture(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that says what it shows and explains a missing ``dot``.
-
-    ``picture.source`` is the DOT text (no ``dot`` needed). Rendering — Jupyter's display,
-    ``pipe()``, ``render()``, ``view()`` — raises ``GraphvizMissingError`` when ``dot`` is missing.
-    """
-
-    def __init__(self, *args, summary: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.summary = summary
-
-    def _copy_kwargs(self, **kwargs):
-        out = super()._copy_kwargs(**kwargs)
-        out["summary"] = self.summary
-        return out
-
-    def __repr__(self) -> str:
-        return f"<labkit picture: {self.summary}>" if self.summary else "<labkit picture>"
-
-    def pipe(self, *args, **kwargs):
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizMissingError(missing_message()) from None
-
-    def render(self, *args, **kwargs):
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizMissingError(missing_message()) from None
-
-    def view(self, *args, **kwargs):
-        try:
-            return super().view(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizMissingError(missing_message()) from None
-
-    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        self._missing_reported = False
-        try:
-            return super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
-        except (graphviz.ExecutableNotFound, GraphvizMissingError):
-            self._missing_reported = True
-            raise GraphvizMissingError(missing_message()) from None
-
-    def _repr_svg_(self) -> str | None:
-        if getattr(self, "_missing_reported", False):
-            # IPython asks for SVG right after the bundle failed: the error is already on screen once.
-            self._missing_reported = False
-            return None
-        return self.pipe(format="svg", encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------- draw
@@ -166,6 +87,18 @@ def _traces(highlight) -> tuple[Trace, ...]:
 # ------------------------------------------------------------------------------------------- labels
 
 
+def dot_id(node_id: str) -> str:
+    """The DOT name of a graph node: ``function:orders`` → ``function/orders``, ``service:s3`` → ``service/s3``.
+
+    The picture's nodes are the graph's nodes (same ids); only the colon changes, because in a DOT edge
+    ``a:b`` means port ``b`` of node ``a``.
+
+    >>> dot_id("function:orders"), dot_id("service:s3"), dot_id("subnet-1")
+    ('function/orders', 'service/s3', 'subnet-1')
+    """
+    return node_id.replace(":", "/")
+
+
 def _esc(text: str) -> str:
     """User text inside a DOT label: keep backslashes literal."""
     return str(text).replace("\\", "\\\\")
@@ -195,6 +128,7 @@ class _Builder:
 
     def __init__(self, topo: Topology, traces: tuple[Trace, ...], vpc_ids, show_default_vpc: bool):
         self.topo = topo
+        self.graph = topo.graph  # node ids are the graph's: one id scheme for traces, graph and picture
         self.traces = traces
         self.subnets = {s.id: s for s in topo.subnets}
         self.nodes: dict[str, dict] = {}
@@ -294,7 +228,7 @@ class _Builder:
 
     def service(self, name: str) -> str:
         name = service_short_name(name.removeprefix("service:"))
-        return self.node(f"service/{name}", "service", _label(f"AWS service: {name}"))
+        return self.node(service_node(name), "service", _label(f"AWS service: {name}"))
 
     def lambda_network(self) -> str:
         self.node(LAMBDA_NETWORK, "lambda-network", _label("Lambda's own network", "(function not in a VPC)"))
@@ -355,7 +289,7 @@ class _Builder:
         tables = [rt for rt in topo.route_tables if rt.vpc_id in self.vpc_set]
         users = {rt.id: [] for rt in tables}
         for sid, s in drawn_subnets.items():
-            rt = topo.route_table_for(sid)
+            rt = route_table_of(self.graph, sid)
             if rt is not None and rt.id in users:
                 users[rt.id].append(s)
         tables.sort(key=lambda rt: (min((_network_key(s.cidr) for s in users[rt.id]), default=(9, 0, 0)),
@@ -364,7 +298,7 @@ class _Builder:
             if users[rt.id]:  # a table no subnet uses changes nothing: leave it out
                 self._route_table(rt)
         for sid in drawn_subnets:
-            rt = topo.route_table_for(sid)
+            rt = route_table_of(self.graph, sid)
             if rt is not None and rt.id in self.nodes:
                 self.edge(sid, rt.id, style="dashed", color=GREY)
 
@@ -375,10 +309,10 @@ class _Builder:
 
         # Functions, left of everything.
         for f in self.functions:
-            fid = self.node(f"function/{f.name}", "function", _label(f"λ {f.name}", "Lambda function",
+            fid = self.node(function_node(f.name), "function", _label(f"λ {f.name}", "Lambda function",
                                                                        f"state: {f.state}" if f.state else ""))
             if f.vpc_connected:
-                for sid in f.subnet_ids:
+                for sid in self.graph.successors(fid):  # the function's "eni" edges
                     if sid in self.nodes:
                         self.edge(fid, sid, color=GREY)
             else:
@@ -494,8 +428,8 @@ class _Builder:
         if rid in self.nodes:
             return rid
         f = self._function(rid)
-        if f is not None and f"function/{f.name}" in self.nodes:
-            return f"function/{f.name}"
+        if f is not None and function_node(f.name) in self.nodes:
+            return function_node(f.name)
         return None
 
     def _extra_node(self, resource_id: str, kind: str, fallback_vpc: str | None) -> str:
@@ -514,7 +448,7 @@ class _Builder:
     def _highlight(self, t: Trace) -> None:
         dest = self._destination_node(t)
         f = self._function(t.source)
-        source = f"function/{f.name}" if f is not None and f"function/{f.name}" in self.nodes else None
+        source = function_node(f.name) if f is not None and function_node(f.name) in self.nodes else None
         reached = False
         for p in t.paths:
             seq: list[str] = []
@@ -602,7 +536,7 @@ class _Builder:
 
         def emit(graph, nid):
             attrs = {k: v for k, v in self.nodes[nid].items() if not k.startswith("_")}
-            graph.node(nid, **attrs)
+            graph.node(dot_id(nid), **attrs)
 
         for vpc in self.vpcs:
             members = [n for n in self.nodes if self.place[n][0] == vpc.id]
@@ -611,7 +545,7 @@ class _Builder:
                            "default VPC" if vpc.is_default else "",
                            f"instance tenancy: {vpc.instance_tenancy}" if vpc.instance_tenancy != "default" else "")
             with pic.subgraph(name=f"cluster_{vpc.id}") as c:
-                c.attr(label=label, style="rounded", color="#4c6ef5", fontcolor="#364fc7", labeljust="l")
+                c.attr(label=label, style="rounded", color=VPC_OUTLINE, fontcolor=VPC_TITLE, labeljust="l")
                 for az in azs:
                     with c.subgraph(name=f"cluster_{vpc.id}_{az}") as z:
                         z.attr(label=_label(f"Availability Zone {az}"), style="dashed", color=GREY,
@@ -632,7 +566,7 @@ class _Builder:
             if self.place[n][0] not in self.vpc_set and n not in functions:
                 emit(pic, n)
         for (a, b), attrs in self.edges.items():
-            pic.edge(a, b, **attrs)
+            pic.edge(dot_id(a), dot_id(b), **attrs)
         if legend:
             pic.node("legend", shape="plaintext", style="", fontsize="9", label=(
                 "green: the way the traffic goes\\l"

@@ -20,11 +20,33 @@ and immutable. ``Topology`` keeps look-up indexes (``topo.subnet("subnet-1")``) 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from labkit.errors import UnknownFunctionError, UnknownResourceError, UnknownSubnetError, did_you_mean
+from labkit.errors import (
+    UnknownFunctionError,
+    UnknownResourceError,
+    UnknownSubnetError,
+    did_you_mean,
+)
+from labkit.vpc.protocols import (
+    TARGET_KINDS,
+    port_text,
+    prefix_mask,
+    protocol_name,
+    protocol_number,
+    service_short_name,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["Vpc", "Subnet", "Route", "RouteTable", "InternetGateway", "NatGateway", "VpcEndpoint", "SgRule",
+           "SecurityGroup", "NaclEntry", "NetworkAcl", "PeeringConnection", "NetworkInterface", "PrefixList",
+           "LambdaFunction", "Topology", "TARGET_KINDS", "service_short_name", "protocol_number", "protocol_name",
+           "port_text", "prefix_mask"]
 
 # --------------------------------------------------------------------------------------------- network
 
@@ -40,7 +62,7 @@ class Vpc:
 
     @cached_property
     def networks(self) -> tuple[ipaddress.IPv4Network, ...]:
-        return tuple(ipaddress.ip_network(c) for c in self.cidr_blocks)
+        return tuple(ipaddress.IPv4Network(c) for c in self.cidr_blocks)
 
 
 @dataclass(frozen=True)
@@ -55,23 +77,7 @@ class Subnet:
 
     @cached_property
     def network(self) -> ipaddress.IPv4Network:
-        return ipaddress.ip_network(self.cidr)
-
-
-#: Route target kinds. ``local`` is the VPC's own range; the others name the resource a route sends to.
-TARGET_KINDS = (
-    "local",  # within the VPC
-    "igw",  # internet gateway
-    "nat",  # NAT gateway
-    "vpce",  # gateway VPC endpoint (S3, DynamoDB)
-    "pcx",  # VPC peering connection
-    "eni",  # a network interface (e.g. a NAT instance or an appliance)
-    "instance",  # an EC2 instance
-    "tgw",  # transit gateway
-    "vgw",  # virtual private gateway (VPN)
-    "eigw",  # egress-only internet gateway (IPv6 only)
-    "other",  # carrier gateway, local gateway, core network…
-)
+        return ipaddress.IPv4Network(self.cidr)
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class Route:
 
     @cached_property
     def network(self) -> ipaddress.IPv4Network | None:
-        return None if self.is_prefix_list else ipaddress.ip_network(self.destination)
+        return None if self.is_prefix_list else ipaddress.IPv4Network(self.destination)
 
     def __str__(self) -> str:
         return f"{self.destination} → {self.target_id}"
@@ -145,22 +151,6 @@ class VpcEndpoint:
         return service_short_name(self.service_name)
 
 
-def service_short_name(service_name: str) -> str:
-    """``com.amazonaws.us-east-1.s3`` → ``s3``; ``com.amazonaws.us-east-1.ecr.api`` → ``ecr.api``.
-
-    >>> service_short_name("com.amazonaws.eu-west-1.dynamodb")
-    'dynamodb'
-    >>> service_short_name("com.amazonaws.us-east-1.ecr.dkr")
-    'ecr.dkr'
-    >>> service_short_name("s3")
-    's3'
-    """
-    parts = service_name.split(".")
-    if len(parts) >= 4 and parts[0] in ("com", "cn") and parts[1].startswith("amazonaws"):
-        return ".".join(parts[3:])
-    return service_name
-
-
 @dataclass(frozen=True)
 class SgRule:
     """One security-group rule with exactly one peer: a CIDR, a prefix list or a referenced group.
@@ -179,7 +169,7 @@ class SgRule:
 
     @cached_property
     def network(self) -> ipaddress.IPv4Network | None:
-        return ipaddress.ip_network(self.cidr) if self.cidr else None
+        return ipaddress.IPv4Network(self.cidr) if self.cidr else None
 
     def __str__(self) -> str:
         return self._text
@@ -213,7 +203,7 @@ class NaclEntry:
 
     @cached_property
     def network(self) -> ipaddress.IPv4Network:
-        return ipaddress.ip_network(self.cidr)
+        return ipaddress.IPv4Network(self.cidr)
 
     @property
     def label(self) -> str:
@@ -263,7 +253,7 @@ class NetworkAcl:
         out = {}
         for egress, rules in ((True, self.outbound), (False, self.inbound)):
             out[egress] = tuple(
-                (*e.compiled, (0xFFFFFFFF << (32 - e.compiled[4])) & 0xFFFFFFFF, e.action == "allow", e) for e in rules
+                (*e.compiled, prefix_mask(e.compiled[4]), e.action == "allow", e) for e in rules
             )
         return out
 
@@ -333,36 +323,7 @@ class LambdaFunction:
         return bool(self.subnet_ids)
 
 
-# ------------------------------------------------------------------------------------------- helpers
-
-_PROTOCOL_NAMES = {"-1": "all traffic", "6": "tcp", "17": "udp", "1": "icmp", "tcp": "tcp", "udp": "udp", "icmp": "icmp"}
-_PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1"}
-
-
-def protocol_number(protocol: str | int) -> str:
-    """Normalise a protocol to AWS's numeric string ("-1" for all).
-
-    >>> protocol_number("tcp"), protocol_number(6), protocol_number("-1"), protocol_number("ALL")
-    ('6', '6', '-1', '-1')
-    """
-    p = str(protocol).lower()
-    return _PROTOCOL_NUMBERS.get(p, p)
-
-
-def protocol_name(protocol: str | int) -> str:
-    p = str(protocol).lower()
-    return _PROTOCOL_NAMES.get(p, f"protocol {p}")
-
-
-def port_text(protocol: str, from_port: int | None, to_port: int | None) -> str:
-    if protocol_number(protocol) == "-1" or from_port is None or (from_port == 0 and to_port == 65535):
-        return "all ports"
-    if from_port == -1:
-        return "all ports"
-    return f"port {from_port}" if from_port == to_port else f"ports {from_port}-{to_port}"
-
-
-def _index(items: Iterable, key: str = "id") -> dict:
+def _index(items: Iterable[Any], key: str = "id") -> dict[str, Any]:
     return {getattr(i, key): i for i in items}
 
 
@@ -394,7 +355,7 @@ class Topology:
 
     # --- construction ------------------------------------------------------------------------------
     @classmethod
-    def from_boto3(cls, session, *, region: str | None = None) -> "Topology":
+    def from_boto3(cls, session: Any, *, region: str | None = None) -> Topology:
         """Read an account (moto or real) with Describe/List/Get calls only. See ``labkit.vpc.importer``."""
         from labkit.vpc.importer import topology_from_boto3
 
@@ -495,7 +456,7 @@ class Topology:
         return tuple(lengths), table
 
     @cached_property
-    def graph(self):
+    def graph(self) -> nx.DiGraph:
         """The networkx graph of this topology (built once, see ``labkit.vpc.graph``)."""
         from labkit.vpc.graph import build_graph
 
@@ -529,7 +490,7 @@ class Topology:
                 f"{did_you_mean(name_or_arn, names)}"
             ) from None
 
-    def find(self, resource_id: str):
+    def find(self, resource_id: str) -> object | None:
         """Any object by id (``None`` when unknown)."""
         for index in (self._subnets, self._route_tables, self._igws, self._nats, self._endpoints, self._sgs,
                       self._peerings, self._enis, self._vpcs, self._prefix_lists):
@@ -555,6 +516,27 @@ class Topology:
     def prefix_list(self, pl_id: str) -> PrefixList | None:
         return self._prefix_lists.get(pl_id)
 
+    def subnet_or_none(self, subnet_id: str) -> Subnet | None:
+        """The subnet, or ``None`` when this topology has no such subnet (e.g. a function's stale VpcConfig)."""
+        return self._subnets.get(subnet_id)
+
+    def vpc_or_none(self, vpc_id: str) -> Vpc | None:
+        """The VPC, or ``None`` when unknown."""
+        return self._vpcs.get(vpc_id)
+
+    def function_or_none(self, name_or_arn: str) -> LambdaFunction | None:
+        """The function by name or ARN, or ``None`` when unknown."""
+        return self._functions.get(name_or_arn)
+
+    def known_security_groups(self, sg_ids: Iterable[str]) -> tuple[SecurityGroup, ...]:
+        """The groups of ``sg_ids`` that this topology has, in the order given (unknown ids are skipped)."""
+        sgs = self._sgs
+        return tuple(sgs[g] for g in sg_ids if g in sgs)
+
+    def route_table_of(self, subnet_id: str) -> RouteTable | None:
+        """Like ``route_table_for`` without checking the subnet: ``None`` for an unknown subnet."""
+        return self._route_table_of_subnet.get(subnet_id)
+
     def route_table_for(self, subnet_id: str) -> RouteTable | None:
         """The subnet's explicitly associated route table, else its VPC's main route table."""
         self.subnet(subnet_id)
@@ -579,7 +561,7 @@ class Topology:
         addr = int(ipaddress.ip_address(ip))
         lengths, table = self._subnet_prefix_index
         for n in lengths:
-            hit = table.get((n, addr & _mask(n)))
+            hit = table.get((n, addr & prefix_mask(n)))
             if hit is not None:
                 return hit
         return None
@@ -588,7 +570,7 @@ class Topology:
         """Every VPC with a CIDR block containing ``ip`` (VPCs of one account may overlap)."""
         addr = int(ipaddress.ip_address(ip))
         lengths, table = self._vpc_prefix_index
-        hits = [table.get((n, addr & _mask(n))) for n in lengths]
+        hits = [table.get((n, addr & prefix_mask(n))) for n in lengths]
         return tuple(v for v in hits if v is not None)
 
     def interface_owning(self, ip: str) -> NetworkInterface | None:
@@ -611,12 +593,8 @@ class Topology:
         return None
 
     @staticmethod
-    def _get(index: dict, key: str, what: str):
+    def _get(index: Mapping[str, Any], key: str, what: str) -> Any:
         try:
             return index[key]
         except KeyError:
             raise UnknownResourceError(f"No {what} {key!r} in this topology. {did_you_mean(key, index)}") from None
-
-
-def _mask(prefixlen: int) -> int:
-    return (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF

@@ -182,7 +182,9 @@ class Trace:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        colour = "#1a7f37" if self.reachable else "#cf222e"
+        from labkit.render import palette
+
+        colour = palette.GREEN if self.reachable else palette.RED
         parts = [f'<div class="labkit-trace"><p style="font-weight:bold;color:{colour}">{e(self.summary())}</p>']
         for p in self.paths:
             where = f"from subnet <code>{e(p.subnet_id)}</code>" if p.subnet_id else "from Lambda's own network"
@@ -190,13 +192,13 @@ class Trace:
             parts.append(f"<details open><summary>{where}: <b>{state}</b></summary><ol>")
             for h in p.hops:
                 mark = "✔" if h.ok else "✘"
-                style = "" if h.ok else ' style="color:#cf222e;font-weight:bold"'
+                style = "" if h.ok else f' style="color:{palette.RED};font-weight:bold"'
                 parts.append(f"<li{style}>{mark} {e(h.kind)} <code>{e(h.resource_id)}</code>: {e(h.detail)}</li>")
             parts.append("</ol>")
             if p.blocked_by:
                 b = p.blocked_by
                 parts.append(
-                    f'<p style="color:#cf222e">Blocked: <b>{e(b.code.value)}</b> at <code>{e(b.resource_id)}</code>. '
+                    f'<p style="color:{palette.RED}">Blocked: <b>{e(b.code.value)}</b> at <code>{e(b.resource_id)}</code>. '
                     f"{e(b.message)}</p>" + (f"<p>Fix: {e(b.fix)}</p>" if b.fix else "")
                 )
             for n in p.notes:

@@ -5,22 +5,13 @@ from __future__ import annotations
 import pytest
 
 import labkit as lk
-from labkit.exercises import mode
+from tests.policies import policy, statement
 
 REQUIRED_IDS = {
     "permissions/execution-role", "permissions/user", "states/timeline", "conditions/require-vpc",
     "conditions/allow-only-approved-subnets", "conditions/deny-listed-groups", "reachability/diagnose",
     "reachability/fix-internet", "reachability/private-s3",
 }
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABKIT_PROGRESS", str(tmp_path / "progress.json"))
-    monkeypatch.delenv("LABKIT_INSTRUCTOR", raising=False)
-    mode._reset()
-    yield
-    mode._reset()
 
 
 def test_catalog_lists_at_least_twelve_exercises_with_the_required_ids():
@@ -135,9 +126,7 @@ def test_labkit_exposes_exercises_and_instructor_lazily():
 
 def test_feedback_renders_as_text_html_and_json():
     ex = lk.exercises.get("conditions/require-vpc")
-    fb = ex.check({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Deny", "Action": "lambda:CreateFunction", "Resource": "*",
-         "Condition": {"Null": {"lambda:VpcIds": "true"}}}]})
+    fb = ex.check(policy(statement("Deny", "lambda:CreateFunction", {"Null": {"lambda:VpcIds": "true"}})))
     assert not fb.correct
     assert fb.failed and fb.passed
     assert fb.score == f"{len(fb.passed)}/{len(fb.details)}"

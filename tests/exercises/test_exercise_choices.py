@@ -5,15 +5,6 @@ from __future__ import annotations
 import pytest
 
 import labkit as lk
-from labkit.exercises import mode
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABKIT_PROGRESS", str(tmp_path / "progress.json"))
-    monkeypatch.delenv("LABKIT_INSTRUCTOR", raising=False)
-    mode._reset()
-
 
 ROLE = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"]
 USER = ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration", "ec2:DescribeSecurityGroups",

@@ -5,33 +5,7 @@ from __future__ import annotations
 import pytest
 
 import labkit as lk
-from labkit.exercises import mode
 from labkit.exercises.labwork import FUNCTION
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABKIT_PROGRESS", str(tmp_path / "progress.json"))
-    monkeypatch.delenv("LABKIT_INSTRUCTOR", raising=False)
-    monkeypatch.delenv("MOTO_ACCOUNT_ID", raising=False)
-    mode._reset()
-
-
-@pytest.fixture
-def started():
-    """A started lab exercise (closed afterwards)."""
-    made = []
-
-    def start(exercise_id, **kwargs):
-        ex = lk.exercises.get(exercise_id)
-        ex.start(**kwargs)
-        made.append(ex)
-        return ex
-
-    yield start
-    for ex in made:
-        ex.close()
-
 
 # ------------------------------------------------------------------------------ fix-internet
 
@@ -239,7 +213,7 @@ def test_timeline_wrong_predictions_are_explained():
 def test_what_fails_agrees_with_the_lab():
     """The quiz's static answers are what the lab's Lambda does."""
     from labkit.exercises.labwork import create_function, function_group, make_role, new_lab, package, stack_ids
-    from labkit.exercises.states import MOMENTS
+    from labkit.exercises.topics.lambda_states import MOMENTS
 
     truth = {m.key: set(m.fails) for m in MOMENTS}
     with new_lab() as lab:

@@ -7,30 +7,14 @@ import json
 import pytest
 
 import labkit as lk
-from labkit.exercises import conditions as C
-from labkit.exercises import mode
+from labkit.exercises.topics import policy_conditions as C
+from tests.policies import policy, statement
 
 CREATE_UPDATE = ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"]
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABKIT_PROGRESS", str(tmp_path / "progress.json"))
-    monkeypatch.delenv("LABKIT_INSTRUCTOR", raising=False)
-    mode._reset()
-
-
-def policy(*statements) -> dict:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
 def st(effect, condition=None, action=None, sid=None) -> dict:
-    s = {"Effect": effect, "Action": action or list(CREATE_UPDATE), "Resource": "*"}
-    if condition is not None:
-        s["Condition"] = condition
-    if sid:
-        s["Sid"] = sid
-    return s
+    return statement(effect, action or list(CREATE_UPDATE), condition, sid)
 
 
 APPROVED = C.APPROVED_SUBNETS

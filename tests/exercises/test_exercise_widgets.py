@@ -8,18 +8,8 @@ import ipywidgets as w
 import pytest
 
 import labkit as lk
-from labkit.exercises import mode
 
 NON_LAB = [i for i in lk.exercises.ids() if not lk.exercises.get(i).uses_lab]
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABKIT_PROGRESS", str(tmp_path / "progress.json"))
-    monkeypatch.delenv("LABKIT_INSTRUCTOR", raising=False)
-    mode._reset()
-    yield
-    mode._reset()
 
 
 def view_of(exercise_id):

@@ -160,7 +160,7 @@ def test_an_idle_function_becomes_inactive_and_an_invocation_reactivates_it(lab,
     assert lambda_enis(lab, SubnetId=net["subnets"][0]) == []  # reclaimed
     code_, message = error_of(lam.invoke, FunctionName="sleepy")
     assert code_ == "ResourceNotReadyException" and "inactive" in message
-    assert (config(lab, "sleepy")["State"], config(lab, "sleepy")["StateReasonCode"]) == ("Pending", "Creating")
+    assert (config(lab, "sleepy")["State"], config(lab, "sleepy")["StateReasonCode"]) == ("Pending", "Restoring")
     lam.get_waiter("function_active_v2").wait(FunctionName="sleepy")
     assert config(lab, "sleepy")["State"] == "Active"
     assert len(lambda_enis(lab, SubnetId=net["subnets"][0])) == 1

@@ -144,7 +144,7 @@ def test_an_event_that_is_not_json_is_refused(event):
 
 def test_context_is_like_lambdas(monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr(runtime, "_clock", clock)
+    monkeypatch.setattr(runtime.context, "_clock", clock)
     result = invoke({"app.py": """
         def handler(event, context):
             return {
@@ -594,8 +594,8 @@ class FakeClock:
 
 def test_a_sleep_past_the_deadline_stops_the_handler_at_the_timeout(monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr(runtime, "_clock", clock)
-    monkeypatch.setattr(runtime, "_real_sleep", clock.sleep)
+    monkeypatch.setattr(runtime.context, "_clock", clock)
+    monkeypatch.setattr(runtime.context, "_real_sleep", clock.sleep)
     result = invoke({"app.py": """
         import time
         def handler(event, context):
@@ -612,7 +612,7 @@ def test_a_sleep_past_the_deadline_stops_the_handler_at_the_timeout(monkeypatch)
 
 def test_a_handler_that_ran_too_long_in_real_time_is_reported_as_timed_out(monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr(runtime, "_clock", clock)
+    monkeypatch.setattr(runtime.context, "_clock", clock)
     ticker = types.ModuleType("labkit_test_ticker")
     ticker.advance = lambda seconds: setattr(clock, "now", clock.now + seconds)
     monkeypatch.setitem(sys.modules, "labkit_test_ticker", ticker)

@@ -7,7 +7,9 @@ import copy
 import json
 
 from labkit.exercises.choice import Question, QuizExercise
-from labkit.exercises.core import Exercise, Feedback, Field, register
+from labkit.exercises.catalog import register
+from labkit.exercises.core import Exercise, Field
+from labkit.exercises.feedback import Feedback
 from labkit.exercises.grading import Request, grade_policy, read_policies
 from labkit.iam import evaluate, lambda_vpc_context
 
@@ -113,7 +115,7 @@ class RequireVpc(PolicyExercise):
         "Your developers have the policy in params['existing_policy']: every Lambda action. Add a policy that "
         "makes sure every function they create or reconfigure is connected to a VPC: creating a function, or "
         "updating its configuration, without a VPC must be denied. Everything else they do with Lambda must keep "
-        "working."
+        "working, including a configuration change (memory, timeout…) of a function that is already in a VPC."
     )
     hints = (
         "The existing policy allows lambda:*, so only an explicit Deny can stop a request.",
@@ -126,6 +128,8 @@ class RequireVpc(PolicyExercise):
     existing = (ALLOW_ALL_LAMBDA,)
     starter = STARTER_DENY
     advice = {"other-actions": OTHER_ACTIONS_ADVICE,
+              "tip": "A configuration change of a function that is already in a VPC (memory, timeout…) must keep "
+                     "working: the function keeps its VPC. Deny only when lambda:VpcIds is absent.",
               "no-vpc": "A request without VPC settings carries no lambda:VpcIds, lambda:SubnetIds or "
                         "lambda:SecurityGroupIds at all: a condition that compares values never matches it. Test "
                         "the key's absence with \"Null\": {\"lambda:VpcIds\": \"true\"}."}
@@ -149,6 +153,11 @@ class RequireVpc(PolicyExercise):
                     _ctx([OTHER_SUBNET], [SG], VPC), True, "The function stays in a VPC."),
             Request("UpdateFunctionConfiguration disconnecting it (empty subnet and security group lists)", UPDATE,
                     DISCONNECT, False, "A disconnect leaves the function without a VPC: no lambda:VpcIds.", "no-vpc"),
+            Request("UpdateFunctionConfiguration changing only the memory of a function already in a VPC (the "
+                    "request has no VpcConfig: the guide's Tip)", UPDATE, in_vpc, True,
+                    "The guide's Tip: a function that already has a VPC configuration can be updated without one, "
+                    "and it stays in its VPC. labkit's model judges such a request on the function's current VPC "
+                    "settings, so lambda:VpcIds is present.", "tip"),
             Request("InvokeFunction", "lambda:InvokeFunction", {}, True,
                     "Invoking must keep working (its requests never carry VPC keys).", "other-actions"),
             Request("UpdateFunctionCode", "lambda:UpdateFunctionCode", {}, True,
@@ -402,6 +411,9 @@ _PREDICT_REQUESTS = {
     "d": ("UpdateFunctionConfiguration to an unapproved subnet " + OTHER_SUBNET, UPDATE,
           lambda: _ctx([OTHER_SUBNET], [SG], VPC)),
     "e": ("InvokeFunction", "lambda:InvokeFunction", lambda: {}),
+    "f": ("UpdateFunctionConfiguration changing only the memory of a function already in both approved subnets "
+          "with " + SG + " (the request has no VpcConfig: the guide's Tip)", UPDATE,
+          lambda: _ctx(APPROVED_SUBNETS, [SG], VPC)),
 }
 
 
@@ -413,7 +425,9 @@ class PredictDecision(QuizExercise):
     difficulty = "intro"
     prompt = (
         "A user has the two policies in params['policies'] and nothing else. For each request, predict IAM's "
-        "decision: allowed, explicitDeny (a Deny applies) or implicitDeny (no Allow applies)."
+        "decision: allowed, explicitDeny (a Deny applies) or implicitDeny (no Allow applies). A request without "
+        "VpcConfig on a function that already has one is judged on the function's current VPC settings "
+        "(labkit's model: AWS documents that the request is possible, not its condition keys)."
     )
     answer_help = 'Answer with a dict: exercise.check({"a": "allowed", "b": "…", …}).'
     hints = (

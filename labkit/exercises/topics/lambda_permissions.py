@@ -4,9 +4,10 @@ error Lambda returns when one is missing."""
 from __future__ import annotations
 
 from labkit.exercises.choice import NEEDED, OPTIONAL, WRONG, Option, Question, QuizExercise, SelectExercise
-from labkit.exercises.core import register
+from labkit.exercises.catalog import register
+from labkit.iam.lambda_role import ENI_ACTIONS_2021
 
-ROLE_NEEDED = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
+ROLE_NEEDED = ENI_ACTIONS_2021
 
 
 @register
@@ -18,15 +19,16 @@ class ExecutionRole(SelectExercise):
     prompt = (
         "You connect a function to two private subnets. Lambda will set up the function's network interfaces "
         "in your VPC using the function's execution role. Pick the permissions that role needs for the VPC "
-        "connection (the smallest set that works).\n"
+        "connection. The Lambda guide's list grew over time: picking the actions of today's list is right too.\n"
         "Then try it: exercise.try_in_lab([...]) creates the function in the offline lab with a role that has "
         "only the actions you give, and returns the message Lambda answers with."
     )
     answer_help = 'Answer with a list: exercise.check(["ec2:…", …]).'
     hints = (
         "Lambda creates, looks up and later deletes the function's network interfaces (ENIs) in your subnets.",
-        "Three EC2 actions on network interfaces: create, describe, delete.",
-        "The AWS managed policy AWSLambdaVPCAccessExecutionRole grants them (plus a few extras).",
+        "The 2021 guide lists three EC2 actions on network interfaces: create, describe, delete. Today's guide "
+        "adds two more about the interfaces' private IP addresses.",
+        "The AWS managed policy AWSLambdaVPCAccessExecutionRole is one way to grant them (it holds a few extras).",
     )
     options = (
         Option("ec2:CreateNetworkInterface", NEEDED,
@@ -39,11 +41,17 @@ class ExecutionRole(SelectExercise):
         Option("ec2:DeleteNetworkInterface", NEEDED,
                "Lambda deletes the network interfaces it no longer needs (e.g. after a disconnect or when the "
                "function is deleted)."),
-        Option("ec2:DescribeSubnets", OPTIONAL,
-               "In today's AWSLambdaVPCAccessExecutionRole, but not one of the three the Lambda guide requires."),
         Option("ec2:AssignPrivateIpAddresses", OPTIONAL,
-               "In today's AWSLambdaVPCAccessExecutionRole (with UnassignPrivateIpAddresses); not required to "
-               "create the function."),
+               "On the list of today's Lambda guide (added in 2022, with UnassignPrivateIpAddresses), not on the "
+               "2021 page's list of three; in AWSLambdaVPCAccessExecutionRole. Granting it is right; the offline "
+               "lab only checks the three network-interface actions (labkit's model)."),
+        Option("ec2:UnassignPrivateIpAddresses", OPTIONAL,
+               "On the list of today's Lambda guide (added in 2022, with AssignPrivateIpAddresses), not on the "
+               "2021 page's list of three; in AWSLambdaVPCAccessExecutionRole. Granting it is right; the offline "
+               "lab only checks the three network-interface actions (labkit's model)."),
+        Option("ec2:DescribeSubnets", OPTIONAL,
+               "In today's AWSLambdaVPCAccessExecutionRole, but on neither the 2021 nor today's list of the Lambda "
+               "guide."),
         Option("logs:PutLogEvents", OPTIONAL,
                "Lets the function write its logs to CloudWatch Logs — useful for every function, not a VPC permission."),
         Option("ec2:DescribeSecurityGroups", WRONG,
@@ -60,7 +68,9 @@ class ExecutionRole(SelectExercise):
                "interfaces — AWSLambdaVPCAccessExecutionRole does not include this action."),
     )
     right_message = ("Right: ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces and "
-                     "ec2:DeleteNetworkInterface, as in the AWS managed policy AWSLambdaVPCAccessExecutionRole.")
+                     "ec2:DeleteNetworkInterface (the 2021 guide's list); today's guide adds "
+                     "ec2:AssignPrivateIpAddresses and ec2:UnassignPrivateIpAddresses. The AWS managed policy "
+                     "AWSLambdaVPCAccessExecutionRole grants all five.")
 
     def try_in_lab(self, actions) -> str:
         """Create a VPC-connected function in a fresh offline lab, with an execution role allowed only
@@ -125,7 +135,7 @@ _USER_ERROR = ("AccessDeniedException: Your access has been denied by EC2, pleas
                "credentials have permission to DescribeSecurityGroups for sg-085912345678492fb. EC2 Error Code: "
                "UnauthorizedOperation. EC2 Error Message: You are not authorized to perform this operation.")
 WHO = ("the function's execution role", "the person calling CreateFunction")
-PERMISSION_CHOICES = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+PERMISSION_CHOICES = (*ENI_ACTIONS_2021,
                       "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "iam:PassRole",
                       "lambda:CreateFunction")
 

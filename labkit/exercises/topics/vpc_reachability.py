@@ -4,7 +4,11 @@ or S3. Every answer is graded with ``lk.trace``."""
 from __future__ import annotations
 
 from labkit.exercises.choice import Question, QuizExercise
-from labkit.exercises.core import AnswerError, Case, Feedback, Field, register
+from labkit.errors import did_you_mean
+from labkit.exercises.catalog import register
+from labkit.exercises.core import Field
+from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import Case, Feedback
 from labkit.exercises.labwork import FUNCTION, LabExercise, Solution, add_function, stack_ids
 from labkit.vpc.model import (
     InternetGateway,
@@ -21,7 +25,7 @@ from labkit.vpc.model import (
     VpcEndpoint,
 )
 from labkit.vpc.reach import trace
-from labkit.vpc.results import BLOCKER_MEANINGS, BlockerCode
+from labkit.vpc.results import BLOCKER_MEANINGS, Blocker, BlockerCode, Path, Trace
 
 REACHABLE = "reachable"
 OUTCOMES = (REACHABLE,) + tuple(c.value for c in BlockerCode)
@@ -37,20 +41,21 @@ _TO_NAT = Route("0.0.0.0/0", "nat", _NAT)
 
 def _network(private_routes=(), public_routes=None, *, nat=True, sg_egress=True, igw_attached=True,
              endpoint_route_tables=None) -> Topology:
-    """A VPC 10.0.0.0/16 with a private subnet (the function's, route table ``rtb-0priv``), a public subnet
-    (``rtb-0pub``), an internet gateway, optionally a NAT gateway in the public subnet and an S3 gateway
-    endpoint, and the function ``orders`` in the private subnet."""
-    route_tables = [RouteTable("rtb-0priv", _VPC, (_LOCAL,) + tuple(private_routes), (_PRIV,), name="private"),
+    """A VPC 10.0.0.0/16 with the function's subnet ``app`` (route table ``rtb-0priv``, named ``app``: it is
+    private or public depending on its routes), a public subnet (``rtb-0pub``), an internet gateway,
+    optionally a NAT gateway in the public subnet and an S3 gateway endpoint, and the function ``orders`` in
+    the ``app`` subnet."""
+    route_tables = [RouteTable("rtb-0priv", _VPC, (_LOCAL,) + tuple(private_routes), (_PRIV,), name="app"),
                     RouteTable("rtb-0main", _VPC, (_LOCAL,), (), is_main=True, name="main")]
     if public_routes is not None:
         route_tables.append(RouteTable("rtb-0pub", _VPC, (_LOCAL,) + tuple(public_routes), (_PUB,), name="public"))
-    endpoints = ()
+    endpoints: tuple[VpcEndpoint, ...] = ()
     if endpoint_route_tables is not None:
         endpoints = (VpcEndpoint(_VPCE, _VPC, "com.amazonaws.us-east-1.s3", "Gateway",
                                  route_table_ids=tuple(endpoint_route_tables)),)
     return Topology(
         vpcs=(Vpc(_VPC, ("10.0.0.0/16",), name="shop"),),
-        subnets=(Subnet(_PRIV, _VPC, "10.0.1.0/24", "us-east-1a", name="private"),
+        subnets=(Subnet(_PRIV, _VPC, "10.0.1.0/24", "us-east-1a", name="app"),
                  Subnet(_PUB, _VPC, "10.0.0.0/24", "us-east-1a", map_public_ip_on_launch=True, name="public")),
         route_tables=tuple(route_tables),
         internet_gateways=(InternetGateway(_IGW, (_VPC,) if igw_attached else ()),),
@@ -65,22 +70,23 @@ def _network(private_routes=(), public_routes=None, *, nat=True, sg_egress=True,
 
 #: key → (description shown to the learner, destination, topology factory)
 PREDICT_SCENARIOS = {
-    "a": ("The private subnet's route table sends 0.0.0.0/0 straight to the internet gateway (attached). "
-          "The security group allows all outbound traffic. Destination: the internet.", "internet",
+    "a": ("The function's subnet (app) has a route table that sends 0.0.0.0/0 straight to the internet gateway "
+          "(attached); there is no NAT gateway. The security group allows all outbound traffic. Destination: "
+          "the internet.", "internet",
           lambda: _network([_TO_IGW], [_TO_IGW], nat=False)),
-    "b": ("The private subnet sends 0.0.0.0/0 to a NAT gateway in the public subnet; the public subnet's route "
+    "b": ("The app subnet sends 0.0.0.0/0 to a NAT gateway in the public subnet; the public subnet's route "
           "table has only its local route. Destination: the internet.", "internet",
           lambda: _network([_TO_NAT], [])),
-    "c": ("The private subnet's route table has only its local route; the VPC has no endpoints and no NAT "
+    "c": ("The app subnet's route table has only its local route; the VPC has no endpoints and no NAT "
           "gateway. Destination: S3.", "s3", lambda: _network([], None, nat=False)),
-    "d": ("Private subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
+    "d": ("App subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
           "function's security group has no outbound rules. Destination: the internet.", "internet",
           lambda: _network([_TO_NAT], [_TO_IGW], sg_egress=False)),
-    "e": ("Private subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
+    "e": ("App subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
           "security group allows all outbound traffic. Destination: the internet.", "internet",
           lambda: _network([_TO_NAT], [_TO_IGW])),
     "f": ("The VPC has an S3 gateway endpoint, associated with the public subnet's route table only. The "
-          "private subnet's route table has only its local route, and there is no NAT gateway. Destination: S3.",
+          "app subnet's route table has only its local route, and there is no NAT gateway. Destination: S3.",
           "s3", lambda: _network([], [_TO_IGW], nat=False, endpoint_route_tables=["rtb-0pub"])),
 }
 
@@ -99,7 +105,7 @@ class PredictBlocker(QuizExercise):
     topic = "reachability"
     difficulty = "intro"
     prompt = (
-        "The function orders is connected to the private subnet of each small network in params['networks']. "
+        "The function orders is connected to the subnet named app of each small network in params['networks']. "
         "For each one, predict whether it reaches the destination, and if not, which blocker stops it first. "
         "Blocker codes and their meaning: params['codes']. (exercise.picture('a') draws network a.)"
     )
@@ -222,9 +228,8 @@ class FixInternet(LabExercise):
         if early:
             return early
         t = trace(topo, FUNCTION, "internet")
-        cases = tuple(Case(f"from {p.subnet_id}", p.reachable, "reachable", "reachable" if p.reachable
-                           else f"{p.blocked_by.code.value} at {p.blocked_by.resource_id}",
-                           "" if p.reachable else p.blocked_by.message) for p in t.paths)
+        cases = tuple(Case(f"from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, "reachable"))
+                      for p in t.paths)
         public = [s for s in fn.subnet_ids if topo.is_public_subnet(s)]
         if public:
             moved = [s for s in public if s not in scenario["private_subnet_ids"]]
@@ -243,9 +248,22 @@ class FixInternet(LabExercise):
             via = ", ".join(sorted({p.via for p in t.paths}))
             return Feedback(self.id, True, f"{FUNCTION} reaches the internet from all its subnets (via {via}): "
                             "private subnet → NAT gateway → internet gateway.", cases, trace=t, topology=topo)
-        b = t.blocked_by
-        return Feedback(self.id, False, f"{t.summary()} First blocker: {b.code.value} at {b.resource_id}: "
-                        f"{b.message}" + (f" Fix: {b.fix}" if b.fix else ""), cases, trace=t, topology=topo)
+        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo)
+
+
+def _outcome(path: Path, reachable: str) -> tuple[str, str]:
+    """What a case shows for one path: ``reachable``, or the blocker and its message."""
+    b = path.blocked_by
+    return (reachable, "") if path.reachable or b is None else (f"{b.code.value} at {b.resource_id}", b.message)
+
+
+def _first_blocker(t: Trace) -> str:
+    """The summary of a trace that does not reach, with its first blocker and the fix."""
+    b = t.blocked_by
+    if b is None:
+        return t.summary()
+    return f"{t.summary()} First blocker: {b.code.value} at {b.resource_id}: {b.message}" + (
+        f" Fix: {b.fix}" if b.fix else "")
 
 
 def _fix_s3(lab, scenario):
@@ -301,10 +319,8 @@ class PrivateS3(LabExercise):
             return early
         t = trace(topo, FUNCTION, "s3")
         internet = trace(topo, FUNCTION, "internet")
-        cases = tuple(Case(f"S3 from {p.subnet_id}", p.reachable, "reachable",
-                           f"reachable via {p.via}" if p.reachable
-                           else f"{p.blocked_by.code.value} at {p.blocked_by.resource_id}",
-                           "" if p.reachable else p.blocked_by.message) for p in t.paths)
+        cases = tuple(Case(f"S3 from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, f"reachable via {p.via}"))
+                      for p in t.paths)
         cases += (Case("internet stays out of reach", not internet.reachable, "not reachable",
                        "reachable" if internet.reachable else "not reachable"),)
         if internet.reachable or any(p.reachable for p in internet.paths):
@@ -316,9 +332,7 @@ class PrivateS3(LabExercise):
             via = ", ".join(sorted({p.via for p in t.paths}))
             return Feedback(self.id, True, f"{FUNCTION} reaches S3 from all its subnets via {via}, and the internet "
                             "stays out of reach.", cases, trace=t, topology=topo)
-        b = t.blocked_by
-        return Feedback(self.id, False, f"{t.summary()} First blocker: {b.code.value} at {b.resource_id}: "
-                        f"{b.message}" + (f" Fix: {b.fix}" if b.fix else ""), cases, trace=t, topology=topo)
+        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo)
 
 
 def _break_nacl_replies(lab, ids) -> None:
@@ -372,7 +386,7 @@ class Diagnose(LabExercise):
         super().__init__()
         # The answer: the function's trace to the internet just after the breakage. It is kept here, out of
         # ``scenario`` and ``params``, which the learner reads.
-        self._trace = None
+        self._trace: Trace | None = None
 
     def start(self, variant: str | None = None):
         """A fresh lab with the broken network (``variant``: one of DIAGNOSE_VARIANTS)."""
@@ -403,8 +417,15 @@ class Diagnose(LabExercise):
     def _solution(self):
         if self._trace is None:
             return "Start the lab first (exercise.start()); the answer names resources of that lab."
-        b = self._trace.blocked_by
+        b = self._blocker()
         return {"code": b.code.value, "resource_id": b.resource_id}
+
+    def _blocker(self) -> Blocker:
+        """What the learner must find: the first blocker of the trace taken just after the breakage."""
+        b = self._trace.blocked_by if self._trace is not None else None
+        if b is None:
+            raise RuntimeError(f"{self.id}: the scenario {self.variant!r} left the network unbroken")
+        return b
 
     def fields(self):
         codes = tuple((c, c) for c in ("",) + OUTCOMES[1:])
@@ -427,14 +448,12 @@ class Diagnose(LabExercise):
                               '"resource_id": "rtb-0123…"}. params["codes"] lists the codes.')
         code = str(answer["code"]).strip().upper()
         if code not in OUTCOMES[1:]:
-            import difflib
-
-            close = difflib.get_close_matches(code, OUTCOMES[1:], n=1)
-            raise AnswerError(f"{answer['code']!r} is not a blocker code" + (f" (did you mean {close[0]}?)" if close
-                              else "") + f". The codes are: {', '.join(OUTCOMES[1:])}.")
+            raise AnswerError(f"{answer['code']!r} is not a blocker code"
+                              + did_you_mean(code, OUTCOMES[1:], n=1, form=" (did you mean {}?)")
+                              + f". The codes are: {', '.join(OUTCOMES[1:])}.")
         resource = str(answer["resource_id"]).strip()
         t = self._trace
-        b = t.blocked_by
+        b = self._blocker()
         ok_code, ok_resource = code == b.code.value, resource == b.resource_id
         cases = (Case("blocker code", ok_code, b.code.value if ok_code else "another code", code),
                  Case("resource", ok_resource, resource if ok_resource else "another resource", resource))

@@ -16,7 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labkit.exercises.choice import Question, QuizExercise, read_selection
-from labkit.exercises.core import AnswerError, Case, Exercise, Feedback, Field, register
+from labkit.exercises.catalog import register
+from labkit.exercises.core import Exercise, Field
+from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import Case, Feedback
+from labkit.iam.lambda_role import ENI_ACTIONS_2021
 
 OPERATIONS = ("Invoke", "GetFunctionConfiguration", "UpdateFunctionCode", "UpdateFunctionConfiguration",
               "PublishVersion")
@@ -51,10 +55,11 @@ MOMENTS = (
             "GetFunctionConfiguration": "Reading always works; it shows LastUpdateStatus InProgress.",
             "UpdateFunctionCode": _UPDATING_WHY, "UpdateFunctionConfiguration": _UPDATING_WHY,
             "PublishVersion": _UPDATING_WHY}),
-    Moment("idle", "After weeks without invocations (State: Inactive, StateReasonCode: Idle).",
+    Moment("idle", "After a long time without invocations (State: Inactive, StateReasonCode: Idle).",
            ("Invoke", "GetFunctionConfiguration"), ("Invoke",),
            {"Invoke": "Lambda reclaimed the network interfaces: the invocation fails (ResourceNotReadyException) "
-                      "and the function goes to Pending until they are back, then Active.",
+                      "and the function goes to Pending until they are back (StateReasonCode Restoring in the lab: "
+                      "labkit's model), then Active.",
             "GetFunctionConfiguration": "Reading works, and shows State Inactive."}),
 )
 
@@ -177,8 +182,7 @@ def run_timeline() -> list[dict]:
     with new_lab() as lab:
         ids = stack_ids(lab, lab.deploy("vpc-private"), public=False)
         group = function_group(lab, ids["vpc_id"])
-        role = make_role(lab, ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-                               "ec2:DeleteNetworkInterface"])
+        role = make_role(lab, list(ENI_ACTIONS_2021))
         lam = lab.client("lambda")
         for step in TIMELINE:
             outcome = None
@@ -216,7 +220,8 @@ _OUTCOME_WHY = {
 _STATE_WHY = {
     "Pending": "Pending: Lambda is creating (or recreating) the function's network interfaces.",
     "Active": "Active: the network interfaces are ready; an update keeps the function Active.",
-    "Inactive": "Inactive (reason Idle): after weeks without invocations Lambda reclaimed the network interfaces.",
+    "Inactive": "Inactive (reason Idle): after a long time without invocations (the lab: 14 days) Lambda "
+                "reclaimed the network interfaces.",
     "Failed": "Failed: Lambda could not set the function up.",
 }
 _UPDATE_WHY = {
@@ -241,12 +246,12 @@ class Timeline(QuizExercise):
     answer_help = ('Answer with a dict: exercise.check({"1.State": "Pending", "2.outcome": "…", "2.State": "…", '
                    '"3.State": "…", "3.LastUpdateStatus": "…", …}); params["questions"] lists the keys.')
     hints = (
-        "A new VPC function starts Pending and becomes Active once its network interfaces exist (about a minute "
-        "or two in the lab).",
+        "A new VPC function starts Pending and becomes Active once its network interfaces exist (90 seconds in the "
+        "lab; on AWS it \"can take several minutes\").",
         "Pending functions refuse invocations and changes: ResourceConflictException.",
         "An update keeps State Active; LastUpdateStatus is InProgress meanwhile, and invocations still work.",
-        "Weeks without invocations: Inactive. The next invocation fails with ResourceNotReadyException and wakes "
-        "the function up (Pending, then Active).",
+        "A long time without invocations (14 days in the lab): Inactive. The next invocation fails with "
+        "ResourceNotReadyException and wakes the function up (Pending, then Active).",
     )
     questions = _timeline_questions()
     _observed: list | None = None

@@ -1,0 +1,1 @@
+"""The exercises by topic, one module each; each registers its exercises with ``labkit.exercises.catalog.register``."""
