@@ -284,9 +284,9 @@ class Lab:
         """Deploy a CloudFormation template (path, text, or ``"vpc-private"`` / ``"vpc-privatepublic"``) and
         return the ``Stack`` (``outputs``, ``resources``, ``name``). See ``labkit.awslambda.deploy``."""
         self._check_open()
-        from labkit.awslambda.redeploy import deploy_once
+        from labkit.awslambda.deploy import deploy
 
-        return deploy_once(self, template, parameters, name=name)
+        return deploy(self, template, parameters, name=name)
 
     def topology(self):
         """The lab account as a ``labkit.Topology`` (cached until something changes)."""

@@ -133,13 +133,11 @@ def _runtime_loaded() -> bool:
 def _environment_arns(runtime, account_id: str) -> set:
     """ARNs of the account's functions with an execution environment in this process."""
     environments = getattr(runtime, "_ENVIRONMENTS", None)
-    if environments is None:  # the runtime keeps them elsewhere: look one level down
-        for name in dir(runtime):
-            environments = getattr(getattr(runtime, name), "_ENVIRONMENTS", None)
-            if isinstance(environments, dict):
-                break
-        else:
-            return set()
+    if environments is None:
+        environments = getattr(getattr(runtime, "environments", None), "_ENVIRONMENTS", None)
+    if not isinstance(environments, dict):
+        raise LabError("labkit.awslambda.runtime keeps its execution environments elsewhere: update "
+                       "mock._environment_arns so that a closed lab's environments are discarded.")
     return {arn for arn in list(environments) if isinstance(arn, str) and arn.split(":")[4:5] == [account_id]}
 
 

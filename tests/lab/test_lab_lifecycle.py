@@ -195,18 +195,3 @@ def test_moto_is_imported_service_by_service_when_first_used():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
-
-
-# ------------------------------------------------------------------------------------ re-running cells
-
-
-def test_deploying_the_same_template_again_changes_nothing_and_returns_the_stack():
-    with lk.Lab() as lab:
-        first = lab.deploy("vpc-private")
-        again = lab.deploy("vpc-private")  # a re-run cell
-        assert again.stack_id == first.stack_id and again.outputs == first.outputs
-        stacks = lab.client("cloudformation").describe_stacks()["Stacks"]
-        assert [s["StackName"] for s in stacks] == ["vpc-private"]
-        with pytest.raises(lk.errors.DeployError, match="AlreadyExistsException"):
-            lab.deploy("vpc-privatepublic", name="vpc-private")  # another template under a taken name
-        assert lab.deploy("vpc-private", name="second").stack_id != first.stack_id  # another name: another stack
