@@ -181,8 +181,8 @@ def _offline_env(tmp_path) -> dict:
 
 
 #: A cell that creates (or deletes) a named resource, run again, gets AWS's answer to creating it twice
-#: ("already exists") or deleting it twice ("not found"), as it would on AWS.
-_ALREADY_EXISTS = re.compile(r"AlreadyExists|\.Duplicate|ResourceConflictException|\.NotFound|ResourceNotFoundException")
+#: ("already exists", "conflicts with") or deleting it twice ("not found"), as it would on AWS.
+_ALREADY_EXISTS = re.compile(r"AlreadyExists|\.Duplicate|Conflict|\.NotFound|ResourceNotFoundException")
 
 
 def _output_kinds(cell) -> list:
