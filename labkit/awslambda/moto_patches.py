@@ -17,7 +17,8 @@ seven things, none of which changes an answer:
    keyed by the subnet (so every subnet, with its EC2 backend, lived forever); it is now kept on the subnet.
 6. ``rds-cluster-options``: the same for RDS's per-backend cluster options cache.
 7. ``lab-managed-policies``: a lab account's AWS managed IAM policies are copies of one per-process set,
-   made when the account's IAM is first used; other accounts get moto's configured behaviour.
+   made when the account's IAM policies are first read (moto creates an account's IAM on its first request
+   of any service); other accounts get moto's configured behaviour.
 8. ``s3-per-lab``: each lab account is its own S3 world (labkit's model): its bucket names don't collide
    with other labs' buckets, and it never sees them (on AWS, bucket names are global).
 
@@ -121,6 +122,21 @@ class _LazyDict(dict):
     def copy(self):
         return dict(self._ready())
 
+    def __setitem__(self, key, value):
+        dict.__setitem__(self._ready(), key, value)
+
+    def __delitem__(self, key):
+        dict.__delitem__(self._ready(), key)
+
+    def pop(self, *args):
+        return dict.pop(self._ready(), *args)
+
+    def setdefault(self, key, default=None):
+        return dict.setdefault(self._ready(), key, default)
+
+    def update(self, *args, **kwargs):
+        dict.update(self._ready(), *args, **kwargs)
+
 
 class _LazyList(list):
     """A list filled by ``load()`` the first time it is read."""
@@ -157,6 +173,21 @@ class _LazyList(list):
         return list.__eq__(self._ready(), other)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _ready_first(name):
+    method = getattr(list, name)
+
+    def call(self, *args, **kwargs):
+        return method(self._ready(), *args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "index", "count", "__setitem__", "__delitem__",
+              "__reversed__", "__add__", "copy", "sort"):
+    setattr(_LazyList, _name, _ready_first(_name))
 
 
 class _LazyRegions(dict):
@@ -496,16 +527,33 @@ def _iam_after(module):  # lab-managed-policies
     def _init_aws_policies(self):
         if self.account_id not in _LAB_ACCOUNTS:
             return original(self)
-        policies = []
-        for template in _managed_policy_templates(module):
-            policy = copy.copy(template)
-            policy.account_id, policy.attachment_count, policy.tags = self.account_id, 0, {}
-            policies.append(policy)
-        return policies
+        account_id = self.account_id
+
+        def copies():
+            policies = []
+            for template in _managed_policy_templates(module):
+                policy = copy.copy(template)
+                policy.account_id, policy.attachment_count, policy.tags = account_id, 0, {}
+                policies.append(policy)
+            return policies
+
+        # moto creates every account's IAM on its first request, whatever the service: the ~1,300 policies
+        # are made when IAM's policies are first read
+        return _LazyList(copies)
+
+    init_managed = backend._init_managed_policies
+
+    def _init_managed_policies(self):
+        policies = self.aws_managed_policies
+        if not isinstance(policies, _LazyList):
+            return init_managed(self)
+        return _LazyDict(lambda: {p.arn: p for p in policies})
 
     _init_aws_policies._labkit = True
     _init_aws_policies.__wrapped__ = original
+    _init_managed_policies.__wrapped__ = init_managed
     backend._init_aws_policies = _init_aws_policies
+    backend._init_managed_policies = _init_managed_policies
     _installed.add("lab-managed-policies")
 
 
@@ -609,8 +657,11 @@ def check() -> None:
          "Subnet._base_avail_ip_iterator returns self.cidr.hosts()")
     from moto.iam import models as iam_models
 
-    need("self._init_aws_policies()" in inspect.getsource(iam_models.IAMBackend.__init__),
-         "IAMBackend.__init__ calls _init_aws_policies()")
+    need("self._init_aws_policies()" in inspect.getsource(iam_models.IAMBackend.__init__)
+         and "self._init_managed_policies()" in inspect.getsource(iam_models.IAMBackend.__init__),
+         "IAMBackend.__init__ calls _init_aws_policies() and _init_managed_policies()")
+    need("self.aws_managed_policies" in inspect.getsource(inspect.unwrap(iam_models.IAMBackend._init_managed_policies)),
+         "IAMBackend._init_managed_policies builds on self.aws_managed_policies")
     need(hasattr(iam_models, "AWSManagedPolicy"), "moto.iam.models.AWSManagedPolicy")
     from moto.s3 import models as s3_models
 
