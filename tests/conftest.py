@@ -66,3 +66,31 @@ def session(monkeypatch, tmp_path):
             region_name="us-east-1",
             botocore_session=_botocore_session(),
         )
+
+
+# ------------------------------------------------------------------ no temporary folders left behind
+
+
+def pytest_configure(config):
+    """The session's own temporary directory (inherited by the notebook kernels it starts), so that the
+    check below sees only this session's labkit-* folders, not those of other processes on the machine."""
+    import os
+    import tempfile
+
+    if not os.environ.get("LABKIT_TEST_TMPDIR"):
+        os.environ["LABKIT_TEST_TMPDIR"] = os.environ["TMPDIR"] = tempfile.mkdtemp(prefix="pytest-labkit-")
+        tempfile.tempdir = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_labkit_folders_left():
+    """Closed labs (and labs garbage collected, and kernels that ended) leave no labkit-* entry in the
+    temporary directory."""
+    import gc
+    import os
+    import tempfile
+
+    yield
+    gc.collect()
+    left = sorted(n for n in os.listdir(tempfile.gettempdir()) if n.startswith("labkit"))
+    assert left == [], f"labkit-* entries left in {tempfile.gettempdir()}: {left}"

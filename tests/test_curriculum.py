@@ -180,21 +180,59 @@ def _offline_env(tmp_path) -> dict:
     return env
 
 
+#: A cell that creates (or deletes) a named resource, run again, gets AWS's answer to creating it twice
+#: ("already exists", "conflicts with") or deleting it twice ("not found"), as it would on AWS.
+_ALREADY_EXISTS = re.compile(r"AlreadyExists|\.Duplicate|Conflict|\.NotFound|ResourceNotFoundException")
+
+
+def _output_kinds(cell) -> list:
+    """What a cell showed, without the values: stream names, MIME types of displays, error names."""
+    kinds = set()
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            kinds.add(("stream", output.get("name", "")))
+        elif output.output_type == "error":
+            kinds.add(("error", output.get("ename", "")))
+        else:
+            kinds.add(("display", tuple(sorted(output.get("data", {})))))
+    return sorted(kinds)
+
+
 @pytest.mark.parametrize("lesson", [p.name for p in LESSONS])
 def test_student_copy_runs_twice_in_one_kernel(lesson, student_copies, tmp_path):
-    """Run All, then Run All again in the same kernel: a learner who starts over must not hit an error."""
+    """Run All, then Run All again in the same kernel: a learner who starts over must not hit an error.
+    During the second run every cell is also run a second time at once (a learner re-running the cell they
+    just ran, with the whole lesson already run once): it shows the same kind of output, except that a cell
+    creating or deleting a named AWS resource gets AWS's "already exists" / "not found" error, as on AWS."""
     from nbclient import NotebookClient
 
     path = student_copies / lesson
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(student_copies)}})
+    rerun = []
     with client.setup_kernel(env=_offline_env(tmp_path), cwd=str(student_copies)):
-        for _run in range(2):
-            for index, cell in enumerate(nb.cells):
-                client.execute_cell(cell, index)  # raises CellExecutionError on an error output
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)  # raises CellExecutionError on an error output
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+            if cell.cell_type != "code":
+                continue
+            first, outputs = _output_kinds(cell), cell.outputs
+            client.allow_errors = True
+            try:
+                client.execute_cell(cell, index)
+            finally:
+                client.allow_errors = False
+            again = _output_kinds(cell)
+            created_twice = [o for o in cell.outputs if o.output_type == "error"
+                             and _ALREADY_EXISTS.search(f"{o.get('ename')}: {o.get('evalue')}")]
+            if again != first and not created_twice:
+                rerun.append((index, cell.source[:80], first, again))
+            cell.outputs = outputs
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
+    assert rerun == [], "cells whose output changed kind when run again: (cell, source, before, after)"
 
 
 # ------------------------------------------------------------------------ the lessons' house rules

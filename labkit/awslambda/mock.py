@@ -23,7 +23,7 @@ __all__ = ["acquire", "release", "is_active", "drop_account", "prepare_account",
            "function_code", "cloudformation_stack", "MOTO_CONFIG", "active_labs"]
 
 #: The moto configuration of the lab's mock.
-MOTO_CONFIG = {"lambda": {"use_docker": False}, "iam": {"load_aws_managed_policies": True}}
+MOTO_CONFIG = {"lambda": {"use_docker": False}, "iam": {"load_aws_managed_policies": False}}
 
 _LOCK = threading.RLock()
 _state = {"mock": None, "refs": 0}
@@ -42,6 +42,10 @@ def _import_moto():
     try:
         import moto  # noqa: F401
         from moto.core import models  # noqa: F401
+
+        from labkit.awslambda import moto_patches
+
+        moto_patches.install()  # before any moto service is imported (they load when first used)
     except ImportError as e:  # pragma: no cover - moto is a dependency of the lab extra
         raise LabError(
             "The offline lab needs moto, which is not installed. Install the lab extra: pip install 'labkit[lab]'."
@@ -92,59 +96,57 @@ def is_active() -> bool:
     return bool(botocore_stubber.enabled)
 
 
-_MANAGED_POLICIES: list = []
-
-
-def _managed_policy_templates() -> list:
-    """AWS's managed policies as moto objects, built once per process (moto builds ~1,300 per account)."""
-    if not _MANAGED_POLICIES:
-        import json
-
-        from moto.iam.aws_managed_policies import aws_managed_policies_data
-        from moto.iam.models import AWSManagedPolicy
-
-        data = json.loads(aws_managed_policies_data)
-        _MANAGED_POLICIES.extend(AWSManagedPolicy.from_data(name, "aws", "us-east-1", d) for name, d in data.items())
-    return _MANAGED_POLICIES
-
-
 def prepare_account(account_id: str) -> None:
-    """Create the account's IAM data now, with AWS's managed policies (AWSLambdaVPCAccessExecutionRole…) in it
-    whatever the user's own ``mock_aws`` configuration says. The policies are copies of one per-process set."""
-    import copy
+    """Make ``account_id`` a lab account: AWS's managed policies (AWSLambdaVPCAccessExecutionRole…) appear in
+    its IAM when that is first used, whatever the user's own ``mock_aws`` configuration says (copies of one
+    per-process set), and its S3 is its own world (see ``labkit.awslambda.moto_patches``)."""
+    from labkit.awslambda import moto_patches
 
-    import moto.iam.models as iam_models
-
-    with _LOCK:
-        original = iam_models.load_iam_aws_managed_policies
-        iam_models.load_iam_aws_managed_policies = lambda: False
-        try:
-            backend = iam_models.iam_backends[account_id]["global"]
-        finally:
-            iam_models.load_iam_aws_managed_policies = original
-        policies = []
-        for template in _managed_policy_templates():
-            policy = copy.copy(template)
-            policy.account_id, policy.attachment_count, policy.tags = account_id, 0, {}
-            policies.append(policy)
-        backend.aws_managed_policies = policies
-        backend.managed_policies.update({p.arn: p for p in policies})
+    moto_patches.install()
+    moto_patches.register_lab_account(account_id)
 
 
 def drop_account(account_id: str) -> None:
-    """Remove every moto service's data for ``account_id``."""
+    """Remove every moto service's data for ``account_id``, and what the lab made for it in this process:
+    its functions' execution environments (unpacked code, handler modules), its bucket names."""
     from moto.core.base_backend import BackendDict
+
+    from labkit.awslambda import moto_patches
 
     with _LOCK:
         for backend_dict in list(BackendDict._instances):  # noqa: SLF001 - moto keeps no public list
             if dict.__contains__(backend_dict, account_id):
                 dict.pop(backend_dict, account_id)  # forgotten (a reset would rebuild it first)
+        moto_patches.forget_s3_names(account_id)
+        moto_patches.forget_lab_account(account_id)
+    if _runtime_loaded():
+        from labkit.awslambda import runtime
+
+        for arn in _environment_arns(runtime, account_id):
+            runtime.discard_environments(arn)
+
+
+def _runtime_loaded() -> bool:
+    return "labkit.awslambda.runtime" in sys.modules
+
+
+def _environment_arns(runtime, account_id: str) -> set:
+    """ARNs of the account's functions with an execution environment in this process."""
+    environments = getattr(runtime, "_ENVIRONMENTS", None)
+    if environments is None:
+        environments = getattr(getattr(runtime, "environments", None), "_ENVIRONMENTS", None)
+    if not isinstance(environments, dict):
+        raise LabError("labkit.awslambda.runtime keeps its execution environments elsewhere: update "
+                       "mock._environment_arns so that a closed lab's environments are discarded.")
+    return {arn for arn in list(environments) if isinstance(arn, str) and arn.split(":")[4:5] == [account_id]}
 
 
 def has_account(account_id: str) -> bool:
     from moto.core.base_backend import BackendDict
 
-    return any(dict.__contains__(b, account_id) for b in list(BackendDict._instances))  # noqa: SLF001
+    from labkit.awslambda import moto_patches
+
+    return account_id in moto_patches.lab_accounts() or any(dict.__contains__(b, account_id) for b in list(BackendDict._instances))  # noqa: SLF001
 
 
 def _ec2(account_id: str, region: str):
