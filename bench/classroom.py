@@ -57,8 +57,11 @@ def lesson_cells(lesson: str = LESSON) -> list[dict]:
     import nbformat
 
     nb = nbformat.read(ROOT / "notebooks" / lesson, as_version=4)  # the lesson = its student copy, solved
-    cells = [{"code": c.source, "slow": "slow" in c.metadata.get("tags", []), "kind": "lesson"}
-             for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    cells = [
+        {"code": c.source, "slow": "slow" in c.metadata.get("tags", []), "kind": "lesson"}
+        for c in nb.cells
+        if c.cell_type == "code" and c.source.strip()
+    ]
     text = "\n".join(c["code"] for c in cells)
     from labkit.exercises import catalog
 
@@ -66,8 +69,15 @@ def lesson_cells(lesson: str = LESSON) -> list[dict]:
     if not ids:
         ids = [e.id for e in catalog() if not e.uses_lab][:3]
     for ex_id in ids:
-        cells.append({"code": (f"_ex = lk.exercises.get({ex_id!r})\n_ex.check(None)\n_ex.hint()\n"
-                               f"_ex.check(_ex.solution).correct"), "slow": False, "kind": "check"})
+        cells.append(
+            {
+                "code": (
+                    f"_ex = lk.exercises.get({ex_id!r})\n_ex.check(None)\n_ex.hint()\n_ex.check(_ex.solution).correct"
+                ),
+                "slow": False,
+                "kind": "check",
+            }
+        )
     return cells
 
 
@@ -89,9 +99,14 @@ class Learner:
 async def _http(client, method, url, token, body=None, timeout=60):
     from tornado.httpclient import HTTPRequest
 
-    req = HTTPRequest(url, method=method, headers={"Authorization": f"token {token}"},
-                      body=json.dumps(body) if body is not None else (b"" if method in ("POST", "PUT") else None),
-                      request_timeout=timeout, allow_nonstandard_methods=True)
+    req = HTTPRequest(
+        url,
+        method=method,
+        headers={"Authorization": f"token {token}"},
+        body=json.dumps(body) if body is not None else (b"" if method in ("POST", "PUT") else None),
+        request_timeout=timeout,
+        allow_nonstandard_methods=True,
+    )
     resp = await client.fetch(req, raise_error=False)
     if resp.code >= 400 or resp.code == 599:
         raise RuntimeError(f"{method} {url}: HTTP {resp.code} {(resp.body or b'')[:200]!r}")
@@ -100,11 +115,28 @@ async def _http(client, method, url, token, body=None, timeout=60):
 
 def _message(code: str, session: str) -> tuple[str, str]:
     msg_id = uuid.uuid4().hex
-    msg = {"header": {"msg_id": msg_id, "username": "learner", "session": session, "msg_type": "execute_request",
-                      "version": "5.3", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
-           "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-           "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                       "allow_stdin": False, "stop_on_error": True}}
+    msg = {
+        "header": {
+            "msg_id": msg_id,
+            "username": "learner",
+            "session": session,
+            "msg_type": "execute_request",
+            "version": "5.3",
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+        "parent_header": {},
+        "metadata": {},
+        "channel": "shell",
+        "buffers": [],
+        "content": {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+    }
     return msg_id, json.dumps(msg)
 
 
@@ -165,15 +197,19 @@ async def run_learner(hub, learner: Learner, cells, t0: float, spawn_gate: async
                 await asyncio.sleep(0.25)
             learner.server_start_s = round(time.monotonic() - started, 3)
             learner.spawn_s = round(time.monotonic() - asked, 3)
-        token = (await _http(client, "POST", f"{api}/users/{name}/tokens", hub.admin_token,
-                             {"expires_in": 7200, "note": "bench"}))["token"]
+        token = (
+            await _http(
+                client, "POST", f"{api}/users/{name}/tokens", hub.admin_token, {"expires_in": 7200, "note": "bench"}
+            )
+        )["token"]
         base = f"{hub.url}/user/{name}"
         kernel = await _http(client, "POST", f"{base}/api/kernels", token, {"name": "python3"})
         ws_url = f"{base.replace('http://', 'ws://')}/api/kernels/{kernel['id']}/channels"
         from tornado.httpclient import HTTPRequest
 
-        ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"},
-                                                 connect_timeout=30, request_timeout=30))
+        ws = await websocket_connect(
+            HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}, connect_timeout=30, request_timeout=30)
+        )
         session = uuid.uuid4().hex
         try:
             for i, cell in enumerate(cells):
@@ -181,12 +217,22 @@ async def run_learner(hub, learner: Learner, cells, t0: float, spawn_gate: async
                     await asyncio.sleep(learner.rng.uniform(*args.think))
                 sent = time.monotonic()
                 try:
-                    ok, error = await _execute(ws, cell["code"], session, args.first_cell_timeout if i == 0
-                                               else args.cell_timeout)
-                except asyncio.TimeoutError:
+                    ok, error = await _execute(
+                        ws, cell["code"], session, args.first_cell_timeout if i == 0 else args.cell_timeout
+                    )
+                except TimeoutError:
                     ok, error = False, "timeout"
-                learner.cells.append({"i": i, "t": round(sent - t0, 3), "latency": round(time.monotonic() - sent, 3),
-                                      "ok": ok, "slow": cell["slow"], "kind": cell["kind"], "error": error})
+                learner.cells.append(
+                    {
+                        "i": i,
+                        "t": round(sent - t0, 3),
+                        "latency": round(time.monotonic() - sent, 3),
+                        "ok": ok,
+                        "slow": cell["slow"],
+                        "kind": cell["kind"],
+                        "error": error,
+                    }
+                )
         finally:
             ws.close()
             await _http(client, "DELETE", f"{base}/api/kernels/{kernel['id']}", token)
@@ -228,8 +274,15 @@ async def sample(hub, learners, stats: dict, every: float = 1.0) -> None:
             try:
                 if p.pid not in known:
                     cmd = " ".join(p.cmdline())
-                    role = ("server" if "jupyterhub-singleuser" in cmd else "kernel" if "ipykernel" in cmd
-                            else "proxy" if "configurable-http-proxy" in cmd else "other")
+                    role = (
+                        "server"
+                        if "jupyterhub-singleuser" in cmd
+                        else "kernel"
+                        if "ipykernel" in cmd
+                        else "proxy"
+                        if "configurable-http-proxy" in cmd
+                        else "other"
+                    )
                     known[p.pid] = (role, _owner(p) if role in ("server", "kernel") else None)
                 role, owner = known[p.pid]
                 rss = p.memory_info().rss / MB
@@ -241,8 +294,9 @@ async def sample(hub, learners, stats: dict, every: float = 1.0) -> None:
                 key = (owner, role)
                 stats["peak"][key] = max(stats["peak"].get(key, 0.0), rss)
                 learners_mem += rss
-        stats["timeline"].append((round(time.monotonic() - stats["t0"], 1), round(learners_mem, 1),
-                                  stats["hub_cpu"][-1]))
+        stats["timeline"].append(
+            (round(time.monotonic() - stats["t0"], 1), round(learners_mem, 1), stats["hub_cpu"][-1])
+        )
 
 
 # ------------------------------------------------------------------------------------------ the class
@@ -267,8 +321,9 @@ async def run_class(args, hub=None) -> dict:
         stats["t0"] = t0 = time.monotonic()
         gate = asyncio.Semaphore(args.spawn_concurrency)
         sampler = asyncio.ensure_future(sample(hub, learners, stats))
-        await asyncio.wait_for(asyncio.gather(*(run_learner(hub, x, cells, t0, gate, args) for x in learners)),
-                               timeout=args.deadline)
+        await asyncio.wait_for(
+            asyncio.gather(*(run_learner(hub, x, cells, t0, gate, args) for x in learners)), timeout=args.deadline
+        )
         sampler.cancel()
         duration = time.monotonic() - t0
         report = await asyncio.get_running_loop().run_in_executor(None, lambda: _class_report(hub))
@@ -304,17 +359,25 @@ def summarise(args, learners, cells, stats, duration, report) -> dict:
     names = {x.name for x in learners}
     report_learners = len(names & set(report.learners)) if not isinstance(report, Exception) else None
     out = {
-        "learners": args.learners, "seed": args.seed, "arrival_s": args.arrival, "think_s": list(args.think),
-        "spawn_concurrency": args.spawn_concurrency, "cells_per_learner": len(cells),
+        "learners": args.learners,
+        "seed": args.seed,
+        "arrival_s": args.arrival,
+        "think_s": list(args.think),
+        "spawn_concurrency": args.spawn_concurrency,
+        "cells_per_learner": len(cells),
         "duration_s": round(duration, 1),
-        "failed_cells": failed, "learners_failed": [f"{x.name}: {x.error}" for x in learners if x.error],
+        "failed_cells": failed,
+        "learners_failed": [f"{x.name}: {x.error}" for x in learners if x.error],
         "cell_errors": sorted({f"cell {c['i']}: {c['error']}" for c in all_cells if not c["ok"]})[:20],
-        "spawn_p50_s": percentile(spawns, 0.5), "spawn_p95_s": percentile(spawns, 0.95),
+        "spawn_p50_s": percentile(spawns, 0.5),
+        "spawn_p95_s": percentile(spawns, 0.95),
         "spawn_max_s": percentile(spawns, 1.0),
         "server_start_p50_s": percentile([x.server_start_s for x in learners if x.server_start_s is not None], 0.5),
         "server_start_p95_s": percentile([x.server_start_s for x in learners if x.server_start_s is not None], 0.95),
-        "first_cell_p50_s": percentile(first, 0.5), "first_cell_p95_s": percentile(first, 0.95),
-        "cell_latency_p50_s": percentile(rest, 0.5), "cell_latency_p95_s": percentile(rest, 0.95),
+        "first_cell_p50_s": percentile(first, 0.5),
+        "first_cell_p95_s": percentile(first, 0.95),
+        "cell_latency_p50_s": percentile(rest, 0.5),
+        "cell_latency_p95_s": percentile(rest, 0.95),
         "cell_latency_max_s": percentile(rest, 1.0),
         "slow_cells": {"count": len(slow), "p95_s": percentile(slow, 0.95), "max_s": percentile(slow, 1.0)},
         "check_cell_p95_s": percentile([c["latency"] for c in all_cells if c["kind"] == "check"], 0.95),
@@ -335,8 +398,15 @@ def summarise(args, learners, cells, stats, duration, report) -> dict:
     for c in all_cells:
         by_cell.setdefault(c["i"], []).append(c["latency"])
     worst = sorted(by_cell, key=lambda i: -max(by_cell[i]))[:3]
-    out["slowest_cells"] = [{"cell": i, "max_s": max(by_cell[i]), "median_s": round(statistics.median(by_cell[i]), 3),
-                             "code": cells[i]["code"].strip().splitlines()[0][:80]} for i in worst]
+    out["slowest_cells"] = [
+        {
+            "cell": i,
+            "max_s": max(by_cell[i]),
+            "median_s": round(statistics.median(by_cell[i]), 3),
+            "code": cells[i]["code"].strip().splitlines()[0][:80],
+        }
+        for i in worst
+    ]
     out["sizing"] = sizing(learner_peak)
     out["_timeline"] = stats["timeline"]
     out["_cells"] = [(c["t"], c["latency"], c["i"] == 0) for c in all_cells]
@@ -356,7 +426,7 @@ def sizing(peak_mb: float) -> dict:
     if not peak_mb:
         return {}
     out = {"per_learner_peak_mb": round(peak_mb, 1), "overhead_mb": 128}
-    for name, cores, gb in (("4-core/16GB", 4, 16), ("8-core/32GB", 8, 32)):
+    for name, _cores, gb in (("4-core/16GB", 4, 16), ("8-core/32GB", 8, 32)):
         out[name] = {"learners_by_memory": int((gb * 1024 - 128) // peak_mb)}
     for n in (10, 30, 50):
         out[f"ram_for_{n}_learners_gb"] = round((n * peak_mb + 128) / 1024, 1)
@@ -372,55 +442,73 @@ def svg(result: dict) -> str:
     cells, per = result["_cells"], result["per_learner_peak_rss_mb"]
     tmax = max((c[0] for c in cells), default=1) or 1
     lmax = max((c[1] for c in cells), default=1) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{2 * h + 40}" font-family="sans-serif" '
-             f'font-size="12"><rect width="100%" height="100%" fill="white"/>',
-             f'<text x="{pad}" y="20" font-size="14">Cell latency over time — {result["learners"]} learners '
-             f'(grey: each learner\'s first cell)</text>',
-             f'<line x1="{pad}" y1="{h}" x2="{w - 10}" y2="{h}" stroke="black"/>',
-             f'<line x1="{pad}" y1="30" x2="{pad}" y2="{h}" stroke="black"/>',
-             f'<text x="{w - 10}" y="{h + 15}" text-anchor="end">{tmax:.0f} s</text>',
-             f'<text x="5" y="40">{lmax:.1f} s</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{2 * h + 40}" font-family="sans-serif" '
+        f'font-size="12"><rect width="100%" height="100%" fill="white"/>',
+        f'<text x="{pad}" y="20" font-size="14">Cell latency over time — {result["learners"]} learners '
+        f"(grey: each learner's first cell)</text>",
+        f'<line x1="{pad}" y1="{h}" x2="{w - 10}" y2="{h}" stroke="black"/>',
+        f'<line x1="{pad}" y1="30" x2="{pad}" y2="{h}" stroke="black"/>',
+        f'<text x="{w - 10}" y="{h + 15}" text-anchor="end">{tmax:.0f} s</text>',
+        f'<text x="5" y="40">{lmax:.1f} s</text>',
+    ]
     for t, lat, first in cells:
         x = pad + (w - pad - 10) * t / tmax
         y = h - (h - 40) * lat / lmax
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{"#999" if first else "#1f77b4"}"/>')
     if lmax > 2:
         y2 = h - (h - 40) * 2 / lmax
-        parts.append(f'<line x1="{pad}" y1="{y2:.1f}" x2="{w - 10}" y2="{y2:.1f}" stroke="#d62728" '
-                     f'stroke-dasharray="4"/><text x="{w - 10}" y="{y2 - 3:.1f}" text-anchor="end" fill="#d62728">'
-                     f"2 s goal</text>")
+        parts.append(
+            f'<line x1="{pad}" y1="{y2:.1f}" x2="{w - 10}" y2="{y2:.1f}" stroke="#d62728" '
+            f'stroke-dasharray="4"/><text x="{w - 10}" y="{y2 - 3:.1f}" text-anchor="end" fill="#d62728">'
+            f"2 s goal</text>"
+        )
     top = h + 40
     names = sorted(per)
     mmax = max((v.get("server", 0) + v.get("kernel", 0) for v in per.values()), default=1) or 1
     bw = (w - pad - 10) / max(len(names), 1)
-    parts.append(f'<text x="{pad}" y="{top + 10}" font-size="14">Peak memory per learner, MB (blue: server, '
-                 f"orange: kernel; max {mmax:.0f} MB)</text>")
+    parts.append(
+        f'<text x="{pad}" y="{top + 10}" font-size="14">Peak memory per learner, MB (blue: server, '
+        f"orange: kernel; max {mmax:.0f} MB)</text>"
+    )
     base = top + h - 20
     parts.append(f'<line x1="{pad}" y1="{base}" x2="{w - 10}" y2="{base}" stroke="black"/>')
     for i, n in enumerate(names):
         s, k = per[n].get("server", 0), per[n].get("kernel", 0)
         hs, hk = (h - 60) * s / mmax, (h - 60) * k / mmax
         x = pad + i * bw + 1
-        parts.append(f'<rect x="{x:.1f}" y="{base - hs:.1f}" width="{max(bw - 2, 1):.1f}" height="{hs:.1f}" '
-                     f'fill="#1f77b4"><title>{n}: server {s} MB</title></rect>')
-        parts.append(f'<rect x="{x:.1f}" y="{base - hs - hk:.1f}" width="{max(bw - 2, 1):.1f}" height="{hk:.1f}" '
-                     f'fill="#ff7f0e"><title>{n}: kernel {k} MB</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{base - hs:.1f}" width="{max(bw - 2, 1):.1f}" height="{hs:.1f}" '
+            f'fill="#1f77b4"><title>{n}: server {s} MB</title></rect>'
+        )
+        parts.append(
+            f'<rect x="{x:.1f}" y="{base - hs - hk:.1f}" width="{max(bw - 2, 1):.1f}" height="{hk:.1f}" '
+            f'fill="#ff7f0e"><title>{n}: kernel {k} MB</title></rect>'
+        )
     parts.append("</svg>")
     return "\n".join(parts)
 
 
 def print_summary(r: dict) -> None:
-    print(f"{r['learners']} learners, {r['cells_per_learner']} cells each, {r['duration_s']} s; "
-          f"failed cells: {r['failed_cells']}; learners with an error: {len(r['learners_failed'])}")
-    print(f"spawn p50/p95: {r['spawn_p50_s']}/{r['spawn_p95_s']} s (waiting for a turn included; the server's "
-          f"own start p50/p95: {r['server_start_p50_s']}/{r['server_start_p95_s']} s); first cell p50/p95: "
-          f"{r['first_cell_p50_s']}/{r['first_cell_p95_s']} s")
-    print(f"cell latency p50/p95/max (all but the first): {r['cell_latency_p50_s']}/{r['cell_latency_p95_s']}/"
-          f"{r['cell_latency_max_s']} s; slow-tagged: {r['slow_cells']}")
-    print(f"peak RSS: kernel {r['kernel_peak_rss_mb_max']} MB, server {r['server_peak_rss_mb_max']} MB, "
-          f"learner {r['learner_peak_rss_mb_max']} MB; hub CPU mean/max {r['hub_cpu_percent_mean']}/"
-          f"{r['hub_cpu_percent_max']} %, hub RSS {r['hub_rss_mb_max']} MB; class report: "
-          f"{r['report_learners']} learners")
+    print(
+        f"{r['learners']} learners, {r['cells_per_learner']} cells each, {r['duration_s']} s; "
+        f"failed cells: {r['failed_cells']}; learners with an error: {len(r['learners_failed'])}"
+    )
+    print(
+        f"spawn p50/p95: {r['spawn_p50_s']}/{r['spawn_p95_s']} s (waiting for a turn included; the server's "
+        f"own start p50/p95: {r['server_start_p50_s']}/{r['server_start_p95_s']} s); first cell p50/p95: "
+        f"{r['first_cell_p50_s']}/{r['first_cell_p95_s']} s"
+    )
+    print(
+        f"cell latency p50/p95/max (all but the first): {r['cell_latency_p50_s']}/{r['cell_latency_p95_s']}/"
+        f"{r['cell_latency_max_s']} s; slow-tagged: {r['slow_cells']}"
+    )
+    print(
+        f"peak RSS: kernel {r['kernel_peak_rss_mb_max']} MB, server {r['server_peak_rss_mb_max']} MB, "
+        f"learner {r['learner_peak_rss_mb_max']} MB; hub CPU mean/max {r['hub_cpu_percent_mean']}/"
+        f"{r['hub_cpu_percent_max']} %, hub RSS {r['hub_rss_mb_max']} MB; class report: "
+        f"{r['report_learners']} learners"
+    )
     s = r["sizing"]
     if s:
         print(f"\nSizing (RAM = concurrent learners × {s['per_learner_peak_mb']} MB + 128 MB):")
@@ -467,9 +555,21 @@ def main(argv=None) -> int:
 
 def run() -> dict:
     """`make bench`: a small class (3 learners, short think time); the full one is `make classroom-bench`."""
-    args = parse(["--learners", "3", "--arrival", "5", "--think", "0.2", "0.5",
-                  "--out", str(ROOT / "test-output" / "classroom-small.json"),
-                  "--svg", str(ROOT / "test-output" / "classroom-small.svg")])
+    args = parse(
+        [
+            "--learners",
+            "3",
+            "--arrival",
+            "5",
+            "--think",
+            "0.2",
+            "0.5",
+            "--out",
+            str(ROOT / "test-output" / "classroom-small.json"),
+            "--svg",
+            str(ROOT / "test-output" / "classroom-small.svg"),
+        ]
+    )
     result = asyncio.run(run_class(args))
     print_summary(result)
     return {k: v for k, v in result.items() if not k.startswith("_") and k != "per_learner_peak_rss_mb"}

@@ -40,16 +40,31 @@ def _stalled_server(stop: threading.Event) -> tuple[socket.socket, list]:
 
 
 def _run(port: int, extra: list[str], home: str) -> tuple[float, int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LABKIT_AWS_")) and
-           k.lower() not in ("https_proxy", "http_proxy", "all_proxy", "no_proxy")}
-    env.update({
-        "PYTHONPATH": str(ROOT), "AWS_CONFIG_FILE": f"{home}/config", "AWS_SHARED_CREDENTIALS_FILE": f"{home}/creds",
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "LABKIT_AWS_"))
+        and k.lower() not in ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "AWS_CONFIG_FILE": f"{home}/config",
+            "AWS_SHARED_CREDENTIALS_FILE": f"{home}/creds",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "labkit.cli", "reach", "fn", "internet", "--region", "us-east-1",
-                           *extra], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "reach", "fn", "internet", "--region", "us-east-1", *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return time.perf_counter() - t0, done.returncode, done.stderr.strip()
 
 
@@ -75,8 +90,13 @@ def run() -> dict:
     short_s, short_code = results["--timeout 1"]
     ok = default_code == 2 and short_code == 2 and default_s < GOAL_SECONDS
     print(f"goal: exit 2 in under {GOAL_SECONDS:.0f} s with the default limits: {'met' if ok else 'NOT met'}")
-    return {"stalled_default_seconds": round(default_s, 1), "stalled_timeout_1_seconds": round(short_s, 1),
-            "exit_codes": [default_code, short_code], "goal_seconds": GOAL_SECONDS, "ok": ok}
+    return {
+        "stalled_default_seconds": round(default_s, 1),
+        "stalled_timeout_1_seconds": round(short_s, 1),
+        "exit_codes": [default_code, short_code],
+        "goal_seconds": GOAL_SECONDS,
+        "ok": ok,
+    }
 
 
 if __name__ == "__main__":

@@ -53,8 +53,11 @@ def _one(lk, entry) -> dict:
     clicks = _time_clicks(view, LAB_CLICKS if entry.uses_lab else CLICKS)
     out["solution_correct"] = bool(view.last_feedback and view.last_feedback.correct)
     view.set_values(empty)
-    out.update(median_ms=round(statistics.median(clicks), 2), max_ms=round(max(clicks), 2),
-               wrong_answer_ms=round(statistics.median(wrong), 2))
+    out.update(
+        median_ms=round(statistics.median(clicks), 2),
+        max_ms=round(max(clicks), 2),
+        wrong_answer_ms=round(statistics.median(wrong), 2),
+    )
     out["ok"] = out["solution_correct"] and (entry.uses_lab or out["max_ms"] < GOAL_MS)
     close = getattr(ex, "close", None)
     if close:
@@ -78,16 +81,23 @@ def run() -> dict:
                 os.environ["LABKIT_PROGRESS"] = saved
     print(f"{'exercise':<40} {'median ms':>10} {'max ms':>9} {'wrong ms':>9} {'1st s':>7}  note")
     for eid, r in results.items():
-        note = "lab" + (f" (start {r['start_s']} s)" if "start_s" in r else "") if r["lab"] else (
-            "ok" if r["max_ms"] < GOAL_MS else "SLOW")
+        note = (
+            "lab" + (f" (start {r['start_s']} s)" if "start_s" in r else "")
+            if r["lab"]
+            else ("ok" if r["max_ms"] < GOAL_MS else "SLOW")
+        )
         if not r["solution_correct"]:
             note += " WRONG"
-        print(f"{eid:<40} {r['median_ms']:>10.2f} {r['max_ms']:>9.2f} {r['wrong_answer_ms']:>9.2f} "
-              f"{r['first_check_s']:>7.3f}  {note}")
+        print(
+            f"{eid:<40} {r['median_ms']:>10.2f} {r['max_ms']:>9.2f} {r['wrong_answer_ms']:>9.2f} "
+            f"{r['first_check_s']:>7.3f}  {note}"
+        )
     non_lab = [r for r in results.values() if not r["lab"]]
     ok = all(r["ok"] for r in results.values())
     slowest = max(r["max_ms"] for r in non_lab)
-    print(f"goal: every non-lab Check click < {GOAL_MS:.0f} ms (slowest {slowest:.1f} ms): {'met' if ok else 'NOT met'}")
+    print(
+        f"goal: every non-lab Check click < {GOAL_MS:.0f} ms (slowest {slowest:.1f} ms): {'met' if ok else 'NOT met'}"
+    )
     return {"exercises": results, "goal_ms": GOAL_MS, "slowest_non_lab_ms": slowest, "ok": ok}
 
 

@@ -53,10 +53,14 @@ def large_policy_text(size: int = LARGE_POLICY_BYTES) -> str:
     i = 0
     while True:
         statement = {
-            "Sid": f"S{i}", "Effect": "Deny" if i % 3 == 0 else "Allow",
+            "Sid": f"S{i}",
+            "Effect": "Deny" if i % 3 == 0 else "Allow",
             "Action": [f"lambda:Get{i}*", "lambda:CreateFunction", f"ec2:Describe{i}?"],
-            "Resource": [f"arn:aws:lambda:us-east-1:123456789012:function:fn-{i}-*", f"arn:aws:s3:::bucket-{i}/*",
-                         f"arn:aws:lambda:us-east-1:123456789012:function:exact-{i}"],
+            "Resource": [
+                f"arn:aws:lambda:us-east-1:123456789012:function:fn-{i}-*",
+                f"arn:aws:s3:::bucket-{i}/*",
+                f"arn:aws:lambda:us-east-1:123456789012:function:exact-{i}",
+            ],
             "Condition": {"StringEquals": {"lambda:VpcIds": [f"vpc-{i}"]}},
         }
         cost = len(json.dumps(statement)) + 2
@@ -84,8 +88,12 @@ def _large(text: str) -> tuple[float, float]:
     linted = time.perf_counter() - t0
     cold()
     t0 = time.perf_counter()
-    evaluate(parse_policy(text, "large"), "lambda:CreateFunction",
-             resource="arn:aws:lambda:us-east-1:123456789012:function:fn-7-a", context={"lambda:VpcIds": "vpc-7"})
+    evaluate(
+        parse_policy(text, "large"),
+        "lambda:CreateFunction",
+        resource="arn:aws:lambda:us-east-1:123456789012:function:fn-7-a",
+        context={"lambda:VpcIds": "vpc-7"},
+    )
     evaluated = time.perf_counter() - t0
     return linted, evaluated
 
@@ -117,8 +125,10 @@ def run() -> dict:
     text = large_policy_text()
     lint_s, eval_s = _large(text)
     large_ok = lint_s < LARGE_GOAL_SECONDS and eval_s < LARGE_GOAL_SECONDS
-    print(f"1 MiB policy ({len(text):,} bytes, {text.count('Sid')} statements): read + lint {lint_s:.2f} s, "
-          f"read + evaluate {eval_s:.2f} s; goal < {LARGE_GOAL_SECONDS:g} s each: {'met' if large_ok else 'NOT met'}")
+    print(
+        f"1 MiB policy ({len(text):,} bytes, {text.count('Sid')} statements): read + lint {lint_s:.2f} s, "
+        f"read + evaluate {eval_s:.2f} s; goal < {LARGE_GOAL_SECONDS:g} s each: {'met' if large_ok else 'NOT met'}"
+    )
     return {
         "evaluations_per_second": round(per_policy),
         "combined_7_policies_per_second": round(all_seven),

@@ -33,11 +33,21 @@ RUNS = 7
 GOAL = 1.5
 
 _FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
 }
-_REMOVED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_ENDPOINT_URL")
+_REMOVED_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_ENDPOINT_URL",
+)
 
 
 def _fill(session, n_subnets: int) -> dict:
@@ -57,7 +67,7 @@ def _fill(session, n_subnets: int) -> dict:
         ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
         count = min(SUBNETS_PER_VPC, n_subnets - made["subnets"])
         subnets = []
-        for i, net in zip(range(count), cidr.subnets(new_prefix=24)):
+        for i, net in zip(range(count), cidr.subnets(new_prefix=24), strict=False):
             subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=str(net))["Subnet"]["SubnetId"]
             ec2.associate_route_table(RouteTableId=public_rt if i == 0 else private_rt, SubnetId=subnet)
             subnets.append(subnet)
@@ -65,16 +75,32 @@ def _fill(session, n_subnets: int) -> dict:
         allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
         nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=allocation)["NatGateway"]["NatGatewayId"]
         ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
-        ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", RouteTableIds=[private_rt],
-                                VpcEndpointType="Gateway")
+        ec2.create_vpc_endpoint(
+            VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", RouteTableIds=[private_rt], VpcEndpointType="Gateway"
+        )
         for k in range(0, count, 10):
             sg = ec2.create_security_group(VpcId=vpc, GroupName=f"g{k}", Description="bench")["GroupId"]
-            ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
-                {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": str(cidr)}],
-                 "UserIdGroupPairs": [{"GroupId": sg}]}])
+            ec2.authorize_security_group_ingress(
+                GroupId=sg,
+                IpPermissions=[
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": 5432,
+                        "ToPort": 5432,
+                        "IpRanges": [{"CidrIp": str(cidr)}],
+                        "UserIdGroupPairs": [{"GroupId": sg}],
+                    }
+                ],
+            )
             ec2.create_network_interface(SubnetId=subnets[k], Groups=[sg])
-            lam.create_function(FunctionName=f"fn-{v}-{k}", Runtime="python3.12", Role=role, Handler="index.handler",
-                                Code=package, VpcConfig={"SubnetIds": subnets[k:k + 2], "SecurityGroupIds": [sg]})
+            lam.create_function(
+                FunctionName=f"fn-{v}-{k}",
+                Runtime="python3.12",
+                Role=role,
+                Handler="index.handler",
+                Code=package,
+                VpcConfig={"SubnetIds": subnets[k : k + 2], "SecurityGroupIds": [sg]},
+            )
             made["functions"] += 1
     return made
 
@@ -105,8 +131,12 @@ def _measure(n_subnets: int) -> dict:
     from labkit.vpc.importer import build_topology, topology_from_boto3
 
     with moto.mock_aws():
-        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                aws_session_token="testing", region_name="us-east-1")
+        session = boto3.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            aws_session_token="testing",
+            region_name="us-east-1",
+        )
         t0 = time.perf_counter()
         made = _fill(session, n_subnets)
         fill_s = time.perf_counter() - t0
@@ -149,14 +179,18 @@ def run() -> dict:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    header = (f"{'subnets':>8} {'vpcs':>5} {'functions':>9} {'describe ms':>12} {'import ms':>10} {'parse ms':>9} "
-              f"{'ratio':>6}   {'medians: describe / import ms':>29}")
+    header = (
+        f"{'subnets':>8} {'vpcs':>5} {'functions':>9} {'describe ms':>12} {'import ms':>10} {'parse ms':>9} "
+        f"{'ratio':>6}   {'medians: describe / import ms':>29}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows.values():
-        print(f"{row['subnets']:>8} {row['vpcs']:>5} {row['functions']:>9} {row['describe_ms']:>12} "
-              f"{row['import_ms']:>10} {row['parse_ms']:>9} {row['ratio']:>6}   "
-              f"{row['describe_median_ms']:>14} / {row['import_median_ms']:<12}")
+        print(
+            f"{row['subnets']:>8} {row['vpcs']:>5} {row['functions']:>9} {row['describe_ms']:>12} "
+            f"{row['import_ms']:>10} {row['parse_ms']:>9} {row['ratio']:>6}   "
+            f"{row['describe_median_ms']:>14} / {row['import_median_ms']:<12}"
+        )
     ok = all(r["ratio"] <= GOAL for r in rows.values())
     print(f"goal: import ≤ {GOAL}× the bare describe calls — {'met' if ok else 'NOT met'}")
     return {**rows, "goal_ratio": GOAL, "ok": ok}

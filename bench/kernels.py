@@ -38,12 +38,19 @@ def _status_mb(pid: int, field: str) -> float:
 
 def _env(tmp: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({
-        "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "LABKIT_PROGRESS": os.path.join(tmp, "progress.json"), "LABKIT_INSTRUCTOR": "0", "TMPDIR": tmp,
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "LABKIT_PROGRESS": os.path.join(tmp, "progress.json"),
+            "LABKIT_INSTRUCTOR": "0",
+            "TMPDIR": tmp,
+        }
+    )
     return env
 
 
@@ -85,13 +92,14 @@ class _Kernel:
 
 def _lesson(path: Path) -> dict:
     """Run a lesson top to bottom in a fresh kernel: its peak RSS and the wall time of its cells."""
-    from nbclient import NotebookClient
     import nbformat
+    from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     tmp = tempfile.mkdtemp(prefix="bench-kernel-")
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(path.parent)}}
+    )
     t0 = time.perf_counter()
     with client.setup_kernel(env=_env(tmp), cwd=str(path.parent)):
         pid = client.km.provisioner.pid
@@ -104,8 +112,13 @@ def _lesson(path: Path) -> dict:
     import shutil
 
     shutil.rmtree(tmp, ignore_errors=True)
-    return {"peak_rss_mb": round(peak, 1), "end_rss_mb": round(rss, 1), "cells_s": round(done - started, 2),
-            "kernel_start_s": round(started - t0, 2), "error_outputs": len(errors)}
+    return {
+        "peak_rss_mb": round(peak, 1),
+        "end_rss_mb": round(rss, 1),
+        "cells_s": round(done - started, 2),
+        "kernel_start_s": round(started - t0, 2),
+        "error_outputs": len(errors),
+    }
 
 
 _FLOOR_STEPS = [
@@ -130,8 +143,14 @@ def _floor() -> list[dict]:
         for label, code in _FLOOR_STEPS:
             t0 = time.perf_counter()
             kernel.run(code)
-            rows.append({"step": label, "rss_mb": round(kernel.rss(), 1), "peak_mb": round(kernel.hwm(), 1),
-                         "s": round(time.perf_counter() - t0, 2)})
+            rows.append(
+                {
+                    "step": label,
+                    "rss_mb": round(kernel.rss(), 1),
+                    "peak_mb": round(kernel.hwm(), 1),
+                    "s": round(time.perf_counter() - t0, 2),
+                }
+            )
     finally:
         kernel.close()
     return rows
@@ -215,8 +234,9 @@ print(json.dumps({"rss_after_first_mb": round(first, 1), "rss_after_last_mb": ro
 def _many(n: int = LABS) -> dict:
     tmp = tempfile.mkdtemp(prefix="bench-kernel-")
     try:
-        done = subprocess.run([sys.executable, "-c", f"N = {n}\n" + _MANY], capture_output=True, text=True,
-                              env=_env(tmp), check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", f"N = {n}\n" + _MANY], capture_output=True, text=True, env=_env(tmp), check=True
+        )
     except subprocess.CalledProcessError as e:
         raise RuntimeError(e.stderr[-3000:]) from None
     finally:
@@ -233,25 +253,41 @@ def run(lessons=None) -> dict:
     result: dict = {"lessons": {}}
     for path in paths:
         result["lessons"][path.stem] = row = _lesson(path)
-        print(f"{path.stem:<28} peak {row['peak_rss_mb']:6.1f} MB  cells {row['cells_s']:6.2f} s  "
-              f"(kernel start {row['kernel_start_s']:.2f} s, end RSS {row['end_rss_mb']:.0f} MB)", flush=True)
+        print(
+            f"{path.stem:<28} peak {row['peak_rss_mb']:6.1f} MB  cells {row['cells_s']:6.2f} s  "
+            f"(kernel start {row['kernel_start_s']:.2f} s, end RSS {row['end_rss_mb']:.0f} MB)",
+            flush=True,
+        )
     result["floor"] = _floor()
     for row in result["floor"]:
-        print(f"  floor: {row['step']:<44} RSS {row['rss_mb']:6.1f} MB  peak {row['peak_mb']:6.1f} MB  "
-              f"{row['s']:5.2f} s", flush=True)
+        print(
+            f"  floor: {row['step']:<44} RSS {row['rss_mb']:6.1f} MB  peak {row['peak_mb']:6.1f} MB  {row['s']:5.2f} s",
+            flush=True,
+        )
     result["startup"] = s = _startup()
-    print(f"start-up: boto3 EC2 client {s['boto3_client_s']:.2f} s, Lab()+first EC2 call {s['lab_first_ec2_s']:.2f} s: "
-          f"ratio {s['ratio']:.2f} (goal ≤ {GOAL_STARTUP_RATIO})", flush=True)
+    print(
+        f"start-up: boto3 EC2 client {s['boto3_client_s']:.2f} s, Lab()+first EC2 call {s['lab_first_ec2_s']:.2f} s: "
+        f"ratio {s['ratio']:.2f} (goal ≤ {GOAL_STARTUP_RATIO})",
+        flush=True,
+    )
     result["many_labs"] = m = _many()
-    print(f"{m['labs']} labs: RSS {m['rss_after_first_mb']:.0f} MB after the first, {m['rss_after_last_mb']:.0f} MB "
-          f"after the last (growth {m['growth_mb']:+.0f} MB, goal ≤ {GOAL_GROWTH_MB}); {m['per_lab_s'] * 1e3:.0f} ms "
-          f"per lab; temp folders left {m['temp_folders_left']}; threads left {m['threads_left']}", flush=True)
+    print(
+        f"{m['labs']} labs: RSS {m['rss_after_first_mb']:.0f} MB after the first, {m['rss_after_last_mb']:.0f} MB "
+        f"after the last (growth {m['growth_mb']:+.0f} MB, goal ≤ {GOAL_GROWTH_MB}); {m['per_lab_s'] * 1e3:.0f} ms "
+        f"per lab; temp folders left {m['temp_folders_left']}; threads left {m['threads_left']}",
+        flush=True,
+    )
     peaks = [r["peak_rss_mb"] for r in result["lessons"].values()]
     result["max_peak_rss_mb"] = max(peaks) if peaks else None
     result["goals"] = {"peak_rss_mb": GOAL_PEAK_MB, "startup_ratio": GOAL_STARTUP_RATIO, "growth_mb": GOAL_GROWTH_MB}
-    result["ok"] = bool(peaks and max(peaks) <= GOAL_PEAK_MB and s["ratio"] <= GOAL_STARTUP_RATIO
-                        and m["growth_mb"] <= GOAL_GROWTH_MB and m["temp_folders_left"] == 0
-                        and m["threads_left"] == 0)
+    result["ok"] = bool(
+        peaks
+        and max(peaks) <= GOAL_PEAK_MB
+        and s["ratio"] <= GOAL_STARTUP_RATIO
+        and m["growth_mb"] <= GOAL_GROWTH_MB
+        and m["temp_folders_left"] == 0
+        and m["threads_left"] == 0
+    )
     return result
 
 

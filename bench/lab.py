@@ -50,14 +50,25 @@ def _warm_invocation_ms(calls: int = 50) -> float:
 
     code = samples.handler_zip("def handler(event, context):\n    return event\n", "app.py")
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
     def gate(destination: str) -> None:  # every destination open: no trace answers "blocked"
         return None
 
     arn = "arn:aws:lambda:us-east-1:123456789012:function:fast"
 
     def once() -> None:
-        run_handler(code, "app.handler", {"n": 1}, function_name="fast", function_arn=arn, timeout_s=3,
-                    memory_mb=128, environment={"A": "1"}, session_factory=lambda: session, gate=gate)
+        run_handler(
+            code,
+            "app.handler",
+            {"n": 1},
+            function_name="fast",
+            function_arn=arn,
+            timeout_s=3,
+            memory_mb=128,
+            environment={"A": "1"},
+            session_factory=lambda: session,
+            gate=gate,
+        )
 
     once()
     t0 = time.perf_counter()
@@ -85,31 +96,46 @@ def run() -> dict:
         code = samples.handler_zip(samples.DEFAULT_HANDLER, "index.py")
         t0 = time.perf_counter()
         for i in range(FUNCTIONS):
-            lam.create_function(FunctionName=f"f{i:03d}", Runtime="python3.12", Role=role, Handler="index.handler",
-                                Code={"ZipFile": code},
-                                VpcConfig={"SubnetIds": net["private_subnet_ids"],
-                                           "SecurityGroupIds": [net["security_group_id"]]})
+            lam.create_function(
+                FunctionName=f"f{i:03d}",
+                Runtime="python3.12",
+                Role=role,
+                Handler="index.handler",
+                Code={"ZipFile": code},
+                VpcConfig={"SubnetIds": net["private_subnet_ids"], "SecurityGroupIds": [net["security_group_id"]]},
+            )
         created_s = time.perf_counter() - t0
         lab.advance(lab.timings.eni_create)
         states = {lam.get_function(FunctionName=f"f{i:03d}")["Configuration"]["State"] for i in range(FUNCTIONS)}
         total_s = time.perf_counter() - t0
-        enis = [e for e in lab.client("ec2").describe_network_interfaces()["NetworkInterfaces"]
-                if e.get("InterfaceType") == "lambda"]
+        enis = [
+            e
+            for e in lab.client("ec2").describe_network_interfaces()["NetworkInterfaces"]
+            if e.get("InterfaceType") == "lambda"
+        ]
 
         samples.create_function(lab.session, "waited", net["private_subnet_ids"][:1], [net["security_group_id"]])
         lab.advance(lab.timings.eni_create)  # its ENI exists: the next one is a join
-        lam.update_function_configuration(FunctionName="waited", VpcConfig={
-            "SubnetIds": net["private_subnet_ids"], "SecurityGroupIds": [net["security_group_id"]]})
+        lam.update_function_configuration(
+            FunctionName="waited",
+            VpcConfig={"SubnetIds": net["private_subnet_ids"], "SecurityGroupIds": [net["security_group_id"]]},
+        )
         lab_before = lab.clock.elapsed
         t0 = time.perf_counter()
         lam.get_waiter("function_updated_v2").wait(FunctionName="waited")
         update_wait_s, update_lab_s = time.perf_counter() - t0, lab.clock.elapsed - lab_before
 
-        group = lab.client("ec2").create_security_group(VpcId=net["vpc_id"], GroupName="new-combo",
-                                                        Description="a new combination")["GroupId"]
-        lam.create_function(FunctionName="fresh", Runtime="python3.12", Role=role, Handler="index.handler",
-                            Code={"ZipFile": code},
-                            VpcConfig={"SubnetIds": net["private_subnet_ids"][:1], "SecurityGroupIds": [group]})
+        group = lab.client("ec2").create_security_group(
+            VpcId=net["vpc_id"], GroupName="new-combo", Description="a new combination"
+        )["GroupId"]
+        lam.create_function(
+            FunctionName="fresh",
+            Runtime="python3.12",
+            Role=role,
+            Handler="index.handler",
+            Code={"ZipFile": code},
+            VpcConfig={"SubnetIds": net["private_subnet_ids"][:1], "SecurityGroupIds": [group]},
+        )
         lab_before = lab.clock.elapsed
         t0 = time.perf_counter()
         lam.get_waiter("function_active_v2").wait(FunctionName="fresh")
@@ -139,12 +165,18 @@ def run() -> dict:
         ("  then the first EC2 call of the process", f"{first_ec2_s:.2f} s", "moto EC2 + service model load"),
         ("Lab() again in the same process", f"{result['lab_startup_warm_ms']:.0f} ms", ""),
         (f"create {FUNCTIONS} VPC functions", f"{created_s:.2f} s", f"{FUNCTIONS / created_s:.0f} calls/s"),
-        (f"… and activate them (advance {lab.timings.eni_create:g} s, check each)", f"{total_s:.2f} s",
-         f"all Active: {result['all_active']}, {len(enis)} shared ENIs"),
+        (
+            f"… and activate them (advance {lab.timings.eni_create:g} s, check each)",
+            f"{total_s:.2f} s",
+            f"all Active: {result['all_active']}, {len(enis)} shared ENIs",
+        ),
         ("waiter function_active_v2 (new ENI)", f"{active_wait_s * 1e3:.0f} ms", f"lab clock +{active_lab_s:g} s"),
         ("waiter function_updated_v2 (join)", f"{update_wait_s * 1e3:.0f} ms", f"lab clock +{update_lab_s:g} s"),
-        ("warm invocation of a trivial handler (run_handler)", f"{warm_invoke_ms:.1f} ms",
-         f"goal < {GOAL_WARM_INVOKE_MS:g} ms"),
+        (
+            "warm invocation of a trivial handler (run_handler)",
+            f"{warm_invoke_ms:.1f} ms",
+            f"goal < {GOAL_WARM_INVOKE_MS:g} ms",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     for label, value, note in rows:

@@ -55,7 +55,10 @@ def _one_run(context, base: str) -> tuple[float, float | None]:
     seconds = time.perf_counter() - t0
     page.wait_for_function(
         """s => [...document.querySelectorAll(s + ' .jp-CodeCell .jp-InputArea-prompt')]
-                 .every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()))""", arg=NOTEBOOK, timeout=300_000)
+                 .every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()))""",
+        arg=NOTEBOOK,
+        timeout=300_000,
+    )
     page.locator(f"{NOTEBOOK} .jp-Cell").last.click()
     page.keyboard.press("Escape")
     page.keyboard.press("b")
@@ -87,8 +90,11 @@ def run() -> dict:
     try:
         with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
             context = p.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
+            )
             try:
                 cold, heap = _one_run(context, base)
                 warm, heap_warm = _one_run(context, base)

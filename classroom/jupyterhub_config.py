@@ -104,8 +104,13 @@ else:
 c.JupyterHub.services = [
     {
         "name": "idle-culler",
-        "command": [PYTHON, "-m", "jupyterhub_idle_culler",
-                    f"--timeout={int(os.environ.get('LABKIT_HUB_CULL_TIMEOUT', '3600'))}", "--cull-every=300"],
+        "command": [
+            PYTHON,
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={int(os.environ.get('LABKIT_HUB_CULL_TIMEOUT', '3600'))}",
+            "--cull-every=300",
+        ],
     },
     {
         "name": "labkit-progress",

@@ -77,8 +77,16 @@ class GraphvizMissingError(LabkitError, RuntimeError):
     """graphviz's ``dot`` program is not installed, so a picture can't be rendered."""
 
 
-def did_you_mean(given: object, choices: Iterable[object], limit: int = 8, *, n: int = 3, cutoff: float = 0.6,
-                 form: str | None = None, quote: bool = False) -> str:
+def did_you_mean(
+    given: object,
+    choices: Iterable[object],
+    limit: int = 8,
+    *,
+    n: int = 3,
+    cutoff: float = 0.6,
+    form: str | None = None,
+    quote: bool = False,
+) -> str:
     """The "did you mean …" part of an error message: labkit's one place for close-match suggestions.
 
     By default a sentence that suggests up to ``n`` close matches and lists the known ``choices``

@@ -37,8 +37,7 @@ from labkit.errors import LabClosedError, LabError, RealAwsRefused, did_you_mean
 
 __all__ = ["Lab"]
 
-_FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
-                     "aws_session_token": "testing"}
+_FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 _ACCOUNT_HEADER = "x-moto-account-id"
 _accounts = itertools.count(1)
 _accounts_lock = threading.Lock()
@@ -112,7 +111,8 @@ class Lab:
         if os.environ.get("MOTO_ACCOUNT_ID"):
             raise LabError(
                 f"MOTO_ACCOUNT_ID is set ({os.environ['MOTO_ACCOUNT_ID']}): moto would then put every lab in that one "
-                "account and labs would see each other's resources. Unset it (del os.environ['MOTO_ACCOUNT_ID']).")
+                "account and labs would see each other's resources. Unset it (del os.environ['MOTO_ACCOUNT_ID'])."
+            )
         self.timings = Timings.from_mapping(timings)
         self.clock = LabClock(start)
         self._region = self._check_region(region)
@@ -170,7 +170,7 @@ class Lab:
         self._check_open()
         return self._session
 
-    def __enter__(self) -> "Lab":
+    def __enter__(self) -> Lab:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -178,8 +178,10 @@ class Lab:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{len(self.control_plane.records)} functions"
-        return (f"<Lab account {self._account_id} {self._region}, lab time {self.now.isoformat()} "
-                f"(+{format_duration(self.clock.elapsed)}), {state}>")
+        return (
+            f"<Lab account {self._account_id} {self._region}, lab time {self.now.isoformat()} "
+            f"(+{format_duration(self.clock.elapsed)}), {state}>"
+        )
 
     def close(self) -> None:
         """Drop the lab account's data and stop answering; its clients refuse further calls. Idempotent."""
@@ -194,12 +196,14 @@ class Lab:
         if self._closed:
             raise LabClosedError(
                 f"This lab (account {self._account_id}) is closed: its account is gone and its clients no longer "
-                "answer. Create a new one: lab = lk.Lab().")
+                "answer. Create a new one: lab = lk.Lab()."
+            )
 
     # -------------------------------------------------------------------------------------- clients
 
-    def client(self, service_name: str, *, policies=None, user: str = "learner", region_name: str | None = None,
-               **kwargs):
+    def client(
+        self, service_name: str, *, policies=None, user: str = "learner", region_name: str | None = None, **kwargs
+    ):
         """A boto3 client of the lab account.
 
         With ``policies`` (one identity-based policy document or a list), every call is authorised by them
@@ -228,9 +232,10 @@ class Lab:
         """A client the lab itself uses: lab account, no control plane, no policies (not for learners)."""
         client = self._internal_clients.get(service_name)
         if client is None:
-            if self._internal_session is None:
-                self._internal_session = self._new_session(internal=True)
-            client = self._internal_session.client(service_name, region_name=self._region)
+            session = self._internal_session
+            if session is None:
+                session = self._internal_session = self._new_session(internal=True)
+            client = session.client(service_name, region_name=self._region)
             self._internal_clients[service_name] = client
         return client
 
@@ -245,10 +250,17 @@ class Lab:
         from botocore.configprovider import ConstantProvider
 
         store = bs.get_component("config_store")
-        for name, value in (("config_file", os.devnull), ("credentials_file", os.devnull), ("profile", None),
-                            ("ignore_configured_endpoint_urls", True), ("use_fips_endpoint", False),
-                            ("use_dualstack_endpoint", False), ("account_id_endpoint_mode", "disabled"),
-                            ("endpoint_url", None), ("region", self._region)):
+        for name, value in (
+            ("config_file", os.devnull),
+            ("credentials_file", os.devnull),
+            ("profile", None),
+            ("ignore_configured_endpoint_urls", True),
+            ("use_fips_endpoint", False),
+            ("use_dualstack_endpoint", False),
+            ("account_id_endpoint_mode", "disabled"),
+            ("endpoint_url", None),
+            ("region", self._region),
+        ):
             store.set_config_provider(name, ConstantProvider(value))
         hooks = _Hooks(self, policies, principal)
         bs.register("request-created", hooks.account_header, unique_id="labkit-account")
@@ -321,7 +333,8 @@ class _Hooks:
         if lab is None or lab.closed:
             raise LabClosedError(
                 f"This lab (account {self._account}) is closed: its account is gone and its clients no longer "
-                "answer. Create a new one: lab = lk.Lab().")
+                "answer. Create a new one: lab = lk.Lab()."
+            )
         return lab
 
     def account_header(self, request, **kwargs) -> None:
@@ -332,12 +345,14 @@ class _Hooks:
         if not mock.is_active():
             raise RealAwsRefused(
                 f"The lab refused to send a request to {url}: moto is not running, so it would reach real AWS. "
-                "Use a lab that is open (lk.Lab()), and only its clients.")
+                "Use a lab that is open (lk.Lab()), and only its clients."
+            )
         response = mock.stubber()(event_name, request)
         if response is None:
             raise RealAwsRefused(
                 f"The lab refused to send a request to {url}: the offline account does not serve it, and the lab "
-                "never contacts real AWS.")
+                "never contacts real AWS."
+            )
         return response
 
     def before_parameter_build(self, params, context, **kwargs) -> None:
@@ -350,16 +365,21 @@ class _Hooks:
         if _changes_network(model):
             lab.changed()
         return lab.control_plane.before_call(
-            model.service_model.signing_name, operation, context.get("labkit_params") or {},
-            policies=self.policies, principal=self.principal)
+            model.service_model.signing_name,
+            operation,
+            context.get("labkit_params") or {},
+            policies=self.policies,
+            principal=self.principal,
+        )
 
     def after_call(self, http_response, parsed, model, context, **kwargs) -> None:
         lab = self._lab()
         if lab is None or lab.closed:
             return
         operation = model.name
-        lab.control_plane.after_call(model.service_model.signing_name, operation,
-                                     context.get("labkit_params") or {}, http_response, parsed)
+        lab.control_plane.after_call(
+            model.service_model.signing_name, operation, context.get("labkit_params") or {}, http_response, parsed
+        )
         if _changes_network(model):
             lab.changed()
 

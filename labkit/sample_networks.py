@@ -27,8 +27,24 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-__all__ = ["TEMPLATE_CIDR", "Resource", "Network", "NETWORKS", "PRIVATE", "PRIVATE_PUBLIC", "Ref", "Att", "Text",
-           "Block", "Zone", "Service", "VPC_RANGE", "template", "template_text", "subnet_block"]
+__all__ = [
+    "TEMPLATE_CIDR",
+    "Resource",
+    "Network",
+    "NETWORKS",
+    "PRIVATE",
+    "PRIVATE_PUBLIC",
+    "Ref",
+    "Att",
+    "Text",
+    "Block",
+    "Zone",
+    "Service",
+    "VPC_RANGE",
+    "template",
+    "template_text",
+    "subnet_block",
+]
 
 #: The VPC range of both templates.
 TEMPLATE_CIDR = "172.31.0.0/16"
@@ -140,85 +156,167 @@ def subnet_block(vpc_cidr: str, index: int) -> str:
 
 
 def _endpoint_policy(service: str) -> dict:
-    return {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": [f"{service}:*"], "Resource": ["*"]}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": [f"{service}:*"], "Resource": ["*"]}],
+    }
 
 
 def _network(template: str, title: str, about: tuple[str, ...], vpc: str, public: bool) -> Network:
     private_prefix = "private-subnet" if public else "subnet"
     resources = [
         Resource(vpc, "AWS::EC2::VPC", "", {"CidrBlock": VPC_RANGE}),
-        Resource("privateSubnet1", "AWS::EC2::Subnet", f"{private_prefix}-a", {
-            "VpcId": Ref(vpc), "AvailabilityZone": Zone(0), "CidrBlock": Block(3), "MapPublicIpOnLaunch": False}),
-        Resource("privateSubnet2", "AWS::EC2::Subnet", f"{private_prefix}-b", {
-            "VpcId": Ref(vpc), "AvailabilityZone": Zone(1), "CidrBlock": Block(2), "MapPublicIpOnLaunch": False}),
+        Resource(
+            "privateSubnet1",
+            "AWS::EC2::Subnet",
+            f"{private_prefix}-a",
+            {"VpcId": Ref(vpc), "AvailabilityZone": Zone(0), "CidrBlock": Block(3), "MapPublicIpOnLaunch": False},
+        ),
+        Resource(
+            "privateSubnet2",
+            "AWS::EC2::Subnet",
+            f"{private_prefix}-b",
+            {"VpcId": Ref(vpc), "AvailabilityZone": Zone(1), "CidrBlock": Block(2), "MapPublicIpOnLaunch": False},
+        ),
         Resource("privateRouteTable", "AWS::EC2::RouteTable", "private", {"VpcId": Ref(vpc)}),
-        Resource("privateSubnet1RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation", None, {
-            "SubnetId": Ref("privateSubnet1"), "RouteTableId": Ref("privateRouteTable")}),
-        Resource("privateSubnet2RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation", None, {
-            "SubnetId": Ref("privateSubnet2"), "RouteTableId": Ref("privateRouteTable")}),
+        Resource(
+            "privateSubnet1RouteTableAssociation",
+            "AWS::EC2::SubnetRouteTableAssociation",
+            None,
+            {"SubnetId": Ref("privateSubnet1"), "RouteTableId": Ref("privateRouteTable")},
+        ),
+        Resource(
+            "privateSubnet2RouteTableAssociation",
+            "AWS::EC2::SubnetRouteTableAssociation",
+            None,
+            {"SubnetId": Ref("privateSubnet2"), "RouteTableId": Ref("privateRouteTable")},
+        ),
     ]
     if public:
         resources += [
-            Resource("publicSubnet1", "AWS::EC2::Subnet", "public-subnet", {
-                "VpcId": Ref(vpc), "AvailabilityZone": Zone(0), "CidrBlock": Block(0), "MapPublicIpOnLaunch": True}),
+            Resource(
+                "publicSubnet1",
+                "AWS::EC2::Subnet",
+                "public-subnet",
+                {"VpcId": Ref(vpc), "AvailabilityZone": Zone(0), "CidrBlock": Block(0), "MapPublicIpOnLaunch": True},
+            ),
             Resource("internetGateway", "AWS::EC2::InternetGateway", "gateway"),
-            Resource("gatewayToInternet", "AWS::EC2::VPCGatewayAttachment", None, {
-                "VpcId": Ref(vpc), "InternetGatewayId": Ref("internetGateway")}),
+            Resource(
+                "gatewayToInternet",
+                "AWS::EC2::VPCGatewayAttachment",
+                None,
+                {"VpcId": Ref(vpc), "InternetGatewayId": Ref("internetGateway")},
+            ),
             Resource("publicRouteTable", "AWS::EC2::RouteTable", "public", {"VpcId": Ref(vpc)}),
-            Resource("publicRoute", "AWS::EC2::Route", None, {
-                "RouteTableId": Ref("publicRouteTable"), "DestinationCidrBlock": "0.0.0.0/0",
-                "GatewayId": Ref("internetGateway")}, depends_on="gatewayToInternet"),
-            Resource("publicSubnet1RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation", None, {
-                "SubnetId": Ref("publicSubnet1"), "RouteTableId": Ref("publicRouteTable")}),
+            Resource(
+                "publicRoute",
+                "AWS::EC2::Route",
+                None,
+                {
+                    "RouteTableId": Ref("publicRouteTable"),
+                    "DestinationCidrBlock": "0.0.0.0/0",
+                    "GatewayId": Ref("internetGateway"),
+                },
+                depends_on="gatewayToInternet",
+            ),
+            Resource(
+                "publicSubnet1RouteTableAssociation",
+                "AWS::EC2::SubnetRouteTableAssociation",
+                None,
+                {"SubnetId": Ref("publicSubnet1"), "RouteTableId": Ref("publicRouteTable")},
+            ),
             Resource("natPublicIP", "AWS::EC2::EIP", "nat", {"Domain": "vpc"}, depends_on=vpc),
-            Resource("natGateway", "AWS::EC2::NatGateway", "nat", {
-                "AllocationId": Att("natPublicIP", "AllocationId"), "SubnetId": Ref("publicSubnet1")},
-                depends_on="natPublicIP"),
-            Resource("privateRoute", "AWS::EC2::Route", None, {
-                "RouteTableId": Ref("privateRouteTable"), "DestinationCidrBlock": "0.0.0.0/0",
-                "NatGatewayId": Ref("natGateway")}),
+            Resource(
+                "natGateway",
+                "AWS::EC2::NatGateway",
+                "nat",
+                {"AllocationId": Att("natPublicIP", "AllocationId"), "SubnetId": Ref("publicSubnet1")},
+                depends_on="natPublicIP",
+            ),
+            Resource(
+                "privateRoute",
+                "AWS::EC2::Route",
+                None,
+                {
+                    "RouteTableId": Ref("privateRouteTable"),
+                    "DestinationCidrBlock": "0.0.0.0/0",
+                    "NatGatewayId": Ref("natGateway"),
+                },
+            ),
         ]
     for logical, service in (("s3Endpoint", "s3"), ("dynamoDBEndpoint", "dynamodb")):
-        resources.append(Resource(logical, "AWS::EC2::VPCEndpoint", service, {
-            "VpcEndpointType": "Gateway", "VpcId": Ref(vpc), "ServiceName": Service(service),
-            "RouteTableIds": [Ref("privateRouteTable")], "PolicyDocument": _endpoint_policy(service)}))
-    resources.append(Resource("functionSecurityGroup", "AWS::EC2::SecurityGroup", "function", {
-        "GroupDescription": Text("Lambda functions of the {name} sample network"), "VpcId": Ref(vpc)}))
+        resources.append(
+            Resource(
+                logical,
+                "AWS::EC2::VPCEndpoint",
+                service,
+                {
+                    "VpcEndpointType": "Gateway",
+                    "VpcId": Ref(vpc),
+                    "ServiceName": Service(service),
+                    "RouteTableIds": [Ref("privateRouteTable")],
+                    "PolicyDocument": _endpoint_policy(service),
+                },
+            )
+        )
+    resources.append(
+        Resource(
+            "functionSecurityGroup",
+            "AWS::EC2::SecurityGroup",
+            "function",
+            {"GroupDescription": Text("Lambda functions of the {name} sample network"), "VpcId": Ref(vpc)},
+        )
+    )
 
     outputs = [Output("privateVPCID", "VPC ID", vpc, "vpc")]
     if public:
         outputs.append(Output("publicSubnet1ID", "Public Subnet A ID", "publicSubnet1", "public-subnet-a"))
-    outputs += [Output("privateSubnet1ID", "Private Subnet A ID", "privateSubnet1", f"{private_prefix}-a"),
-                Output("privateSubnet2ID", "Private Subnet B ID", "privateSubnet2", f"{private_prefix}-b")]
-    ids = {"vpc_id": vpc, "private_subnet_ids": ("privateSubnet1", "privateSubnet2"),
-           "public_subnet_id": "publicSubnet1" if public else None,
-           "private_route_table_id": "privateRouteTable",
-           "public_route_table_id": "publicRouteTable" if public else None,
-           "internet_gateway_id": "internetGateway" if public else None,
-           "nat_gateway_id": "natGateway" if public else None,
-           "elastic_ip_allocation_id": "natPublicIP" if public else None,
-           "s3_endpoint_id": "s3Endpoint", "dynamodb_endpoint_id": "dynamoDBEndpoint",
-           "security_group_id": "functionSecurityGroup"}
+    outputs += [
+        Output("privateSubnet1ID", "Private Subnet A ID", "privateSubnet1", f"{private_prefix}-a"),
+        Output("privateSubnet2ID", "Private Subnet B ID", "privateSubnet2", f"{private_prefix}-b"),
+    ]
+    ids = {
+        "vpc_id": vpc,
+        "private_subnet_ids": ("privateSubnet1", "privateSubnet2"),
+        "public_subnet_id": "publicSubnet1" if public else None,
+        "private_route_table_id": "privateRouteTable",
+        "public_route_table_id": "publicRouteTable" if public else None,
+        "internet_gateway_id": "internetGateway" if public else None,
+        "nat_gateway_id": "natGateway" if public else None,
+        "elastic_ip_allocation_id": "natPublicIP" if public else None,
+        "s3_endpoint_id": "s3Endpoint",
+        "dynamodb_endpoint_id": "dynamoDBEndpoint",
+        "security_group_id": "functionSecurityGroup",
+    }
     return Network(template, title, about, tuple(resources), tuple(outputs), ids)
 
 
 #: The guide's "private" network: two private subnets, one route table, S3 and DynamoDB gateway endpoints.
 PRIVATE = _network(
-    "vpc-private", 'The "private" sample network of the AWS Lambda Developer Guide', (
+    "vpc-private",
+    'The "private" sample network of the AWS Lambda Developer Guide',
+    (
         "a VPC with two private subnets in two availability zones, one route table, and gateway endpoints",
         "for Amazon S3 and Amazon DynamoDB. Functions here reach S3 and DynamoDB through the endpoints, and",
         "resources of the VPC over the local route; they have no internet access.",
-    ), "privateVPC", public=False)
+    ),
+    "privateVPC",
+    public=False,
+)
 
 #: The guide's "private + public" network: PRIVATE plus a public subnet, internet gateway and NAT gateway.
 PRIVATE_PUBLIC = _network(
-    "vpc-privatepublic", 'The "private + public" sample network of the AWS Lambda Developer Guide', (
+    "vpc-privatepublic",
+    'The "private + public" sample network of the AWS Lambda Developer Guide',
+    (
         "a VPC with two private subnets, a public subnet whose route table sends 0.0.0.0/0 to an internet",
         "gateway, a NAT gateway (with an Elastic IP) in the public subnet, and 0.0.0.0/0 -> NAT gateway in the",
         "private subnets' route table, plus gateway endpoints for Amazon S3 and Amazon DynamoDB. Functions in",
         "the private subnets reach the internet through the NAT gateway.",
-    ), "pubPrivateVPC", public=True)
+    ),
+    "pubPrivateVPC",
+    public=True,
+)
 
 #: Both networks by template name.
 NETWORKS = {network.template: network for network in (PRIVATE, PRIVATE_PUBLIC)}
@@ -265,8 +363,14 @@ def template(network: Network) -> dict:
         if properties:
             body["Properties"] = properties
         resources[resource.logical] = body
-    outputs = {o.key: {"Description": o.description, "Value": {"Ref": o.logical},
-                       "Export": {"Name": _cfn(Text("{name}-" + o.export))}} for o in network.outputs}
+    outputs = {
+        o.key: {
+            "Description": o.description,
+            "Value": {"Ref": o.logical},
+            "Export": {"Name": _cfn(Text("{name}-" + o.export))},
+        }
+        for o in network.outputs
+    }
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, "Outputs": outputs}
 
 
@@ -275,13 +379,20 @@ def template_text(network: Network) -> str:
     import yaml
 
     builder = "build_private_public" if network is PRIVATE_PUBLIC else "build_private"
-    header = [f"{network.title} ({network.template}.yaml in the guide's", "repository): " + network.about[0],
-              *network.about[1:], "",
-              "The Name tags of route tables, NAT gateway, Elastic IP and endpoints, and the security group for",
-              "functions, are labkit's additions, so this stack matches labkit.samples." + builder + ".",
-              "", f"Deploy offline:   lab.deploy(\"{network.template}\")",
-              (f"Deploy on AWS:    aws cloudformation deploy --template-file {network.template}.yaml "
-               f"--stack-name {network.template}")]
+    header = [
+        f"{network.title} ({network.template}.yaml in the guide's",
+        "repository): " + network.about[0],
+        *network.about[1:],
+        "",
+        "The Name tags of route tables, NAT gateway, Elastic IP and endpoints, and the security group for",
+        "functions, are labkit's additions, so this stack matches labkit.samples." + builder + ".",
+        "",
+        f'Deploy offline:   lab.deploy("{network.template}")',
+        (
+            f"Deploy on AWS:    aws cloudformation deploy --template-file {network.template}.yaml "
+            f"--stack-name {network.template}"
+        ),
+    ]
     if any(r.type == "AWS::EC2::NatGateway" for r in network.resources):
         header.append("                  (a NAT gateway is billed by the hour: delete the stack when you are done)")
     header += ["", "Generated from labkit/sample_networks.py by tools/make_templates.py: edit that file, not this one."]

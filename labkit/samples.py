@@ -50,18 +50,24 @@ from labkit.iam.lambda_role import (
 )
 from labkit.sample_networks import TEMPLATE_CIDR, subnet_block
 
-__all__ = ["build_private", "build_private_public", "create_function", "VpcConfigError", "DEFAULT_HANDLER",
-           "TEMPLATE_CIDR"]
+__all__ = [
+    "build_private",
+    "build_private_public",
+    "create_function",
+    "VpcConfigError",
+    "DEFAULT_HANDLER",
+    "TEMPLATE_CIDR",
+]
 
 
 #: The handler ``create_function`` deploys when none is given.
-DEFAULT_HANDLER = '''\
+DEFAULT_HANDLER = """\
 import json
 
 
 def handler(event, context):
     return {"statusCode": 200, "body": json.dumps({"hello": "from a Lambda function"})}
-'''
+"""
 
 _TRUST_POLICY = TRUST_POLICY
 _VPC_ACCESS_POLICY_ARN = VPC_ACCESS_EXECUTION_ROLE_ARN
@@ -78,9 +84,13 @@ _VPC_ACCESS_POLICY = VPC_ACCESS_EXECUTION_ROLE_POLICY
 
 # The Name tag of each CloudFormation type, as TagSpecifications' ResourceType.
 _TAG_TYPES = {
-    "AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet", "AWS::EC2::RouteTable": "route-table",
-    "AWS::EC2::InternetGateway": "internet-gateway", "AWS::EC2::EIP": "elastic-ip",
-    "AWS::EC2::NatGateway": "natgateway", "AWS::EC2::VPCEndpoint": "vpc-endpoint",
+    "AWS::EC2::VPC": "vpc",
+    "AWS::EC2::Subnet": "subnet",
+    "AWS::EC2::RouteTable": "route-table",
+    "AWS::EC2::InternetGateway": "internet-gateway",
+    "AWS::EC2::EIP": "elastic-ip",
+    "AWS::EC2::NatGateway": "natgateway",
+    "AWS::EC2::VPCEndpoint": "vpc-endpoint",
     "AWS::EC2::SecurityGroup": "security-group",
 }
 
@@ -111,8 +121,11 @@ def _vpc_network(vpc_cidr: str) -> ipaddress.IPv4Network:
 
 def _two_zones(ec2) -> list[str]:
     zones = ec2.describe_availability_zones(Filters=[{"Name": "state", "Values": ["available"]}])
-    names = sorted(z["ZoneName"] for z in zones["AvailabilityZones"] if z.get("ZoneType", "availability-zone")
-                   == "availability-zone")
+    names = sorted(
+        z["ZoneName"]
+        for z in zones["AvailabilityZones"]
+        if z.get("ZoneType", "availability-zone") == "availability-zone"
+    )
     if len(names) < 2:
         raise ValueError(f"The sample networks need two availability zones; this region has {names}.")
     return names[:2]
@@ -155,8 +168,11 @@ class _Builder:
     def build(self, network: sn.Network) -> dict:
         for resource in network.resources:
             p = self.value(resource.properties)
-            tags = (_tags(_TAG_TYPES[resource.type], sn.Text(resource.name_pattern or "").pattern.format(name=self.name))
-                    if resource.name is not None else [])
+            tags = (
+                _tags(_TAG_TYPES[resource.type], sn.Text(resource.name_pattern or "").pattern.format(name=self.name))
+                if resource.name is not None
+                else []
+            )
             self.created[resource.logical] = getattr(self, "_" + resource.type.rsplit("::", 1)[1])(p, tags)
         ids: dict[str, Any] = {}
         for key, logical in network.ids.items():
@@ -172,9 +188,9 @@ class _Builder:
         return vpc_id
 
     def _Subnet(self, p, tags):
-        subnet_id = self.ec2.create_subnet(VpcId=p["VpcId"], CidrBlock=p["CidrBlock"],
-                                           AvailabilityZone=p["AvailabilityZone"],
-                                           TagSpecifications=tags)["Subnet"]["SubnetId"]
+        subnet_id = self.ec2.create_subnet(
+            VpcId=p["VpcId"], CidrBlock=p["CidrBlock"], AvailabilityZone=p["AvailabilityZone"], TagSpecifications=tags
+        )["Subnet"]["SubnetId"]
         if p.get("MapPublicIpOnLaunch"):
             self.ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
         return subnet_id
@@ -200,22 +216,28 @@ class _Builder:
         return self.ec2.allocate_address(Domain=p["Domain"], TagSpecifications=tags)["AllocationId"]
 
     def _NatGateway(self, p, tags):
-        nat_id = self.ec2.create_nat_gateway(SubnetId=p["SubnetId"], AllocationId=p["AllocationId"],
-                                             TagSpecifications=tags)["NatGateway"]["NatGatewayId"]
+        nat_id = self.ec2.create_nat_gateway(
+            SubnetId=p["SubnetId"], AllocationId=p["AllocationId"], TagSpecifications=tags
+        )["NatGateway"]["NatGatewayId"]
         self.ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat_id])  # minutes on AWS, at once offline
         return nat_id
 
     def _VPCEndpoint(self, p, tags):
         return self.ec2.create_vpc_endpoint(
-            VpcEndpointType=p["VpcEndpointType"], VpcId=p["VpcId"], ServiceName=p["ServiceName"],
-            RouteTableIds=p["RouteTableIds"], PolicyDocument=json.dumps(p["PolicyDocument"]), TagSpecifications=tags,
+            VpcEndpointType=p["VpcEndpointType"],
+            VpcId=p["VpcId"],
+            ServiceName=p["ServiceName"],
+            RouteTableIds=p["RouteTableIds"],
+            PolicyDocument=json.dumps(p["PolicyDocument"]),
+            TagSpecifications=tags,
         )["VpcEndpoint"]["VpcEndpointId"]
 
     def _SecurityGroup(self, p, tags):
         # CloudFormation names the group itself (STACK-LOGICALID-…); a boto3 call must: the Name tag's value.
         group_name = tags[0]["Tags"][0]["Value"]
-        return self.ec2.create_security_group(VpcId=p["VpcId"], GroupName=group_name,
-                                              Description=p["GroupDescription"], TagSpecifications=tags)["GroupId"]
+        return self.ec2.create_security_group(
+            VpcId=p["VpcId"], GroupName=group_name, Description=p["GroupDescription"], TagSpecifications=tags
+        )["GroupId"]
 
 
 def _build(session, name: str, cidr: str, public: bool) -> dict:
@@ -282,18 +304,30 @@ def _execution_role(session, role_name: str) -> tuple[str, bool]:
         return iam.get_role(RoleName=role_name)["Role"]["Arn"], False
     except iam.exceptions.NoSuchEntityException:
         pass
-    arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(_TRUST_POLICY),
-                          Description="Execution role of labkit's sample Lambda functions")["Role"]["Arn"]
+    arn = iam.create_role(
+        RoleName=role_name,
+        AssumeRolePolicyDocument=json.dumps(_TRUST_POLICY),
+        Description="Execution role of labkit's sample Lambda functions",
+    )["Role"]["Arn"]
     try:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=_VPC_ACCESS_POLICY_ARN)
     except iam.exceptions.NoSuchEntityException:  # the managed policy is not known here: same rights inline
-        iam.put_role_policy(RoleName=role_name, PolicyName="lambda-vpc-access",
-                            PolicyDocument=json.dumps(_VPC_ACCESS_POLICY))
+        iam.put_role_policy(
+            RoleName=role_name, PolicyName="lambda-vpc-access", PolicyDocument=json.dumps(_VPC_ACCESS_POLICY)
+        )
     return arn, True
 
 
-def create_function(session, name: str, subnet_ids=(), security_group_ids=(), handler_code: str | None = None,
-                    *, role_name: str = "labkit-lambda-vpc-role", runtime: str = "python3.12") -> str:
+def create_function(
+    session,
+    name: str,
+    subnet_ids=(),
+    security_group_ids=(),
+    handler_code: str | None = None,
+    *,
+    role_name: str = "labkit-lambda-vpc-role",
+    runtime: str = "python3.12",
+) -> str:
     """Create a Python Lambda function and return its ARN.
 
     The code is ``handler_code`` (``DEFAULT_HANDLER`` when ``None``) as ``index.py``, handler
@@ -363,10 +397,16 @@ def function_network(lab, template: str = "vpc-private", *, group_name: str = "f
     stack = lab.deploy(template)
     out = stack.outputs
     subnet_ids = [out["privateSubnet1ID"], out["privateSubnet2ID"]]
-    group = lab.client("ec2").create_security_group(GroupName=group_name, Description="Lambda functions",
-                                                    VpcId=out["privateVPCID"])["GroupId"]
-    ids = {"stack": stack, "vpc_id": out["privateVPCID"], "subnet_ids": subnet_ids, "security_group_id": group,
-           "vpc_config": {"SubnetIds": list(subnet_ids), "SecurityGroupIds": [group]}}
+    group = lab.client("ec2").create_security_group(
+        GroupName=group_name, Description="Lambda functions", VpcId=out["privateVPCID"]
+    )["GroupId"]
+    ids = {
+        "stack": stack,
+        "vpc_id": out["privateVPCID"],
+        "subnet_ids": subnet_ids,
+        "security_group_id": group,
+        "vpc_config": {"SubnetIds": list(subnet_ids), "SecurityGroupIds": [group]},
+    }
     if "publicSubnet1ID" in out:
         ids["public_subnet_id"] = out["publicSubnet1ID"]
     return ids
@@ -380,7 +420,7 @@ class NetworkInterfaceTable(tuple):
     def __str__(self) -> str:
         rows = [self.COLUMNS] + [tuple(str(r[c]) for c in self.COLUMNS) for r in self]
         widths = [max(len(r[i]) for r in rows) for i in range(len(self.COLUMNS))]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
+        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip() for r in rows)
 
     def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text form: the table itself
         printer.text(str(self) if self else "(no network interfaces)")
@@ -389,8 +429,9 @@ class NetworkInterfaceTable(tuple):
         import html
 
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in self.COLUMNS) + "</tr>"
-                       for r in self)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in self.COLUMNS) + "</tr>" for r in self
+        )
         return f'<table class="labkit-enis"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -402,11 +443,20 @@ def network_interfaces(lab, interface_type: str | None = "lambda") -> NetworkInt
     """
     ec2 = lab.client("ec2")
     filters = [{"Name": "interface-type", "Values": [interface_type]}] if interface_type else []
-    found = [eni for page in ec2.get_paginator("describe_network_interfaces").paginate(Filters=filters)
-             for eni in page["NetworkInterfaces"]]
+    found = [
+        eni
+        for page in ec2.get_paginator("describe_network_interfaces").paginate(Filters=filters)
+        for eni in page["NetworkInterfaces"]
+    ]
     found.sort(key=lambda eni: ipaddress.ip_address(eni.get("PrivateIpAddress") or "0.0.0.0"))
     return NetworkInterfaceTable(
-        {"interface": eni["NetworkInterfaceId"], "subnet": eni.get("SubnetId", ""),
-         "security groups": ", ".join(g["GroupId"] for g in eni.get("Groups", ())),
-         "private IP": eni.get("PrivateIpAddress", ""), "status": eni.get("Status", ""),
-         "description": eni.get("Description", "")} for eni in found)
+        {
+            "interface": eni["NetworkInterfaceId"],
+            "subnet": eni.get("SubnetId", ""),
+            "security groups": ", ".join(g["GroupId"] for g in eni.get("Groups", ())),
+            "private IP": eni.get("PrivateIpAddress", ""),
+            "status": eni.get("Status", ""),
+            "description": eni.get("Description", ""),
+        }
+        for eni in found
+    )

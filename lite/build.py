@@ -23,7 +23,6 @@ import stand-ins of lite/fetch.py in place of Pyodide's compiled packages.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import shutil
 import subprocess
@@ -73,10 +72,22 @@ def labkit_wheel(dest: Path, engine_js: Path) -> Path:
         src.mkdir()
         for name in ("pyproject.toml", "README.md"):
             shutil.copy2(ROOT / name, src / name)
-        shutil.copytree(ROOT / "labkit", src / "labkit",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_wasm"))
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-                        "--no-deps", "-w", tmp, str(src)], check=True)
+        shutil.copytree(ROOT / "labkit", src / "labkit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_wasm"))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "-w",
+                tmp,
+                str(src),
+            ],
+            check=True,
+        )
         [built] = Path(tmp).glob("labkit-*.whl")
         license_js = engine_js.parent.parent / "LICENSE"
         add = {"labkit/render/_wasm/graphviz.js": engine_js.read_bytes()}
@@ -87,10 +98,17 @@ def labkit_wheel(dest: Path, engine_js: Path) -> Path:
 
 def lock_entry(wheel: Path, depends: list[str], file_name: str | None = None, sha256: str | None = None) -> dict:
     name, version, imports = fetch.wheel_meta(wheel)
-    return {"name": litelock.canonicalize_name(name), "version": version,
-            "file_name": file_name or wheel.name, "install_dir": "site",
-            "sha256": sha256 or fetch.sha256(wheel), "package_type": "package", "imports": imports,
-            "depends": depends, "unvendored_tests": False}
+    return {
+        "name": litelock.canonicalize_name(name),
+        "version": version,
+        "file_name": file_name or wheel.name,
+        "install_dir": "site",
+        "sha256": sha256 or fetch.sha256(wheel),
+        "package_type": "package",
+        "imports": imports,
+        "depends": depends,
+        "unvendored_tests": False,
+    }
 
 
 def kernel_lock(variant: str, cache: Path, wheels_dir: Path, labkit_whl: Path, pyodide_base: str) -> dict:
@@ -126,8 +144,14 @@ def test_packages(packages: dict, cache: Path, wheels_dir: Path) -> dict:
         shutil.copy2(wheel, wheels_dir / wheel.name)
         depends = [] if name in fetch.STAND_INS else [d for d in packages[name]["depends"] if d in packages]
         packages[name] = lock_entry(wheels_dir / wheel.name, depends)
-    keep, todo = {}, ["labkit", "comm", *fetch.kernel_closure(
-        json.loads(fetch.pyodide_dir(cache).joinpath("pyodide-lock.json").read_text()))]
+    keep, todo = (
+        {},
+        [
+            "labkit",
+            "comm",
+            *fetch.kernel_closure(json.loads(fetch.pyodide_dir(cache).joinpath("pyodide-lock.json").read_text())),
+        ],
+    )
     while todo:
         name = todo.pop()
         if name not in keep:
@@ -171,13 +195,16 @@ def site_lessons(staging: Path) -> list[Path]:
 
 
 def jupyter_lite_json(pyodide_url: str | None) -> dict:
-    settings = {"disablePyPIFallback": True,
-                "loadPyodideOptions": {"lockFileURL": "./wheels/pyodide-lock.json",
-                                       "env": {"LABKIT_PROGRESS": PROGRESS_FILE}}}
+    settings = {
+        "disablePyPIFallback": True,
+        "loadPyodideOptions": {"lockFileURL": "./wheels/pyodide-lock.json", "env": {"LABKIT_PROGRESS": PROGRESS_FILE}},
+    }
     if pyodide_url:
         settings["pyodideUrl"] = pyodide_url
-    return {"jupyter-lite-schema-version": 0,
-            "jupyter-config-data": {"appName": "labkit", "litePluginSettings": {KERNEL_PLUGIN: settings}}}
+    return {
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {"appName": "labkit", "litePluginSettings": {KERNEL_PLUGIN: settings}},
+    }
 
 
 def inputs_digest(variant: str, pyodide: Path | None) -> str:
@@ -185,10 +212,17 @@ def inputs_digest(variant: str, pyodide: Path | None) -> str:
     import hashlib
 
     h = hashlib.sha256(f"{variant} {pyodide} {litelock.PYODIDE_VERSION}".encode())
-    files = [ROOT / "pyproject.toml", ROOT / "requirements-lite.txt", *sorted((ROOT / "lite").glob("*.py")),
-             litelock.LOCK, *sorted((ROOT / "labkit").rglob("*.py")), *sorted((ROOT / "labkit").rglob("*.yaml")),
-             *sorted(LESSONS.glob("*.ipynb")), *sorted((ROOT / "tests" / "lite" / "standins").glob("*.py")),
-             ROOT / "tools" / "make_student.py"]
+    files = [
+        ROOT / "pyproject.toml",
+        ROOT / "requirements-lite.txt",
+        *sorted((ROOT / "lite").glob("*.py")),
+        litelock.LOCK,
+        *sorted((ROOT / "labkit").rglob("*.py")),
+        *sorted((ROOT / "labkit").rglob("*.yaml")),
+        *sorted(LESSONS.glob("*.ipynb")),
+        *sorted((ROOT / "tests" / "lite" / "standins").glob("*.py")),
+        ROOT / "tools" / "make_student.py",
+    ]
     for f in files:
         h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
@@ -199,8 +233,13 @@ def up_to_date(out: Path, variant: str, pyodide: Path | None = None) -> bool:
     return stamp.exists() and json.loads(stamp.read_text()).get("inputs") == inputs_digest(variant, pyodide)
 
 
-def build(out: Path, variant: str = "site", pyodide: Path | None = None, cache: Path = fetch.DEFAULT_CACHE,
-          wheels_only: bool = False) -> Path:
+def build(
+    out: Path,
+    variant: str = "site",
+    pyodide: Path | None = None,
+    cache: Path = fetch.DEFAULT_CACHE,
+    wheels_only: bool = False,
+) -> Path:
     """Build the site into ``out``; ``wheels_only``: only ``wheels/`` and ``static/pyodide/`` (for the
     Pyodide harness, which needs no JupyterLab)."""
     fetch.npm_install(cache)
@@ -212,8 +251,9 @@ def build(out: Path, variant: str = "site", pyodide: Path | None = None, cache: 
         if out.exists():
             shutil.rmtree(out)
         if pyodide:
-            shutil.copytree(pyodide, out / "static" / "pyodide",
-                            ignore=shutil.ignore_patterns("node_modules", "*.map", "*.d.ts"))
+            shutil.copytree(
+                pyodide, out / "static" / "pyodide", ignore=shutil.ignore_patterns("node_modules", "*.map", "*.d.ts")
+            )
         out.mkdir(parents=True, exist_ok=True)
     else:
         jupyter_lite_build(out, pyodide)
@@ -230,11 +270,26 @@ def jupyter_lite_build(out: Path, pyodide: Path | None) -> None:
         site_lessons(contents)
         pyodide_url = None if pyodide else PYODIDE_CDN + "pyodide.mjs"
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(jupyter_lite_json(pyodide_url), indent=1))
-        cmd = [sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(lite_dir),
-               "--contents", str(contents), "--output-dir", str(out), "--no-sourcemaps", "--no-unused-shared-packages"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlite_core",
+            "build",
+            "--lite-dir",
+            str(lite_dir),
+            "--contents",
+            str(contents),
+            "--output-dir",
+            str(out),
+            "--no-sourcemaps",
+            "--no-unused-shared-packages",
+        ]
         if pyodide:  # the Pyodide addon copies a "well-known" static/pyodide into the site
-            shutil.copytree(pyodide, lite_dir / "static" / "pyodide",
-                            ignore=shutil.ignore_patterns("node_modules", "*.map", "*.d.ts"))
+            shutil.copytree(
+                pyodide,
+                lite_dir / "static" / "pyodide",
+                ignore=shutil.ignore_patterns("node_modules", "*.map", "*.d.ts"),
+            )
         if out.exists():
             shutil.rmtree(out)
         subprocess.run(cmd, check=True, cwd=tmp)
@@ -247,10 +302,17 @@ def finish(out: Path, variant: str, pyodide: Path | None, cache: Path) -> Path:
     base = "../static/pyodide/" if pyodide else PYODIDE_CDN
     lock = kernel_lock(variant, cache, wheels_dir, labkit_whl, base)
     (wheels_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
-    (out / "labkit-site.json").write_text(json.dumps(
-        {"variant": variant, "pyodide": litelock.PYODIDE_VERSION,
-         "pyodide_from": "site" if pyodide else PYODIDE_CDN,
-         "inputs": inputs_digest(variant, None if variant == "test" else pyodide)}, indent=1))
+    (out / "labkit-site.json").write_text(
+        json.dumps(
+            {
+                "variant": variant,
+                "pyodide": litelock.PYODIDE_VERSION,
+                "pyodide_from": "site" if pyodide else PYODIDE_CDN,
+                "inputs": inputs_digest(variant, None if variant == "test" else pyodide),
+            },
+            indent=1,
+        )
+    )
     return out
 
 
@@ -266,8 +328,10 @@ def main(argv=None) -> int:
         raise SystemExit(f"{args.pyodide} is not a Pyodide release folder (no pyodide.mjs in it)")
     out = build(args.out, args.variant, args.pyodide, args.cache, args.wheels_only)
     wheels = len(list((out / "wheels").glob("*.whl")))
-    print(f"lite site ({args.variant}) in {out}: {wheels} wheels; serve it with "
-          f"python -m http.server -d {out} -b 127.0.0.1")
+    print(
+        f"lite site ({args.variant}) in {out}: {wheels} wheels; serve it with "
+        f"python -m http.server -d {out} -b 127.0.0.1"
+    )
     return 0
 
 

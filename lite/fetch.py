@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import io
 import json
 import re
 import shutil
@@ -60,12 +59,24 @@ def npm_install(cache: Path) -> None:
         if installed == NPM_PACKAGES["pyodide"]:
             return
     if shutil.which("npm") is None:
-        raise SystemExit("npm is needed to fetch Pyodide's core (npm package 'pyodide'). Install node and "
-                         "npm: sudo apt-get install nodejs npm")
+        raise SystemExit(
+            "npm is needed to fetch Pyodide's core (npm package 'pyodide'). Install node and "
+            "npm: sudo apt-get install nodejs npm"
+        )
     npm.mkdir(parents=True, exist_ok=True)
     (npm / "package.json").write_text('{"private": true}\n')
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent",
-                    *(f"{name}@{version}" for name, version in NPM_PACKAGES.items())], cwd=npm, check=True)
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+            *(f"{name}@{version}" for name, version in NPM_PACKAGES.items()),
+        ],
+        cwd=npm,
+        check=True,
+    )
 
 
 def sha256(path: Path) -> str:
@@ -74,9 +85,29 @@ def sha256(path: Path) -> str:
 
 def pip_download(spec: str, dest: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-         "--only-binary=:all:", "--platform", "any", "--python-version", "3.14", "--implementation", "py",
-         "--abi", "none", "-d", str(dest), spec], check=True)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            "any",
+            "--python-version",
+            "3.14",
+            "--implementation",
+            "py",
+            "--abi",
+            "none",
+            "-d",
+            str(dest),
+            spec,
+        ],
+        check=True,
+    )
 
 
 def fetch_wheel(file_name: str, version: str, name: str, digest: str | None, dest: Path) -> Path:
@@ -99,8 +130,11 @@ def site_wheels(cache: Path) -> list[Path]:
     lock = json.loads(litelock.LOCK.read_text())
     dest = cache / "wheels"
     dest.mkdir(parents=True, exist_ok=True)
-    return [fetch_wheel(e["file_name"], e["version"], e["name"], e["sha256"], dest)
-            for e in lock["packages"].values() if e["source"] == "pypi"]
+    return [
+        fetch_wheel(e["file_name"], e["version"], e["name"], e["sha256"], dest)
+        for e in lock["packages"].values()
+        if e["source"] == "pypi"
+    ]
 
 
 # ------------------------------------------------------------------------------------------- wheels
@@ -111,8 +145,9 @@ def _record_line(name: str, data: bytes) -> str:
     return f"{name},sha256={digest},{len(data)}"
 
 
-def rewrite_wheel(src: Path, dest: Path, *, drop=lambda name: False, add: dict[str, bytes] | None = None,
-                  tag: str | None = None) -> Path:
+def rewrite_wheel(
+    src: Path, dest: Path, *, drop=lambda name: False, add: dict[str, bytes] | None = None, tag: str | None = None
+) -> Path:
     """A copy of wheel ``src`` without the files ``drop`` selects, with ``add``, retagged; RECORD redone."""
     add = dict(add or {})
     with zipfile.ZipFile(src) as zin:
@@ -144,11 +179,25 @@ def pure_build(name: str, version: str, dest: Path) -> Path:
     if done:
         return done[0]
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-                        "--no-deps", "--no-binary", name, "-w", tmp, f"{name}=={version}"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-binary",
+                name,
+                "-w",
+                tmp,
+                f"{name}=={version}",
+            ],
+            check=True,
+        )
         [built] = Path(tmp).glob("*.whl")
-        return rewrite_wheel(built, dest, drop=lambda n: n.endswith((".so", ".pyd", ".c", ".pyx")),
-                             tag="py3-none-any")
+        return rewrite_wheel(built, dest, drop=lambda n: n.endswith((".so", ".pyd", ".c", ".pyx")), tag="py3-none-any")
 
 
 def stand_in_wheel(dist: str, package: str, version: str, dest: Path) -> Path:
@@ -160,7 +209,7 @@ def stand_in_wheel(dist: str, package: str, version: str, dest: Path) -> Path:
     files = {
         f"{package}/__init__.py": source,
         f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n"
-                            "Summary: labkit test-harness stand-in (imports work, calls raise)\n".encode(),
+        "Summary: labkit test-harness stand-in (imports work, calls raise)\n".encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: labkit\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = f"{info}/RECORD"
@@ -213,9 +262,14 @@ def wheel_meta(path: Path) -> tuple[str, str, list[str]]:
         meta = z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     name = re.search(r"^Name: (.+)$", meta, re.M).group(1).strip()
     version = re.search(r"^Version: (.+)$", meta, re.M).group(1).strip()
-    tops = sorted({n.split("/")[0].removesuffix(".py") for n in names
-                   if "/" in n and not n.split("/")[0].endswith((".dist-info", ".data"))}
-                  | {n[:-3] for n in names if "/" not in n and n.endswith(".py")})
+    tops = sorted(
+        {
+            n.split("/")[0].removesuffix(".py")
+            for n in names
+            if "/" in n and not n.split("/")[0].endswith((".dist-info", ".data"))
+        }
+        | {n[:-3] for n in names if "/" not in n and n.endswith(".py")}
+    )
     return name, version, tops
 
 

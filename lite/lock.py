@@ -29,7 +29,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -45,10 +44,18 @@ KERNEL_PROVIDES = {"ipython", "traitlets", "widgetsnbextension", "jupyterlab-wid
 
 #: The environment markers of Pyodide 314 (Python 3.14 in a browser).
 PYODIDE_MARKERS = {
-    "implementation_name": "cpython", "implementation_version": "3.14.2", "os_name": "posix",
-    "platform_machine": "wasm32", "platform_python_implementation": "CPython", "platform_release": "",
-    "platform_system": "Emscripten", "platform_version": "", "python_full_version": "3.14.2",
-    "python_version": "3.14", "sys_platform": "emscripten", "extra": "",
+    "implementation_name": "cpython",
+    "implementation_version": "3.14.2",
+    "os_name": "posix",
+    "platform_machine": "wasm32",
+    "platform_python_implementation": "CPython",
+    "platform_release": "",
+    "platform_system": "Emscripten",
+    "platform_version": "",
+    "python_full_version": "3.14.2",
+    "python_version": "3.14",
+    "sys_platform": "emscripten",
+    "extra": "",
 }
 
 
@@ -94,13 +101,43 @@ def resolve(requirements: list[str], constraints: list[str]) -> list[dict]:
         con.write_text("\n".join(constraints) + "\n")
         report = Path(tmp, "report.json")
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
-             "--disable-pip-version-check", "--target", str(Path(tmp, "t")), "--report", str(report),
-             "--only-binary=:all:", "--python-version", "3.14", "--implementation", "cp",
-             "--platform", "manylinux_2_28_x86_64", "--platform", "manylinux2014_x86_64",
-             "--platform", "manylinux_2_17_x86_64", "--abi", "cp314", "--abi", "abi3", "--abi", "none",
-             "-r", str(req), "-c", str(con)],
-            check=True)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--ignore-installed",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--target",
+                str(Path(tmp, "t")),
+                "--report",
+                str(report),
+                "--only-binary=:all:",
+                "--python-version",
+                "3.14",
+                "--implementation",
+                "cp",
+                "--platform",
+                "manylinux_2_28_x86_64",
+                "--platform",
+                "manylinux2014_x86_64",
+                "--platform",
+                "manylinux_2_17_x86_64",
+                "--abi",
+                "cp314",
+                "--abi",
+                "abi3",
+                "--abi",
+                "none",
+                "-r",
+                str(req),
+                "-c",
+                str(con),
+            ],
+            check=True,
+        )
         return json.loads(report.read_text())["install"]
 
 
@@ -118,7 +155,8 @@ def needed(install: list[dict], roots: list[str]) -> dict[str, dict]:
         for spec in item["metadata"].get("requires_dist") or []:
             req = Requirement(spec)
             if req.marker is not None and not any(
-                    req.marker.evaluate({**PYODIDE_MARKERS, "extra": e}) for e in (extras or {""})):
+                req.marker.evaluate({**PYODIDE_MARKERS, "extra": e}) for e in (extras or {""})
+            ):
                 continue
             todo.append((canonicalize_name(req.name), set(req.extras)))
     return keep
@@ -127,16 +165,40 @@ def needed(install: list[dict], roots: list[str]) -> dict[str, dict]:
 def download_pure(name: str, version: str, dest: Path) -> Path:
     """The pure (py3-none-any) wheel of ``name==version`` from PyPI, into ``dest``."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-         "--only-binary=:all:", "--platform", "any", "--python-version", "3.14", "--implementation", "py",
-         "--abi", "none", "-d", str(dest), f"{name}=={version}"],
-        check=True)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            "any",
+            "--python-version",
+            "3.14",
+            "--implementation",
+            "py",
+            "--abi",
+            "none",
+            "-d",
+            str(dest),
+            f"{name}=={version}",
+        ],
+        check=True,
+    )
     stem = re.sub(r"[-_.]+", "_", name).lower()
-    found = [p for p in dest.glob("*.whl") if p.name.lower().startswith(stem + "-" + version.lower() + "-")
-             and is_pure(p.name)]
+    found = [
+        p
+        for p in dest.glob("*.whl")
+        if p.name.lower().startswith(stem + "-" + version.lower() + "-") and is_pure(p.name)
+    ]
     if not found:
-        raise SystemExit(f"{name} {version} has no pure (py3-none-any) wheel on PyPI and Pyodide does not "
-                         "build it: it can't be in the lite site. Pin another version in lite/site.txt.")
+        raise SystemExit(
+            f"{name} {version} has no pure (py3-none-any) wheel on PyPI and Pyodide does not "
+            "build it: it can't be in the lite site. Pin another version in lite/site.txt."
+        )
     return found[0]
 
 
@@ -158,15 +220,19 @@ def build_lock(pyodide_lock: Path, wheels: Path) -> dict:
     info, pyodide = pyodide_packages(pyodide_lock)
     pins = read_pins()
     roots = site_requirements(pins)
-    compiled = [f"{e['name']}=={e['version']}" for n, e in pyodide.items()
-                if not is_pure(e["file_name"]) and n not in pins]
+    compiled = [
+        f"{e['name']}=={e['version']}" for n, e in pyodide.items() if not is_pure(e["file_name"]) and n not in pins
+    ]
     install = needed(resolve(roots, compiled), roots)
     packages = {}
     for name, item in sorted(install.items()):
         version = item["metadata"]["version"]
         url = item["download_info"]["url"]
-        entry = {"name": item["metadata"]["name"], "version": version,
-                 "depends": [d for d in requires(item) if d in install]}
+        entry = {
+            "name": item["metadata"]["name"],
+            "version": version,
+            "depends": [d for d in requires(item) if d in install],
+        }
         if is_pure(url.rsplit("/", 1)[-1]) or name not in pyodide or is_pure(pyodide[name]["file_name"]):
             wheel = download_pure(entry["name"], version, wheels)
             entry.update(source="pypi", file_name=wheel.name, sha256=sha256(wheel))
@@ -178,10 +244,13 @@ def build_lock(pyodide_lock: Path, wheels: Path) -> dict:
         packages[name] = entry
     return {
         "comment": "Generated by lite/lock.py from requirements.txt, lite/site.txt and Pyodide's lock file. "
-                   "source pypi: a pure wheel copied into the site; source pyodide: loaded from Pyodide's "
-                   "distribution.",
-        "pyodide": {"version": info.get("version") or PYODIDE_VERSION, "python": info["python"],
-                    "abi_version": info.get("abi_version")},
+        "source pypi: a pure wheel copied into the site; source pyodide: loaded from Pyodide's "
+        "distribution.",
+        "pyodide": {
+            "version": info.get("version") or PYODIDE_VERSION,
+            "python": info["python"],
+            "abi_version": info.get("abi_version"),
+        },
         "requirements": roots,
         "packages": packages,
     }
@@ -202,8 +271,10 @@ def main(argv=None) -> int:
         lock = build_lock(args.pyodide_lock, wheels)
     LOCK.write_text(json.dumps(lock, indent=1, sort_keys=False) + "\n")
     counts = {s: sum(1 for e in lock["packages"].values() if e["source"] == s) for s in ("pypi", "pyodide")}
-    print(f"wrote {LOCK.relative_to(ROOT)}: {counts['pypi']} pure wheels from PyPI, "
-          f"{counts['pyodide']} compiled packages from Pyodide {lock['pyodide']['version']}")
+    print(
+        f"wrote {LOCK.relative_to(ROOT)}: {counts['pypi']} pure wheels from PyPI, "
+        f"{counts['pyodide']} compiled packages from Pyodide {lock['pyodide']['version']}"
+    )
     return 0
 
 

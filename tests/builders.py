@@ -17,13 +17,18 @@ import zipfile
 
 REGION = "us-east-1"
 
-_TRUST_POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-})
+_TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 # ------------------------------------------------------------------------------ security-group rules
+
 
 def _peer(perm: dict, cidr=None, group=None, prefix_list=None) -> dict:
     if sum(x is not None for x in (cidr, group, prefix_list)) != 1:
@@ -51,9 +56,9 @@ def all_traffic(*, cidr=None, group=None, prefix_list=None) -> dict:
 
 # ---------------------------------------------------------------------------------- network ACL rules
 
+
 def _nacl_entry(number, action, egress, protocol, cidr, ports) -> dict:
-    entry = {"RuleNumber": number, "RuleAction": action, "Egress": egress, "Protocol": protocol,
-             "CidrBlock": cidr}
+    entry = {"RuleNumber": number, "RuleAction": action, "Egress": egress, "Protocol": protocol, "CidrBlock": cidr}
     if ports is not None:
         lo, hi = (ports, ports) if isinstance(ports, int) else ports
         entry["PortRange"] = {"From": lo, "To": hi}
@@ -70,6 +75,7 @@ def nacl_deny(number, *, egress, protocol="-1", cidr="0.0.0.0/0", ports=None) ->
 
 
 # ------------------------------------------------------------------------------------------- builder
+
 
 class AccountBuilder:
     """Create VPC resources in one account/region through boto3 (moto in tests)."""
@@ -114,8 +120,13 @@ class AccountBuilder:
 
     def route(self, rtb: str, dest: str, *, igw=None, nat=None, vpce=None, pcx=None, eni=None) -> None:
         """``dest`` is a CIDR or a prefix-list id (pl-…); give exactly one target."""
-        targets = {"GatewayId": igw, "NatGatewayId": nat, "VpcEndpointId": vpce,
-                   "VpcPeeringConnectionId": pcx, "NetworkInterfaceId": eni}
+        targets = {
+            "GatewayId": igw,
+            "NatGatewayId": nat,
+            "VpcEndpointId": vpce,
+            "VpcPeeringConnectionId": pcx,
+            "NetworkInterfaceId": eni,
+        }
         targets = {k: v for k, v in targets.items() if v is not None}
         if len(targets) != 1:
             raise ValueError("route() needs exactly one of igw=, nat=, vpce=, pcx=, eni=")
@@ -163,22 +174,28 @@ class AccountBuilder:
 
     def gateway_endpoint(self, vpc: str, service: str, route_tables=()) -> str:
         return self.ec2.create_vpc_endpoint(
-            VpcEndpointType="Gateway", VpcId=vpc, ServiceName=self.service_name(service),
+            VpcEndpointType="Gateway",
+            VpcId=vpc,
+            ServiceName=self.service_name(service),
             RouteTableIds=list(route_tables),
         )["VpcEndpoint"]["VpcEndpointId"]
 
     def interface_endpoint(self, vpc: str, service: str, subnets, groups, private_dns: bool = True) -> str:
         return self.ec2.create_vpc_endpoint(
-            VpcEndpointType="Interface", VpcId=vpc, ServiceName=self.service_name(service),
-            SubnetIds=list(subnets), SecurityGroupIds=list(groups), PrivateDnsEnabled=private_dns,
+            VpcEndpointType="Interface",
+            VpcId=vpc,
+            ServiceName=self.service_name(service),
+            SubnetIds=list(subnets),
+            SecurityGroupIds=list(groups),
+            PrivateDnsEnabled=private_dns,
         )["VpcEndpoint"]["VpcEndpointId"]
 
     # --- security groups and network ACLs ---------------------------------------------------------
     def sg(self, vpc: str, ingress=(), egress=None, name: str | None = None) -> str:
         """A security group. ``egress=None`` keeps AWS's default allow-all outbound rule; a list replaces it."""
-        group = self.ec2.create_security_group(
-            VpcId=vpc, GroupName=name or self._name("sg"), Description="test group"
-        )["GroupId"]
+        group = self.ec2.create_security_group(VpcId=vpc, GroupName=name or self._name("sg"), Description="test group")[
+            "GroupId"
+        ]
         if ingress:
             self.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=list(ingress))
         if egress is not None:
@@ -193,9 +210,9 @@ class AccountBuilder:
         for entry in entries:
             self.ec2.create_network_acl_entry(NetworkAclId=acl, **entry)
         for subnet in subnets:
-            current = self.ec2.describe_network_acls(
-                Filters=[{"Name": "association.subnet-id", "Values": [subnet]}]
-            )["NetworkAcls"]
+            current = self.ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])[
+                "NetworkAcls"
+            ]
             assoc = next(a for n in current for a in n["Associations"] if a["SubnetId"] == subnet)
             self.ec2.replace_network_acl_association(AssociationId=assoc["NetworkAclAssociationId"], NetworkAclId=acl)
         return acl
@@ -203,7 +220,8 @@ class AccountBuilder:
     # --- peering ----------------------------------------------------------------------------------
     def peering(self, vpc_a: str, vpc_b: str, accept: bool = True) -> str:
         pcx = self.ec2.create_vpc_peering_connection(VpcId=vpc_a, PeerVpcId=vpc_b)["VpcPeeringConnection"][
-            "VpcPeeringConnectionId"]
+            "VpcPeeringConnectionId"
+        ]
         if accept:
             self.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
         return pcx
@@ -234,7 +252,11 @@ class AccountBuilder:
         if subnets:
             kwargs["VpcConfig"] = {"SubnetIds": list(subnets), "SecurityGroupIds": list(groups)}
         self.awslambda.create_function(
-            FunctionName=name, Runtime="python3.12", Role=self._role(), Handler="index.handler",
-            Code={"ZipFile": buf.getvalue()}, **kwargs,
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=self._role(),
+            Handler="index.handler",
+            Code={"ZipFile": buf.getvalue()},
+            **kwargs,
         )
         return name

@@ -1,6 +1,6 @@
 """Building IAM policy documents in tests.
 
-    policy(statement("Deny", "lambda:CreateFunction", condition={"Null": {"lambda:VpcIds": "true"}}))
+policy(statement("Deny", "lambda:CreateFunction", condition={"Null": {"lambda:VpcIds": "true"}}))
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ def policy(*statements: dict, **top: object) -> dict:
     return {"Version": "2012-10-17", "Statement": list(statements), **top}
 
 
-def statement(effect: str, action: str | list[str], condition: dict | None = None, sid: str | None = None,
-              resource: str = "*") -> dict:
+def statement(
+    effect: str, action: str | list[str], condition: dict | None = None, sid: str | None = None, resource: str = "*"
+) -> dict:
     """One statement: ``effect`` on ``action`` (a name or a list) for ``resource``, with an optional condition."""
     s: dict = {"Effect": effect, "Action": action, "Resource": resource}
     if condition is not None:

@@ -30,7 +30,8 @@ MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _module_level_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
@@ -102,25 +103,28 @@ def test_no_module_is_longer_than_the_limit():
             lines = sum(1 for _ in f)
         if lines > MAX_LINES:
             too_long[module] = lines
-    assert not too_long, (f"modules over {MAX_LINES} lines (split them by concept): "
-                          + ", ".join(f"{m} ({n} lines)" for m, n in sorted(too_long.items(), key=lambda x: -x[1])))
+    assert not too_long, f"modules over {MAX_LINES} lines (split them by concept): " + ", ".join(
+        f"{m} ({n} lines)" for m, n in sorted(too_long.items(), key=lambda x: -x[1])
+    )
 
 
 def cycles_text(graph: nx.DiGraph, most: int = 20) -> str:
     """The shortest import cycles of ``graph``, one a line with the line of each import ("" when none)."""
-    rotated = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in nx.simple_cycles(graph)]  # from its first name
+    rotated = [c[c.index(min(c)) :] + c[: c.index(min(c))] for c in nx.simple_cycles(graph)]  # from its first name
     cycles = sorted(rotated, key=lambda c: (len(c), c))[:most]
     shown = []
     for cycle in cycles:
-        steps = [f"{a} (line {graph.edges[a, b]['line']})" for a, b in zip(cycle, cycle[1:] + cycle[:1])]
+        steps = [f"{a} (line {graph.edges[a, b]['line']})" for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=False)]
         shown.append(" → ".join(steps + [cycle[0]]))
     return "\n  ".join(shown)
 
 
 def test_no_import_cycle_between_modules_at_module_level():
     found = cycles_text(import_graph())
-    assert not found, ("import cycles at module level (make one side import inside a function, or move the "
-                       "shared part to a module both import):\n  " + found)
+    assert not found, (
+        "import cycles at module level (make one side import inside a function, or move the "
+        "shared part to a module both import):\n  " + found
+    )
 
 
 def test_a_cycle_is_reported_with_its_modules_and_lines():
@@ -133,19 +137,33 @@ def test_a_cycle_is_reported_with_its_modules_and_lines():
     assert cycles_text(graph) == ""
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("import labkit.errors", {"labkit.errors"}),
-    ("from labkit.vpc.model import Topology", {"labkit.vpc.model"}),
-    ("from labkit.iam import patterns", {"labkit.iam.patterns"}),
-    ("from labkit.iam import evaluate, Decision", {"labkit.iam.evaluate", "labkit.iam"}),
-    ("from . import model", {"labkit.vpc.model"}),
-    ("from .results import Trace", {"labkit.vpc.results"}),
-    ("def f():\n    from labkit.lab import Lab", set()),
-    ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from labkit.lab import Lab", set()),
-    ("try:\n    from labkit.lab import Lab\nexcept ImportError:\n    pass", {"labkit.lab"}),
-    ("import json", set()),
-], ids=["import", "from-module", "from-package-submodule", "from-package-name", "relative-module",
-        "relative-name", "inside-function", "type-checking", "inside-try", "outside-labkit"])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("import labkit.errors", {"labkit.errors"}),
+        ("from labkit.vpc.model import Topology", {"labkit.vpc.model"}),
+        ("from labkit.iam import patterns", {"labkit.iam.patterns"}),
+        ("from labkit.iam import evaluate, Decision", {"labkit.iam.evaluate", "labkit.iam"}),
+        ("from . import model", {"labkit.vpc.model"}),
+        ("from .results import Trace", {"labkit.vpc.results"}),
+        ("def f():\n    from labkit.lab import Lab", set()),
+        ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from labkit.lab import Lab", set()),
+        ("try:\n    from labkit.lab import Lab\nexcept ImportError:\n    pass", {"labkit.lab"}),
+        ("import json", set()),
+    ],
+    ids=[
+        "import",
+        "from-module",
+        "from-package-submodule",
+        "from-package-name",
+        "relative-module",
+        "relative-name",
+        "inside-function",
+        "type-checking",
+        "inside-try",
+        "outside-labkit",
+    ],
+)
 def test_which_imports_count(source, expected):
     module = "labkit.vpc.graph"  # a module inside a package, for the relative imports
     found = set()

@@ -20,10 +20,27 @@ ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["reach", "my-function", "internet", "--region", "us-east-1"]
 
 _AWS_VARIABLES = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_REGION",
-    "AWS_DEFAULT_REGION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "LABKIT_AWS_TIMEOUT", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
-    "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "LABKIT_AWS_TIMEOUT",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
 )
 
 
@@ -70,6 +87,7 @@ def assert_one_clear_line(code, out, err, *words):
 
 # ------------------------------------------------------------------------------ set-up problems
 
+
 def test_aws_profile_variable_naming_a_missing_profile(aws_home, monkeypatch, capsys):
     monkeypatch.setenv("AWS_PROFILE", "nope")
     assert_one_clear_line(*run(capsys, *ARGS), "'nope'", "AWS_PROFILE", "aws configure --profile nope")
@@ -83,7 +101,7 @@ def test_profile_flag_naming_a_missing_profile_lists_the_known_ones(aws_home, ca
 def test_failing_credential_process(aws_home, monkeypatch, capsys):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    aws_home.write_text(f"[profile broken]\ncredential_process = {sys.executable} -c \"raise SystemExit(3)\"\n")
+    aws_home.write_text(f'[profile broken]\ncredential_process = {sys.executable} -c "raise SystemExit(3)"\n')
     assert_one_clear_line(*run(capsys, *ARGS, "--profile", "broken"), "credential")
 
 
@@ -149,6 +167,7 @@ def test_debug_shows_the_traceback_behind_a_setup_problem(aws_home, monkeypatch,
 
 # ------------------------------------------------------------------------------ time limits and retries
 
+
 def test_timeouts_default_then_variable_then_flag(monkeypatch):
     monkeypatch.delenv(aws.TIMEOUT_ENV, raising=False)
     assert aws.timeouts() == (aws.CONNECT_TIMEOUT, aws.READ_TIMEOUT) == (5.0, 10.0)
@@ -198,6 +217,7 @@ def test_setup_error_names_endpoint_and_fix_for_a_read_timeout():
 
 # ------------------------------------------------------------------------------ a stalled network
 
+
 class StalledServer:
     """Accepts TCP connections on 127.0.0.1 and never answers (until closed)."""
 
@@ -216,7 +236,7 @@ class StalledServer:
         while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             self.conns.append(conn)
 
@@ -238,8 +258,14 @@ def stalled():
 def test_stalled_endpoint_fails_with_exit_2_not_a_hang(aws_home, stalled, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{stalled.port}")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "labkit.cli", *ARGS, "--timeout", "1"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=30)  # the guard: a hang fails the test
+    done = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", *ARGS, "--timeout", "1"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )  # the guard: a hang fails the test
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     assert "Traceback" not in done.stderr

@@ -24,12 +24,16 @@ def no_dot(monkeypatch, tmp_path):
 # ------------------------------------------------------------------------------------ Python
 
 
-@pytest.mark.parametrize("version, ok", [
-    ((3, 10, 12), False),
-    ((2, 7, 18), False),
-    ((3, 11, 0), True),
-    ((3, 13, 1), True),
-], ids=["3.10", "2.7", "3.11", "3.13"])
+@pytest.mark.parametrize(
+    "version, ok",
+    [
+        ((3, 10, 12), False),
+        ((2, 7, 18), False),
+        ((3, 11, 0), True),
+        ((3, 13, 1), True),
+    ],
+    ids=["3.10", "2.7", "3.11", "3.13"],
+)
 def test_python_version(version, ok):
     check = doctor.check_python(version)
     assert check.ok is ok

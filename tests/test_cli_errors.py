@@ -37,6 +37,7 @@ def allow_all(tmp_path) -> Path:
 
 # ------------------------------------------------------------------------------ the catch-all
 
+
 def test_an_internal_error_exits_1_with_one_line_asking_to_report_it(monkeypatch, capsys):
     def broken(args):
         raise TypeError("something labkit got wrong")
@@ -78,8 +79,10 @@ def test_debug_is_accepted_after_a_nested_subcommand(allow_all, capsys):
 
 # ------------------------------------------------------------------------------ --action
 
-@pytest.mark.parametrize("action", ["lambda", "::", " ", "iam:PassRole extra", "iam:", ":PassRole", "lambda:*",
-                                    "", "iam:Pass\udc80Role"])
+
+@pytest.mark.parametrize(
+    "action", ["lambda", "::", " ", "iam:PassRole extra", "iam:", ":PassRole", "lambda:*", "", "iam:Pass\udc80Role"]
+)
 def test_action_must_look_like_service_colon_action(allow_all, capsys, action):
     code, out, err = run(capsys, "policy", "eval", str(allow_all), "--action", action)
     assert (code, out) == (2, "")
@@ -93,6 +96,7 @@ def test_a_well_formed_action_is_evaluated(allow_all, capsys):
 
 
 # ------------------------------------------------------------------------------ policy files
+
 
 def test_policy_device_file_is_refused(capsys):
     code, out, err = run(capsys, "policy", "lint", "/dev/zero")
@@ -142,8 +146,10 @@ def test_binary_policy_file(tmp_path, capsys):
 def test_lone_surrogate_in_a_sid_prints(tmp_path, capsys, as_json):
     path = tmp_path / "sid.json"
     # JSON's \udc80 escape is a lone surrogate once parsed; it can't be encoded as UTF-8 when printed
-    path.write_text('{"Version": "2012-10-17", "Statement": [{"Sid": "A\\udc80", "Effect": "Allow", '
-                    '"Action": "*", "Resource": "*"}]}')
+    path.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Sid": "A\\udc80", "Effect": "Allow", '
+        '"Action": "*", "Resource": "*"}]}'
+    )
     argv = ["policy", "eval", str(path), "--action", "s3:GetObject"] + (["--json"] if as_json else [])
     code, out, err = run(capsys, *argv)
     assert code == 0, err
@@ -170,17 +176,28 @@ def test_non_string_policy_keys_are_a_policy_error():
 # ------------------------------------------------------------------------------ templates
 
 TEMPLATES = {
-    "eks": ("Resources:\n  Cluster:\n    Type: AWS::EKS::Cluster\n    Properties: {Name: c}\n",
-            ["Resource Cluster", "'AWS::EKS::Cluster'", "supported_types()", "without --template"]),
-    "custom": ("Resources:\n  Thing:\n    Type: Custom::Thing\n    Properties: {ServiceToken: x}\n",
-               ["Resource Thing", "'Custom::Thing'", "custom resources"]),
-    "typo": ("Resources:\n  Net:\n    Type: AWS::EC2::VPCC\n    Properties: {CidrBlock: 10.0.0.0/16}\n",
-             ["Resource Net", "'AWS::EC2::VPCC'", "Did you mean AWS::EC2::VPC", "AWS::EC2::Subnet"]),
-    "ref-nope": ("Resources:\n  Net:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n"
-                 "  Sub:\n    Type: AWS::EC2::Subnet\n    Properties: {VpcId: !Ref Nope, CidrBlock: 10.0.1.0/24}\n",
-                 ["resource Sub", "'Nope'", "!Ref", "Known: Net, Sub"]),
-    "getatt-nope": ("Resources:\n  Net:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n"
-                    "Outputs:\n  Id: {Value: !GetAtt Gone.VpcId}\n", ["output Id", "'Gone'", "!GetAtt"]),
+    "eks": (
+        "Resources:\n  Cluster:\n    Type: AWS::EKS::Cluster\n    Properties: {Name: c}\n",
+        ["Resource Cluster", "'AWS::EKS::Cluster'", "supported_types()", "without --template"],
+    ),
+    "custom": (
+        "Resources:\n  Thing:\n    Type: Custom::Thing\n    Properties: {ServiceToken: x}\n",
+        ["Resource Thing", "'Custom::Thing'", "custom resources"],
+    ),
+    "typo": (
+        "Resources:\n  Net:\n    Type: AWS::EC2::VPCC\n    Properties: {CidrBlock: 10.0.0.0/16}\n",
+        ["Resource Net", "'AWS::EC2::VPCC'", "Did you mean AWS::EC2::VPC", "AWS::EC2::Subnet"],
+    ),
+    "ref-nope": (
+        "Resources:\n  Net:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n"
+        "  Sub:\n    Type: AWS::EC2::Subnet\n    Properties: {VpcId: !Ref Nope, CidrBlock: 10.0.1.0/24}\n",
+        ["resource Sub", "'Nope'", "!Ref", "Known: Net, Sub"],
+    ),
+    "getatt-nope": (
+        "Resources:\n  Net:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n"
+        "Outputs:\n  Id: {Value: !GetAtt Gone.VpcId}\n",
+        ["output Id", "'Gone'", "!GetAtt"],
+    ),
 }
 
 
@@ -222,5 +239,16 @@ def test_empty_template_is_an_error_and_never_reads_the_account(monkeypatch, cap
 def test_sub_with_its_own_variables_is_not_a_missing_reference():
     from labkit.awslambda.deploy import check_template
 
-    check_template({"Resources": {"Net": {"Type": "AWS::EC2::VPC", "Properties": {
-        "CidrBlock": "10.0.0.0/16", "Tags": [{"Key": "Name", "Value": {"Fn::Sub": ["${X}-${AWS::Region}", {"X": "a"}]}}]}}}})
+    check_template(
+        {
+            "Resources": {
+                "Net": {
+                    "Type": "AWS::EC2::VPC",
+                    "Properties": {
+                        "CidrBlock": "10.0.0.0/16",
+                        "Tags": [{"Key": "Name", "Value": {"Fn::Sub": ["${X}-${AWS::Region}", {"X": "a"}]}}],
+                    },
+                }
+            }
+        }
+    )

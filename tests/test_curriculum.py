@@ -58,8 +58,12 @@ def teaching_notebook():
         _code("x = 1\nx"),
         nbformat.v4.new_markdown_cell("The answer, explained.", metadata={"tags": ["solution"]}),
         _code("answer = 42", tags=["solution"]),
-        _code("policy = {'good': True}", tags=["solution", "keep-me"], editable=True,
-              labkit={"stub": "policy = {}  # your policy here\n", "exercise": "conditions/require-vpc"}),
+        _code(
+            "policy = {'good': True}",
+            tags=["solution", "keep-me"],
+            editable=True,
+            labkit={"stub": "policy = {}  # your policy here\n", "exercise": "conditions/require-vpc"},
+        ),
         _code("setup = 1\n# solution\nresult = setup + 1\n"),
         _code("print(policy)"),
     ]
@@ -172,11 +176,17 @@ def test_the_lessons_have_solutions_to_remove():
 def _offline_env(tmp_path) -> dict:
     """The kernel's environment: no way to real AWS, progress kept in a scratch file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "LABKIT_PROGRESS": str(tmp_path / "progress.json"), "LABKIT_INSTRUCTOR": "0",
-    })
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "LABKIT_PROGRESS": str(tmp_path / "progress.json"),
+            "LABKIT_INSTRUCTOR": "0",
+        }
+    )
     return env
 
 
@@ -208,8 +218,9 @@ def test_student_copy_runs_twice_in_one_kernel(lesson, student_copies, tmp_path)
 
     path = student_copies / lesson
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(student_copies)}})
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(student_copies)}}
+    )
     rerun = []
     with client.setup_kernel(env=_offline_env(tmp_path), cwd=str(student_copies)):
         for index, cell in enumerate(nb.cells):
@@ -225,8 +236,11 @@ def test_student_copy_runs_twice_in_one_kernel(lesson, student_copies, tmp_path)
             finally:
                 client.allow_errors = False
             again = _output_kinds(cell)
-            created_twice = [o for o in cell.outputs if o.output_type == "error"
-                             and _ALREADY_EXISTS.search(f"{o.get('ename')}: {o.get('evalue')}")]
+            created_twice = [
+                o
+                for o in cell.outputs
+                if o.output_type == "error" and _ALREADY_EXISTS.search(f"{o.get('ename')}: {o.get('evalue')}")
+            ]
             if again != first and not created_twice:
                 rerun.append((index, cell.source[:80], first, again))
             cell.outputs = outputs
@@ -263,15 +277,19 @@ def _definitions(source: str) -> list[str]:
     return [n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
 
 
-@pytest.mark.parametrize("source, defined", [
-    ("x = 1", []),
-    ("def f():\n    pass", ["f"]),
-    ("sorted(enis, key=lambda e: e['PrivateIpAddress'])", []),
-    ("async def f():\n    pass", ["f"]),
-    ("class Lesson:\n    pass", ["Lesson"]),
-    ('HANDLER = """\ndef handler(event, context):\n    return 1\n"""', []),
-    ("%time x = 1\n!labkit doctor", []),
-], ids=["plain", "def", "lambda-key", "async-def", "class", "handler-in-a-string", "magics"])
+@pytest.mark.parametrize(
+    "source, defined",
+    [
+        ("x = 1", []),
+        ("def f():\n    pass", ["f"]),
+        ("sorted(enis, key=lambda e: e['PrivateIpAddress'])", []),
+        ("async def f():\n    pass", ["f"]),
+        ("class Lesson:\n    pass", ["Lesson"]),
+        ('HANDLER = """\ndef handler(event, context):\n    return 1\n"""', []),
+        ("%time x = 1\n!labkit doctor", []),
+    ],
+    ids=["plain", "def", "lambda-key", "async-def", "class", "handler-in-a-string", "magics"],
+)
 def test_definitions_are_found_in_code_not_in_strings(source, defined):
     assert _definitions(source) == defined
 
@@ -316,8 +334,11 @@ def test_binder_python_is_one_labkit_supports():
 
 
 def test_binder_installs_graphviz():
-    packages = [line.strip() for line in (BINDER / "apt.txt").read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    packages = [
+        line.strip()
+        for line in (BINDER / "apt.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert "graphviz" in packages
 
 
@@ -337,8 +358,10 @@ def test_binder_post_build_installs_labkit_and_opens_jupyterlab():
 def _notification_schema() -> dict:
     import jupyterlab
 
-    candidates = [Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas",
-                  Path(jupyterlab.__file__).parent / "schemas"]
+    candidates = [
+        Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas",
+        Path(jupyterlab.__file__).parent / "schemas",
+    ]
     for base in candidates:
         path = base / "@jupyterlab" / "apputils-extension" / "notification.json"
         if path.exists():
@@ -375,9 +398,14 @@ def test_jupyterlab_applies_the_overrides_to_the_notification_settings():
     if not schemas.exists():
         schemas = Path(jupyterlab.__file__).parent / "schemas"
     overrides = json.loads((BINDER / "overrides.json").read_text())
-    found, _ = settings_utils.get_settings(str(BINDER), str(schemas), str(ROOT / "no-user-settings"),
-                                           schema_name="@jupyterlab/apputils-extension:notification",
-                                           overrides=overrides, labextensions_path=[])
+    found, _ = settings_utils.get_settings(
+        str(BINDER),
+        str(schemas),
+        str(ROOT / "no-user-settings"),
+        schema_name="@jupyterlab/apputils-extension:notification",
+        overrides=overrides,
+        labextensions_path=[],
+    )
     defaults = {key: prop.get("default") for key, prop in found["schema"]["properties"].items()}
     assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
 
@@ -391,18 +419,28 @@ def test_every_picture_is_announced_by_a_sentence(path):
     cells = nbformat.read(path, as_version=4).cells
     for i, cell in enumerate(cells):
         if cell.cell_type == "code" and re.search(r"\blk\.draw\(|\.picture\(", cell.source):
-            assert i > 0 and cells[i - 1].cell_type == "markdown", f"cell {i} draws a picture with no sentence before it"
+            assert i > 0 and cells[i - 1].cell_type == "markdown", (
+                f"cell {i} draws a picture with no sentence before it"
+            )
 
 
-@pytest.mark.parametrize("path", [p for p in LESSONS if "01" <= p.name[:2] <= "07"],
-                         ids=[p.stem for p in LESSONS if "01" <= p.name[:2] <= "07"])
+@pytest.mark.parametrize(
+    "path",
+    [p for p in LESSONS if "01" <= p.name[:2] <= "07"],
+    ids=[p.stem for p in LESSONS if "01" <= p.name[:2] <= "07"],
+)
 def test_lessons_01_to_07_end_with_a_graded_exercise(path):
     """The last exercise of the lesson comes after its last section of teaching (only the recap follows)."""
     cells = nbformat.read(path, as_version=4).cells
     checks = [i for i, c in enumerate(cells) if c.cell_type == "code" and ".check(" in c.source]
     assert checks, "the lesson has no graded exercise"
-    headings = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## ")
-                and not c.source.startswith(("## Recap", "## Sources"))]
+    headings = [
+        i
+        for i, c in enumerate(cells)
+        if c.cell_type == "markdown"
+        and c.source.startswith("## ")
+        and not c.source.startswith(("## Recap", "## Sources"))
+    ]
     assert checks[-1] > headings[-1], "teaching continues after the last exercise"
 
 

@@ -24,18 +24,32 @@ from labkit.vpc.importer import (
 from labkit.vpc.model import Route, SgRule, Topology
 
 #: Every operation the importer may call, once each (the issue's list).
-EXPECTED_OPERATIONS = Counter({
-    "ec2:DescribeVpcs": 1, "ec2:DescribeSubnets": 1, "ec2:DescribeRouteTables": 1,
-    "ec2:DescribeInternetGateways": 1, "ec2:DescribeNatGateways": 1, "ec2:DescribeVpcEndpoints": 1,
-    "ec2:DescribeSecurityGroups": 1, "ec2:DescribeNetworkAcls": 1, "ec2:DescribeVpcPeeringConnections": 1,
-    "ec2:DescribeNetworkInterfaces": 1, "ec2:DescribePrefixLists": 1, "lambda:ListFunctions": 1,
-    "sts:GetCallerIdentity": 1,
-})
+EXPECTED_OPERATIONS = Counter(
+    {
+        "ec2:DescribeVpcs": 1,
+        "ec2:DescribeSubnets": 1,
+        "ec2:DescribeRouteTables": 1,
+        "ec2:DescribeInternetGateways": 1,
+        "ec2:DescribeNatGateways": 1,
+        "ec2:DescribeVpcEndpoints": 1,
+        "ec2:DescribeSecurityGroups": 1,
+        "ec2:DescribeNetworkAcls": 1,
+        "ec2:DescribeVpcPeeringConnections": 1,
+        "ec2:DescribeNetworkInterfaces": 1,
+        "ec2:DescribePrefixLists": 1,
+        "lambda:ListFunctions": 1,
+        "sts:GetCallerIdentity": 1,
+    }
+)
 #: Read later, only when a trace names a database ("rds:NAME", "elasticache:NAME"): see test_reach_databases.
-DATABASE_OPERATIONS = Counter({
-    "rds:DescribeDBInstances": 1, "elasticache:DescribeCacheClusters": 1,
-    "elasticache:DescribeCacheSubnetGroups": 1, "elasticache:DescribeReplicationGroups": 1,
-})
+DATABASE_OPERATIONS = Counter(
+    {
+        "rds:DescribeDBInstances": 1,
+        "elasticache:DescribeCacheClusters": 1,
+        "elasticache:DescribeCacheSubnetGroups": 1,
+        "elasticache:DescribeReplicationGroups": 1,
+    }
+)
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -56,7 +70,10 @@ def answer_with_error(session, event: str, code: str, status: int = 403) -> None
     """Make every later client answer ``event`` (e.g. "ec2.DescribeSubnets") with AWS error ``code``."""
 
     def respond(**kwargs):
-        body = {"Error": {"Code": code, "Message": f"{code} for this test"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+        body = {
+            "Error": {"Code": code, "Message": f"{code} for this test"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
         return AWSResponse("https://aws.invalid", status, {}, None), body
 
     session.events.register(f"before-call.{event}", respond)
@@ -96,8 +113,12 @@ def account(session):
     ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="10.1.0.0/16")
     ids["peer_vpc"] = ec2.create_vpc(CidrBlock="10.9.0.0/16", InstanceTenancy="dedicated")["Vpc"]["VpcId"]
     ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "main-vpc"}])
-    ids["a"] = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-    ids["b"] = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    ids["a"] = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"][
+        "SubnetId"
+    ]
+    ids["b"] = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1b")["Subnet"][
+        "SubnetId"
+    ]
     ids["igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=ids["igw"], VpcId=vpc)
     ids["loose_igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -105,49 +126,87 @@ def account(session):
     ec2.associate_route_table(RouteTableId=ids["public_rt"], SubnetId=ids["a"])
     ec2.create_route(RouteTableId=ids["public_rt"], DestinationCidrBlock="0.0.0.0/0", GatewayId=ids["igw"])
     ids["eip"] = ec2.allocate_address(Domain="vpc")
-    ids["nat"] = ec2.create_nat_gateway(SubnetId=ids["a"], AllocationId=ids["eip"]["AllocationId"])["NatGateway"]["NatGatewayId"]
+    ids["nat"] = ec2.create_nat_gateway(SubnetId=ids["a"], AllocationId=ids["eip"]["AllocationId"])["NatGateway"][
+        "NatGatewayId"
+    ]
     eip2 = ec2.allocate_address(Domain="vpc")["AllocationId"]
     ids["dead_nat"] = ec2.create_nat_gateway(SubnetId=ids["a"], AllocationId=eip2)["NatGateway"]["NatGatewayId"]
     ids["pcx"] = ec2.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=ids["peer_vpc"])["VpcPeeringConnection"][
-        "VpcPeeringConnectionId"]
+        "VpcPeeringConnectionId"
+    ]
     ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=ids["pcx"])
     ids["private_rt"] = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     ec2.associate_route_table(RouteTableId=ids["private_rt"], SubnetId=ids["b"])
     ec2.create_route(RouteTableId=ids["private_rt"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=ids["nat"])
-    ec2.create_route(RouteTableId=ids["private_rt"], DestinationCidrBlock="10.9.0.0/16",
-                     VpcPeeringConnectionId=ids["pcx"])
+    ec2.create_route(
+        RouteTableId=ids["private_rt"], DestinationCidrBlock="10.9.0.0/16", VpcPeeringConnectionId=ids["pcx"]
+    )
     ec2.create_route(RouteTableId=ids["private_rt"], DestinationCidrBlock="10.50.0.0/16", NatGatewayId=ids["dead_nat"])
     ec2.delete_nat_gateway(NatGatewayId=ids["dead_nat"])
-    ids["s3_vpce"] = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3",
-                                             RouteTableIds=[ids["private_rt"]], VpcEndpointType="Gateway")[
-        "VpcEndpoint"]["VpcEndpointId"]
+    ids["s3_vpce"] = ec2.create_vpc_endpoint(
+        VpcId=vpc,
+        ServiceName="com.amazonaws.us-east-1.s3",
+        RouteTableIds=[ids["private_rt"]],
+        VpcEndpointType="Gateway",
+    )["VpcEndpoint"]["VpcEndpointId"]
     ids["fn_sg"] = ec2.create_security_group(VpcId=vpc, GroupName="fn", Description="function")["GroupId"]
     ids["ep_sg"] = ec2.create_security_group(VpcId=vpc, GroupName="ep", Description="endpoint")["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=ids["ep_sg"], IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-        "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": "the vpc"}],
-        "UserIdGroupPairs": [{"GroupId": ids["fn_sg"]}],
-        "PrefixListIds": [{"PrefixListId": "pl-12345678"}],
-        "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
-    }])
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["ep_sg"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": "the vpc"}],
+                "UserIdGroupPairs": [{"GroupId": ids["fn_sg"]}],
+                "PrefixListIds": [{"PrefixListId": "pl-12345678"}],
+                "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+            }
+        ],
+    )
     ids["sqs_vpce"] = ec2.create_vpc_endpoint(
-        VpcId=vpc, ServiceName="com.amazonaws.us-east-1.sqs", VpcEndpointType="Interface", SubnetIds=[ids["b"]],
-        SecurityGroupIds=[ids["ep_sg"]], PrivateDnsEnabled=True)["VpcEndpoint"]["VpcEndpointId"]
+        VpcId=vpc,
+        ServiceName="com.amazonaws.us-east-1.sqs",
+        VpcEndpointType="Interface",
+        SubnetIds=[ids["b"]],
+        SecurityGroupIds=[ids["ep_sg"]],
+        PrivateDnsEnabled=True,
+    )["VpcEndpoint"]["VpcEndpointId"]
     ids["acl"] = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
     ec2.replace_network_acl_association(
-        AssociationId=next(a["NetworkAclAssociationId"] for n in ec2.describe_network_acls()["NetworkAcls"]
-                           for a in n["Associations"] if a["SubnetId"] == ids["b"]),
-        NetworkAclId=ids["acl"])
-    ec2.create_network_acl_entry(NetworkAclId=ids["acl"], RuleNumber=100, Protocol="6", RuleAction="allow",
-                                 Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": 443, "To": 443})
-    ec2.create_network_acl_entry(NetworkAclId=ids["acl"], RuleNumber=200, Protocol="-1", RuleAction="deny",
-                                 Egress=True, CidrBlock="10.9.0.0/16")
-    ec2.create_network_acl_entry(NetworkAclId=ids["acl"], RuleNumber=110, Protocol="-1", RuleAction="allow",
-                                 Egress=False, Ipv6CidrBlock="::/0")
+        AssociationId=next(
+            a["NetworkAclAssociationId"]
+            for n in ec2.describe_network_acls()["NetworkAcls"]
+            for a in n["Associations"]
+            if a["SubnetId"] == ids["b"]
+        ),
+        NetworkAclId=ids["acl"],
+    )
+    ec2.create_network_acl_entry(
+        NetworkAclId=ids["acl"],
+        RuleNumber=100,
+        Protocol="6",
+        RuleAction="allow",
+        Egress=False,
+        CidrBlock="0.0.0.0/0",
+        PortRange={"From": 443, "To": 443},
+    )
+    ec2.create_network_acl_entry(
+        NetworkAclId=ids["acl"], RuleNumber=200, Protocol="-1", RuleAction="deny", Egress=True, CidrBlock="10.9.0.0/16"
+    )
+    ec2.create_network_acl_entry(
+        NetworkAclId=ids["acl"], RuleNumber=110, Protocol="-1", RuleAction="allow", Egress=False, Ipv6CidrBlock="::/0"
+    )
     ids["db"] = ec2.create_network_interface(
-        SubnetId=ids["b"], Groups=[ids["ep_sg"]], Description="database",
-        PrivateIpAddresses=[{"PrivateIpAddress": "10.0.2.30", "Primary": False},
-                            {"PrivateIpAddress": "10.0.2.20", "Primary": True}])["NetworkInterface"]["NetworkInterfaceId"]
+        SubnetId=ids["b"],
+        Groups=[ids["ep_sg"]],
+        Description="database",
+        PrivateIpAddresses=[
+            {"PrivateIpAddress": "10.0.2.30", "Primary": False},
+            {"PrivateIpAddress": "10.0.2.20", "Primary": True},
+        ],
+    )["NetworkInterface"]["NetworkInterfaceId"]
 
     iam = session.client("iam")
     role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
@@ -159,8 +218,9 @@ def account(session):
         ("no-vpc", None),
     ):
         extra = {"VpcConfig": config} if config else {}
-        lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler", Code=code,
-                            **extra)
+        lam.create_function(
+            FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler", Code=code, **extra
+        )
     return ids
 
 
@@ -169,9 +229,18 @@ def account(session):
 
 @pytest.mark.parametrize(
     "operation, expected",
-    [("DescribeVpcs", True), ("ListFunctions", True), ("GetCallerIdentity", True), ("CreateVpc", False),
-     ("DeleteNatGateway", False), ("Invoke", False), ("AssumeRole", False), ("ModifySubnetAttribute", False),
-     ("Describe", False), ("describeVpcs", False)],
+    [
+        ("DescribeVpcs", True),
+        ("ListFunctions", True),
+        ("GetCallerIdentity", True),
+        ("CreateVpc", False),
+        ("DeleteNatGateway", False),
+        ("Invoke", False),
+        ("AssumeRole", False),
+        ("ModifySubnetAttribute", False),
+        ("Describe", False),
+        ("describeVpcs", False),
+    ],
     ids=lambda v: str(v),
 )
 def test_is_read_only(operation, expected):
@@ -225,12 +294,16 @@ def test_guarded_sts_client_refuses_get_session_token(session):
     assert sts.get_caller_identity()["Account"]  # the importer's own STS call still works
 
 
-@pytest.mark.parametrize("service, method, params", [
-    ("ec2", "describe_instances", {}),
-    ("ec2", "get_password_data", {"InstanceId": "i-0123456789abcdef0"}),
-    ("lambda", "get_function", {"FunctionName": "f"}),
-    ("iam", "list_roles", {}),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "service, method, params",
+    [
+        ("ec2", "describe_instances", {}),
+        ("ec2", "get_password_data", {"InstanceId": "i-0123456789abcdef0"}),
+        ("lambda", "get_function", {"FunctionName": "f"}),
+        ("iam", "list_roles", {}),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_guard_refuses_reads_the_importer_does_not_make(session, service, method, params):
     calls = record_operations(session)
     client = read_only_client(session, service)
@@ -266,16 +339,22 @@ def test_importer_calls_only_reads_once_each_whatever_the_account_size(session, 
     role = session.client("iam").get_role(RoleName="fn-role")["Role"]["Arn"]
     for i in range(4):
         vpc = ec2.create_vpc(CidrBlock=f"10.{100 + i}.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{100 + i}.{j}.0/24")["Subnet"]["SubnetId"]
-                   for j in range(10)]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{100 + i}.{j}.0/24")["Subnet"]["SubnetId"] for j in range(10)
+        ]
         rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
         sg = ec2.create_security_group(VpcId=vpc, GroupName=f"g{i}", Description="g")["GroupId"]
         for s in subnets:
             ec2.associate_route_table(RouteTableId=rt, SubnetId=s)
             ec2.create_network_interface(SubnetId=s, Groups=[sg])
-        lam.create_function(FunctionName=f"grown-{i}", Runtime="python3.12", Role=role, Handler="index.handler",
-                            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
-                            VpcConfig={"SubnetIds": subnets[:2], "SecurityGroupIds": [sg]})
+        lam.create_function(
+            FunctionName=f"grown-{i}",
+            Runtime="python3.12",
+            Role=role,
+            Handler="index.handler",
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+            VpcConfig={"SubnetIds": subnets[:2], "SecurityGroupIds": [sg]},
+        )
     large = record_operations(session)  # only sees clients created from now on: the importer's
     topo = topology_from_boto3(session)
 
@@ -310,7 +389,9 @@ def test_reads_every_resource_kind(session, account):
     assert (private["10.0.0.0/16"].target_kind, private["10.0.0.0/16"].target_id) == ("local", "local")
     s3_list = topo.prefix_list_for_service("s3")
     assert s3_list is not None and (private[s3_list.id].target_kind, private[s3_list.id].target_id) == (
-        "vpce", ids["s3_vpce"])
+        "vpce",
+        ids["s3_vpce"],
+    )
     main = [rt for rt in topo.route_tables if rt.vpc_id == ids["vpc"] and rt.is_main]
     assert len(main) == 1 and main[0].subnet_ids == ()
 
@@ -318,7 +399,12 @@ def test_reads_every_resource_kind(session, account):
     assert topo.internet_gateway(ids["loose_igw"]).attached_vpc_ids == ()
 
     nat = topo.nat_gateway(ids["nat"])
-    assert (nat.vpc_id, nat.subnet_id, nat.state, nat.connectivity_type) == (ids["vpc"], ids["a"], "available", "public")
+    assert (nat.vpc_id, nat.subnet_id, nat.state, nat.connectivity_type) == (
+        ids["vpc"],
+        ids["a"],
+        "available",
+        "public",
+    )
     assert nat.public_ip == ids["eip"]["PublicIp"] and nat.private_ip
     assert topo.nat_gateway(ids["dead_nat"]).state == "deleted"  # kept: a route to it is a blackhole
 
@@ -326,7 +412,12 @@ def test_reads_every_resource_kind(session, account):
     assert (s3.endpoint_type, s3.service, s3.route_table_ids) == ("Gateway", "s3", (ids["private_rt"],))
     sqs = topo.vpc_endpoint(ids["sqs_vpce"])
     assert (sqs.endpoint_type, sqs.service, sqs.subnet_ids, sqs.security_group_ids, sqs.private_dns_enabled) == (
-        "Interface", "sqs", (ids["b"],), (ids["ep_sg"],), True)
+        "Interface",
+        "sqs",
+        (ids["b"],),
+        (ids["ep_sg"],),
+        True,
+    )
     assert len(sqs.network_interface_ids) == 1 and topo.network_interface(sqs.network_interface_ids[0])
 
     ep_sg = topo.security_group(ids["ep_sg"])
@@ -340,7 +431,8 @@ def test_reads_every_resource_kind(session, account):
     acl = topo.network_acl_for(ids["b"])
     assert acl.id == ids["acl"] and not acl.is_default and acl.subnet_ids == (ids["b"],)
     assert [(e.rule_number, e.action, e.protocol, e.cidr, e.from_port, e.to_port) for e in acl.inbound] == [
-        (100, "allow", "6", "0.0.0.0/0", 443, 443)]  # the IPv6 entry is skipped
+        (100, "allow", "6", "0.0.0.0/0", 443, 443)
+    ]  # the IPv6 entry is skipped
     assert [(e.rule_number, e.action, e.cidr) for e in acl.outbound] == [(200, "deny", "10.9.0.0/16")]
     assert topo.network_acl_for(ids["a"]).is_default
 
@@ -350,7 +442,12 @@ def test_reads_every_resource_kind(session, account):
 
     db = topo.network_interface(ids["db"])
     assert (db.subnet_id, db.vpc_id, db.private_ips, db.security_group_ids, db.description) == (
-        ids["b"], ids["vpc"], ("10.0.2.20", "10.0.2.30"), (ids["ep_sg"],), "database")
+        ids["b"],
+        ids["vpc"],
+        ("10.0.2.20", "10.0.2.30"),
+        (ids["ep_sg"],),
+        "database",
+    )
     assert topo.interface_owning("10.0.2.30") == db
     nat_eni = [e for e in topo.network_interfaces if e.public_ip == ids["eip"]["PublicIp"]]
     assert len(nat_eni) == 1
@@ -462,7 +559,11 @@ def test_sts_failure_leaves_the_account_id_empty(session, account):
         ({"TransitGatewayId": "tgw-1"}, "tgw", "tgw-1"),
         ({"EgressOnlyInternetGatewayId": "eigw-1"}, "eigw", "eigw-1"),
         ({"LocalGatewayId": "lgw-1"}, "other", "lgw-1"),
-        ({"CoreNetworkArn": "arn:aws:networkmanager::1:core-network/c"}, "other", "arn:aws:networkmanager::1:core-network/c"),
+        (
+            {"CoreNetworkArn": "arn:aws:networkmanager::1:core-network/c"},
+            "other",
+            "arn:aws:networkmanager::1:core-network/c",
+        ),
     ],
     ids=["local", "igw", "vpce", "vgw", "carrier", "nat", "pcx", "eni", "instance", "tgw", "eigw", "lgw", "core"],
 )
@@ -477,38 +578,83 @@ def test_prefix_list_routes_and_ipv6_routes():
 
 
 def test_security_group_rules_are_flattened_one_peer_each():
-    rules = sg_rules_from_aws([
-        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/8"}]},
-        {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "PrefixListIds": [{"PrefixListId": "pl-1"}],
-         "UserIdGroupPairs": [{"GroupId": "sg-1"}, {"GroupId": "sg-2", "Description": "dns"}]},
-    ])
+    rules = sg_rules_from_aws(
+        [
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/8"}]},
+            {
+                "IpProtocol": "udp",
+                "FromPort": 53,
+                "ToPort": 53,
+                "PrefixListIds": [{"PrefixListId": "pl-1"}],
+                "UserIdGroupPairs": [{"GroupId": "sg-1"}, {"GroupId": "sg-2", "Description": "dns"}],
+            },
+        ]
+    )
     assert len(rules) == 5
     assert {(r.cidr, r.prefix_list_id, r.group_id) for r in rules} == {
-        ("0.0.0.0/0", None, None), ("10.0.0.0/8", None, None), (None, "pl-1", None), (None, None, "sg-1"),
-        (None, None, "sg-2")}
+        ("0.0.0.0/0", None, None),
+        ("10.0.0.0/8", None, None),
+        (None, "pl-1", None),
+        (None, None, "sg-1"),
+        (None, None, "sg-2"),
+    }
     assert all(r.from_port is None for r in rules if r.protocol == "-1")
     assert SgRule("udp", 53, 53, group_id="sg-2", description="dns") in rules
 
 
 def test_states_and_associations_that_no_longer_hold_are_dropped():
-    topo = build_topology({
-        "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16", "CidrBlockAssociationSet": [
-            {"CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
-            {"CidrBlock": "10.5.0.0/16", "CidrBlockState": {"State": "disassociated"}},
-            {"CidrBlock": "10.2.0.0/16", "CidrBlockState": {"State": "associated"}}]}],
-        "InternetGateways": [{"InternetGatewayId": "igw-1", "Attachments": [
-            {"VpcId": "vpc-1", "State": "detaching"}, {"VpcId": "vpc-2", "State": "attached"}]}],
-        "RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [
-            {"SubnetId": "subnet-1", "AssociationState": {"State": "disassociated"}},
-            {"SubnetId": "subnet-2", "AssociationState": {"State": "associated"}},
-            {"Main": True, "AssociationState": {"State": "associated"}}]}],
-        "VpcPeeringConnections": [{"VpcPeeringConnectionId": "pcx-1", "Status": {"Code": "deleted"},
-                                   "RequesterVpcInfo": {"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"},
-                                   "AccepterVpcInfo": {"VpcId": "vpc-9", "CidrBlockSet": [
-                                       {"CidrBlock": "10.9.0.0/16"}, {"CidrBlock": "10.8.0.0/16"}]}}],
-        "VpcEndpoints": [{"VpcEndpointId": "vpce-1", "VpcId": "vpc-1", "ServiceName": "com.amazonaws.us-east-1.s3",
-                          "VpcEndpointType": "Gateway", "State": "Deleted"}],
-    })
+    topo = build_topology(
+        {
+            "Vpcs": [
+                {
+                    "VpcId": "vpc-1",
+                    "CidrBlock": "10.0.0.0/16",
+                    "CidrBlockAssociationSet": [
+                        {"CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
+                        {"CidrBlock": "10.5.0.0/16", "CidrBlockState": {"State": "disassociated"}},
+                        {"CidrBlock": "10.2.0.0/16", "CidrBlockState": {"State": "associated"}},
+                    ],
+                }
+            ],
+            "InternetGateways": [
+                {
+                    "InternetGatewayId": "igw-1",
+                    "Attachments": [{"VpcId": "vpc-1", "State": "detaching"}, {"VpcId": "vpc-2", "State": "attached"}],
+                }
+            ],
+            "RouteTables": [
+                {
+                    "RouteTableId": "rtb-1",
+                    "VpcId": "vpc-1",
+                    "Associations": [
+                        {"SubnetId": "subnet-1", "AssociationState": {"State": "disassociated"}},
+                        {"SubnetId": "subnet-2", "AssociationState": {"State": "associated"}},
+                        {"Main": True, "AssociationState": {"State": "associated"}},
+                    ],
+                }
+            ],
+            "VpcPeeringConnections": [
+                {
+                    "VpcPeeringConnectionId": "pcx-1",
+                    "Status": {"Code": "deleted"},
+                    "RequesterVpcInfo": {"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"},
+                    "AccepterVpcInfo": {
+                        "VpcId": "vpc-9",
+                        "CidrBlockSet": [{"CidrBlock": "10.9.0.0/16"}, {"CidrBlock": "10.8.0.0/16"}],
+                    },
+                }
+            ],
+            "VpcEndpoints": [
+                {
+                    "VpcEndpointId": "vpce-1",
+                    "VpcId": "vpc-1",
+                    "ServiceName": "com.amazonaws.us-east-1.s3",
+                    "VpcEndpointType": "Gateway",
+                    "State": "Deleted",
+                }
+            ],
+        }
+    )
     assert topo.vpc("vpc-1").cidr_blocks == ("10.0.0.0/16", "10.2.0.0/16")
     assert topo.internet_gateway("igw-1").attached_vpc_ids == ("vpc-2",)
     rt = topo.route_table("rtb-1")
@@ -530,20 +676,35 @@ def test_states_and_associations_that_no_longer_hold_are_dropped():
     ids=["from-subnet", "unknown-subnet", "known-vpc-id", "empty-config", "no-config"],
 )
 def test_function_vpc_is_derived_from_its_subnets(config, expected_vpc):
-    topo = build_topology({
-        "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}, {"VpcId": "vpc-2", "CidrBlock": "10.1.0.0/16"}],
-        "Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}],
-        "Functions": [{"FunctionName": "f", **({"VpcConfig": config} if config is not None else {})}],
-    })
+    topo = build_topology(
+        {
+            "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}, {"VpcId": "vpc-2", "CidrBlock": "10.1.0.0/16"}],
+            "Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}],
+            "Functions": [{"FunctionName": "f", **({"VpcConfig": config} if config is not None else {})}],
+        }
+    )
     fn = topo.function("f")
     assert fn.vpc_id == expected_vpc
     assert fn.vpc_connected == bool(config and config["SubnetIds"])
 
 
 def test_nat_gateway_address_is_the_primary_one_in_any_order():
-    addresses = [{"PrivateIp": "10.0.0.9", "PublicIp": "198.51.100.9", "IsPrimary": False},
-                 {"PrivateIp": "10.0.0.5", "PublicIp": "198.51.100.5", "IsPrimary": True}]
+    addresses = [
+        {"PrivateIp": "10.0.0.9", "PublicIp": "198.51.100.9", "IsPrimary": False},
+        {"PrivateIp": "10.0.0.5", "PublicIp": "198.51.100.5", "IsPrimary": True},
+    ]
     for order in (addresses, addresses[::-1]):
-        nat = build_topology({"NatGateways": [{"NatGatewayId": "nat-1", "SubnetId": "subnet-1", "VpcId": "vpc-1",
-                                               "State": "available", "NatGatewayAddresses": order}]}).nat_gateway("nat-1")
+        nat = build_topology(
+            {
+                "NatGateways": [
+                    {
+                        "NatGatewayId": "nat-1",
+                        "SubnetId": "subnet-1",
+                        "VpcId": "vpc-1",
+                        "State": "available",
+                        "NatGatewayAddresses": order,
+                    }
+                ]
+            }
+        ).nat_gateway("nat-1")
         assert (nat.private_ip, nat.public_ip) == ("10.0.0.5", "198.51.100.5")

@@ -10,8 +10,19 @@ import pytest
 import labkit as lk
 import labkit.errors as errors
 
-SHOWN = ["Lab", "draw", "iam", "exercises", "samples", "render", "instructor", "trace", "can_reach", "Topology",
-         "LabkitError"]
+SHOWN = [
+    "Lab",
+    "draw",
+    "iam",
+    "exercises",
+    "samples",
+    "render",
+    "instructor",
+    "trace",
+    "can_reach",
+    "Topology",
+    "LabkitError",
+]
 
 
 def _fresh(code: str) -> str:
@@ -31,11 +42,13 @@ def test_every_name_in_dir_can_be_got():
 
 
 def test_jupyter_tab_completion_offers_the_lazy_names_without_loading_them():
-    out = _fresh("import sys, labkit as lk\n"
-                 "from IPython.core.completer import Completer\n"
-                 "matches = Completer(namespace={'lk': lk}).attr_matches('lk.')\n"
-                 "print(sorted(m for m in matches if m in ('lk.Lab', 'lk.draw', 'lk.iam', 'lk.exercises')))\n"
-                 "print('labkit.lab' in sys.modules, 'labkit.render.draw' in sys.modules)")
+    out = _fresh(
+        "import sys, labkit as lk\n"
+        "from IPython.core.completer import Completer\n"
+        "matches = Completer(namespace={'lk': lk}).attr_matches('lk.')\n"
+        "print(sorted(m for m in matches if m in ('lk.Lab', 'lk.draw', 'lk.iam', 'lk.exercises')))\n"
+        "print('labkit.lab' in sys.modules, 'labkit.render.draw' in sys.modules)"
+    )
     assert out.splitlines() == ["['lk.Lab', 'lk.draw', 'lk.exercises', 'lk.iam']", "False False"]
 
 
@@ -44,10 +57,15 @@ def test_an_unknown_name_is_still_an_attribute_error():
         lk.Labb  # noqa: B018
 
 
-@pytest.mark.parametrize("name, home", [
-    ("PolicyError", "labkit.iam.errors"), ("UnknownExampleError", "labkit.iam.errors"),
-    ("UnknownExerciseError", "labkit.exercises.errors"), ("AnswerError", "labkit.exercises.errors"),
-])
+@pytest.mark.parametrize(
+    "name, home",
+    [
+        ("PolicyError", "labkit.iam.errors"),
+        ("UnknownExampleError", "labkit.iam.errors"),
+        ("UnknownExerciseError", "labkit.exercises.errors"),
+        ("AnswerError", "labkit.exercises.errors"),
+    ],
+)
 def test_subpackage_errors_are_re_exported_by_labkit_errors(name, home):
     error = getattr(errors, name)
     assert error.__module__ == home and issubclass(error, errors.LabkitError)
@@ -55,21 +73,27 @@ def test_subpackage_errors_are_re_exported_by_labkit_errors(name, home):
 
 
 def test_importing_labkit_errors_loads_no_subpackage():
-    out = _fresh("import sys, labkit.errors\n"
-                 "print(sorted(m for m in sys.modules if m.startswith('labkit.') and m != 'labkit.errors'))")
+    out = _fresh(
+        "import sys, labkit.errors\n"
+        "print(sorted(m for m in sys.modules if m.startswith('labkit.') and m != 'labkit.errors'))"
+    )
     assert "labkit.vpc.model" in out  # `import labkit` loads the network model…
     assert "labkit.iam" not in out and "labkit.exercises" not in out  # …but the re-exported errors wait
 
 
-@pytest.mark.parametrize("error", [
-    errors.UnknownFunctionError("No function 'x'."),
-    errors.UnknownResourceError("No subnet 'x'."),
-    lk.exercises.UnknownExerciseError("No exercise 'x'."),
-    lk.iam.errors.UnknownExampleError("No example policy 'x'."),
-], ids=["function", "resource", "exercise", "example"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.UnknownFunctionError("No function 'x'."),
+        errors.UnknownResourceError("No subnet 'x'."),
+        lk.exercises.UnknownExerciseError("No exercise 'x'."),
+        lk.iam.errors.UnknownExampleError("No example policy 'x'."),
+    ],
+    ids=["function", "resource", "exercise", "example"],
+)
 def test_lookup_errors_read_as_their_message(error):
     assert isinstance(error, LookupError) and isinstance(error, errors.LabkitLookupError)
-    assert str(error).startswith("No ") and not str(error).startswith("\"")
+    assert str(error).startswith("No ") and not str(error).startswith('"')
     assert type(error).__str__ is errors.LabkitLookupError.__str__  # one fix, in the base class
 
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 
@@ -29,8 +30,8 @@ import labkit as lk
 from labkit.vpc.results import BlockerCode
 from tests.builders import AccountBuilder, all_traffic, nacl_allow, nacl_deny, tcp
 
-
 # --------------------------------------------------------------------------------------- expectations
+
 
 class Expect(NamedTuple):
     subnet: str | None  # handle of the function subnet; None = Lambda's own network
@@ -112,6 +113,7 @@ def _fn(b, h, subnets=("subnet",)) -> dict:
 
 
 # ------------------------------------------------------------------------- builds: internet, NAT, IGW
+
 
 def private_subnet_only_local_route(b):
     return _fn(b, _function_vpc(b))
@@ -264,6 +266,7 @@ def more_specific_route_to_igw_over_default_to_nat(b):
 
 # ------------------------------------------------------------------------------ builds: AWS services
 
+
 def s3_gateway_endpoint(b):
     h = _function_vpc(b)
     h["s3_endpoint"] = b.gateway_endpoint(h["vpc"], "s3", [h["rtb"]])
@@ -305,8 +308,9 @@ def _interface_endpoint(b, ingress, *, private_dns=True, nat=False, own_subnet=F
         h["endpoint_subnet"] = b.subnet(h["vpc"], "10.0.4.0/24", "us-east-1a")
         where = "endpoint_subnet"
     h["endpoint_sg"] = b.sg(h["vpc"], ingress=ingress(h))
-    h["endpoint"] = b.interface_endpoint(h["vpc"], "secretsmanager", [h[where]], [h["endpoint_sg"]],
-                                         private_dns=private_dns)
+    h["endpoint"] = b.interface_endpoint(
+        h["vpc"], "secretsmanager", [h[where]], [h["endpoint_sg"]], private_dns=private_dns
+    )
     return h
 
 
@@ -336,15 +340,20 @@ def secretsmanager_endpoint_without_private_dns_but_nat(b):
 
 def secretsmanager_endpoint_subnet_nacl_denies_443(b):
     h = _interface_endpoint(b, lambda h: [tcp(443, cidr="10.0.0.0/16")], own_subnet=True)
-    h["nacl"] = b.nacl(h["vpc"], [h["endpoint_subnet"]], [
-        nacl_deny(100, egress=False, protocol="6", ports=443),
-        nacl_allow(200, egress=False),
-        nacl_allow(100, egress=True),
-    ])
+    h["nacl"] = b.nacl(
+        h["vpc"],
+        [h["endpoint_subnet"]],
+        [
+            nacl_deny(100, egress=False, protocol="6", ports=443),
+            nacl_allow(200, egress=False),
+            nacl_allow(100, egress=True),
+        ],
+    )
     return _fn(b, h)
 
 
 # ---------------------------------------------------------------------------- builds: security groups
+
 
 def egress_only_5432_with_nat(b):
     return _fn(b, _nat_vpc(b, sg_egress=[tcp(5432, cidr="0.0.0.0/0")]))
@@ -412,6 +421,7 @@ def egress_5432_to_unrelated_group(b):
 
 # ------------------------------------------------------------------------------ builds: network ACLs
 
+
 def _nat_vpc_with_function_nacl(b, entries) -> dict:
     h = _nat_vpc(b)
     h["nacl"] = b.nacl(h["vpc"], [h["subnet"]], entries)
@@ -423,40 +433,55 @@ def nacl_outbound_denies_all(b):
 
 
 def nacl_inbound_allows_only_443(b):
-    return _nat_vpc_with_function_nacl(b, [
-        nacl_allow(100, egress=True),
-        nacl_allow(100, egress=False, protocol="6", ports=443),
-    ])
+    return _nat_vpc_with_function_nacl(
+        b,
+        [
+            nacl_allow(100, egress=True),
+            nacl_allow(100, egress=False, protocol="6", ports=443),
+        ],
+    )
 
 
 def nacl_inbound_allows_32768_65535(b):
-    return _nat_vpc_with_function_nacl(b, [
-        nacl_allow(100, egress=True),
-        nacl_allow(100, egress=False, protocol="6", ports=(32768, 65535)),
-    ])
+    return _nat_vpc_with_function_nacl(
+        b,
+        [
+            nacl_allow(100, egress=True),
+            nacl_allow(100, egress=False, protocol="6", ports=(32768, 65535)),
+        ],
+    )
 
 
 def nacl_outbound_443_inbound_1024_65535(b):
-    return _nat_vpc_with_function_nacl(b, [
-        nacl_allow(100, egress=True, protocol="6", ports=443),
-        nacl_allow(100, egress=False, protocol="6", ports=(1024, 65535)),
-    ])
+    return _nat_vpc_with_function_nacl(
+        b,
+        [
+            nacl_allow(100, egress=True, protocol="6", ports=443),
+            nacl_allow(100, egress=False, protocol="6", ports=(1024, 65535)),
+        ],
+    )
 
 
 def nacl_deny_443_before_allow_all(b):
-    return _nat_vpc_with_function_nacl(b, [
-        nacl_deny(90, egress=True, protocol="6", ports=443),
-        nacl_allow(100, egress=True),
-        nacl_allow(100, egress=False),
-    ])
+    return _nat_vpc_with_function_nacl(
+        b,
+        [
+            nacl_deny(90, egress=True, protocol="6", ports=443),
+            nacl_allow(100, egress=True),
+            nacl_allow(100, egress=False),
+        ],
+    )
 
 
 def nacl_allow_443_before_deny_all(b):
-    return _nat_vpc_with_function_nacl(b, [
-        nacl_allow(90, egress=True, protocol="6", ports=443),
-        nacl_deny(100, egress=True),
-        nacl_allow(100, egress=False),
-    ])
+    return _nat_vpc_with_function_nacl(
+        b,
+        [
+            nacl_allow(90, egress=True, protocol="6", ports=443),
+            nacl_deny(100, egress=True),
+            nacl_allow(100, egress=False),
+        ],
+    )
 
 
 def custom_nacl_without_entries(b):
@@ -479,56 +504,77 @@ def db_in_other_subnet_behind_empty_nacl(b):
 
 def nat_subnet_nacl_inbound_32768_65535(b):
     h = _nat_vpc(b)
-    h["nat_nacl"] = b.nacl(h["vpc"], [h["public"]], [
-        nacl_allow(100, egress=False, protocol="6", cidr="10.0.0.0/16", ports=443),
-        nacl_allow(110, egress=False, protocol="6", ports=(32768, 65535)),
-        nacl_allow(100, egress=True),
-    ])
+    h["nat_nacl"] = b.nacl(
+        h["vpc"],
+        [h["public"]],
+        [
+            nacl_allow(100, egress=False, protocol="6", cidr="10.0.0.0/16", ports=443),
+            nacl_allow(110, egress=False, protocol="6", ports=(32768, 65535)),
+            nacl_allow(100, egress=True),
+        ],
+    )
     return _fn(b, h)
 
 
 def nat_subnet_nacl_inbound_1024_65535(b):
     h = _nat_vpc(b)
-    h["nat_nacl"] = b.nacl(h["vpc"], [h["public"]], [
-        nacl_allow(100, egress=False, protocol="6", cidr="10.0.0.0/16", ports=443),
-        nacl_allow(110, egress=False, protocol="6", ports=(1024, 65535)),
-        nacl_allow(100, egress=True),
-    ])
+    h["nat_nacl"] = b.nacl(
+        h["vpc"],
+        [h["public"]],
+        [
+            nacl_allow(100, egress=False, protocol="6", cidr="10.0.0.0/16", ports=443),
+            nacl_allow(110, egress=False, protocol="6", ports=(1024, 65535)),
+            nacl_allow(100, egress=True),
+        ],
+    )
     return _fn(b, h)
 
 
 def db_subnet_nacl_without_ephemeral_outbound(b):
     h = _function_vpc(b)
     _database(b, h, [tcp(5432, group=h["sg"])])
-    h["db_nacl"] = b.nacl(h["vpc"], [h["db_subnet"]], [
-        nacl_allow(100, egress=False, protocol="6", cidr="10.0.1.0/24", ports=5432),
-        nacl_allow(100, egress=True, protocol="6", cidr="10.0.1.0/24", ports=5432),
-    ])
+    h["db_nacl"] = b.nacl(
+        h["vpc"],
+        [h["db_subnet"]],
+        [
+            nacl_allow(100, egress=False, protocol="6", cidr="10.0.1.0/24", ports=5432),
+            nacl_allow(100, egress=True, protocol="6", cidr="10.0.1.0/24", ports=5432),
+        ],
+    )
     return _fn(b, h)
 
 
 def db_subnet_nacl_with_ephemeral_outbound(b):
     h = _function_vpc(b)
     _database(b, h, [tcp(5432, group=h["sg"])])
-    h["db_nacl"] = b.nacl(h["vpc"], [h["db_subnet"]], [
-        nacl_allow(100, egress=False, protocol="6", cidr="10.0.1.0/24", ports=5432),
-        nacl_allow(100, egress=True, protocol="6", cidr="10.0.1.0/24", ports=(1024, 65535)),
-    ])
+    h["db_nacl"] = b.nacl(
+        h["vpc"],
+        [h["db_subnet"]],
+        [
+            nacl_allow(100, egress=False, protocol="6", cidr="10.0.1.0/24", ports=5432),
+            nacl_allow(100, egress=True, protocol="6", cidr="10.0.1.0/24", ports=(1024, 65535)),
+        ],
+    )
     return _fn(b, h)
 
 
 def db_subnet_nacl_denies_5432_inbound(b):
     h = _function_vpc(b)
     _database(b, h, [tcp(5432, group=h["sg"])])
-    h["db_nacl"] = b.nacl(h["vpc"], [h["db_subnet"]], [
-        nacl_deny(50, egress=False, protocol="6", ports=5432),
-        nacl_allow(100, egress=False),
-        nacl_allow(100, egress=True),
-    ])
+    h["db_nacl"] = b.nacl(
+        h["vpc"],
+        [h["db_subnet"]],
+        [
+            nacl_deny(50, egress=False, protocol="6", ports=5432),
+            nacl_allow(100, egress=False),
+            nacl_allow(100, egress=True),
+        ],
+    )
     return _fn(b, h)
 
 
 # ---------------------------------------------------------------------------------- builds: peering
+
 
 def _peered(b, *, accept=True, route_there=True, route_back=True) -> dict:
     h = _function_vpc(b)
@@ -605,6 +651,7 @@ def peering_without_route_there_but_nat_default(b):
 
 # ------------------------------------------------------------------- builds: functions without a VPC
 
+
 def function_without_vpc(b):
     h = _database(b, _function_vpc(b), [tcp(5432, cidr="0.0.0.0/0")])
     h["fn"] = b.function("fn")
@@ -612,6 +659,7 @@ def function_without_vpc(b):
 
 
 # --------------------------------------------------------------- builds: the AWS guide's sample VPCs
+
 
 def aws_sample_private(b):
     """vpc-private.yaml: two private subnets, one route table, S3 and DynamoDB gateway endpoints."""
@@ -645,6 +693,7 @@ def aws_sample_private_public(b):
 
 # ------------------------------------------------------------------------ builds: several subnets
 
+
 def two_subnets_one_routes_to_nat(b):
     h = _nat_vpc(b)
     h["subnet_b"] = b.subnet(h["vpc"], "10.0.5.0/24", "us-east-1b")
@@ -665,195 +714,455 @@ EXPLICIT = ("subnet", ["sg"])  # a subnet + its security groups instead of a fun
 
 CASES = [
     # internet, NAT gateways, internet gateways
-    case("private-subnet-local-route-only--internet--NO_ROUTE",
-         private_subnet_only_local_route, "internet", blocked("NO_ROUTE", "rtb")),
-    case("nat-in-public-subnet--internet--reachable",
-         nat_in_public_subnet, "internet", ok(via="nat-gateway")),
-    case("function-in-public-subnet--internet--NO_PUBLIC_IP",
-         function_in_public_subnet, "internet", blocked("NO_PUBLIC_IP", "subnet")),
-    case("function-subnet-on-main-table-to-igw--internet--NO_PUBLIC_IP",
-         function_subnet_on_main_table_routing_to_igw, "internet", blocked("NO_PUBLIC_IP", "subnet")),
-    case("function-subnet-on-replaced-main-table-to-nat--internet--reachable",
-         function_subnet_on_replaced_main_table_routing_to_nat, "internet", ok(via="nat-gateway")),
-    case("nat-route-in-unassociated-table--internet--NO_ROUTE-on-main-table",
-         nat_route_in_unassociated_table, "internet", blocked("NO_ROUTE", "main_rtb")),
-    case("nat-in-private-subnet--internet--NAT_NO_INTERNET_ROUTE",
-         nat_in_private_subnet, "internet", blocked("NAT_NO_INTERNET_ROUTE", "nat")),
-    case("private-nat-gateway--internet--NAT_NO_INTERNET_ROUTE",
-         private_nat_gateway_in_public_subnet, "internet", blocked("NAT_NO_INTERNET_ROUTE", "nat")),
-    case("nat-subnet-on-main-table-to-igw--internet--reachable",
-         nat_subnet_on_main_table_routing_to_igw, "internet", ok(via="nat-gateway")),
-    case("deleted-nat-gateway--internet--BLACKHOLE_ROUTE",
-         deleted_nat_gateway, "internet", blocked("BLACKHOLE_ROUTE", "rtb")),
-    case("nat-subnet-igw-detached--internet--IGW_NOT_ATTACHED",
-         nat_subnet_igw_detached, "internet", blocked("IGW_NOT_ATTACHED", "igw")),
-    case("nat-subnet-igw-deleted--internet--BLACKHOLE_ROUTE",
-         nat_subnet_igw_deleted, "internet", blocked("BLACKHOLE_ROUTE", "public_rtb")),
-    case("nat-subnet-routes-to-igw-of-other-vpc--internet--IGW_NOT_ATTACHED",
-         nat_subnet_routes_to_igw_of_other_vpc, "internet", blocked("IGW_NOT_ATTACHED", "igw")),
-    case("function-subnet-routes-to-detached-igw--internet--IGW_NOT_ATTACHED",
-         function_subnet_routes_to_detached_igw, "internet", blocked("IGW_NOT_ATTACHED", "igw")),
-    case("function-subnet-routes-to-deleted-igw--internet--BLACKHOLE_ROUTE",
-         function_subnet_routes_to_deleted_igw, "internet", blocked("BLACKHOLE_ROUTE", "rtb")),
-    case("public-ip-destination-via-nat--reachable",
-         nat_in_public_subnet, PUBLIC_IP, ok(via="nat-gateway")),
+    case(
+        "private-subnet-local-route-only--internet--NO_ROUTE",
+        private_subnet_only_local_route,
+        "internet",
+        blocked("NO_ROUTE", "rtb"),
+    ),
+    case("nat-in-public-subnet--internet--reachable", nat_in_public_subnet, "internet", ok(via="nat-gateway")),
+    case(
+        "function-in-public-subnet--internet--NO_PUBLIC_IP",
+        function_in_public_subnet,
+        "internet",
+        blocked("NO_PUBLIC_IP", "subnet"),
+    ),
+    case(
+        "function-subnet-on-main-table-to-igw--internet--NO_PUBLIC_IP",
+        function_subnet_on_main_table_routing_to_igw,
+        "internet",
+        blocked("NO_PUBLIC_IP", "subnet"),
+    ),
+    case(
+        "function-subnet-on-replaced-main-table-to-nat--internet--reachable",
+        function_subnet_on_replaced_main_table_routing_to_nat,
+        "internet",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "nat-route-in-unassociated-table--internet--NO_ROUTE-on-main-table",
+        nat_route_in_unassociated_table,
+        "internet",
+        blocked("NO_ROUTE", "main_rtb"),
+    ),
+    case(
+        "nat-in-private-subnet--internet--NAT_NO_INTERNET_ROUTE",
+        nat_in_private_subnet,
+        "internet",
+        blocked("NAT_NO_INTERNET_ROUTE", "nat"),
+    ),
+    case(
+        "private-nat-gateway--internet--NAT_NO_INTERNET_ROUTE",
+        private_nat_gateway_in_public_subnet,
+        "internet",
+        blocked("NAT_NO_INTERNET_ROUTE", "nat"),
+    ),
+    case(
+        "nat-subnet-on-main-table-to-igw--internet--reachable",
+        nat_subnet_on_main_table_routing_to_igw,
+        "internet",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "deleted-nat-gateway--internet--BLACKHOLE_ROUTE",
+        deleted_nat_gateway,
+        "internet",
+        blocked("BLACKHOLE_ROUTE", "rtb"),
+    ),
+    case(
+        "nat-subnet-igw-detached--internet--IGW_NOT_ATTACHED",
+        nat_subnet_igw_detached,
+        "internet",
+        blocked("IGW_NOT_ATTACHED", "igw"),
+    ),
+    case(
+        "nat-subnet-igw-deleted--internet--BLACKHOLE_ROUTE",
+        nat_subnet_igw_deleted,
+        "internet",
+        blocked("BLACKHOLE_ROUTE", "public_rtb"),
+    ),
+    case(
+        "nat-subnet-routes-to-igw-of-other-vpc--internet--IGW_NOT_ATTACHED",
+        nat_subnet_routes_to_igw_of_other_vpc,
+        "internet",
+        blocked("IGW_NOT_ATTACHED", "igw"),
+    ),
+    case(
+        "function-subnet-routes-to-detached-igw--internet--IGW_NOT_ATTACHED",
+        function_subnet_routes_to_detached_igw,
+        "internet",
+        blocked("IGW_NOT_ATTACHED", "igw"),
+    ),
+    case(
+        "function-subnet-routes-to-deleted-igw--internet--BLACKHOLE_ROUTE",
+        function_subnet_routes_to_deleted_igw,
+        "internet",
+        blocked("BLACKHOLE_ROUTE", "rtb"),
+    ),
+    case("public-ip-destination-via-nat--reachable", nat_in_public_subnet, PUBLIC_IP, ok(via="nat-gateway")),
     # longest prefix match
-    case("lpm-/24-to-nat-beats-default-to-deleted-nat--reachable",
-         more_specific_route_to_nat_over_default_to_deleted_nat, PUBLIC_IP, ok(via="nat-gateway")),
-    case("lpm-default-to-deleted-nat-applies-outside-the-/24--BLACKHOLE_ROUTE",
-         more_specific_route_to_nat_over_default_to_deleted_nat, "internet", blocked("BLACKHOLE_ROUTE", "rtb")),
-    case("lpm-/24-to-deleted-nat-beats-working-default--BLACKHOLE_ROUTE",
-         more_specific_route_to_deleted_nat_over_working_default, PUBLIC_IP, blocked("BLACKHOLE_ROUTE", "rtb")),
-    case("lpm-/24-to-igw-beats-default-to-nat--NO_PUBLIC_IP",
-         more_specific_route_to_igw_over_default_to_nat, PUBLIC_IP, blocked("NO_PUBLIC_IP", "subnet")),
-    case("lpm-default-to-nat-still-serves-the-rest-of-the-internet--reachable",
-         more_specific_route_to_igw_over_default_to_nat, "internet", ok(via="nat-gateway")),
-    case("lpm-route-for-one-/24-does-not-decide-the-internet--reachable",
-         default_to_nat_and_deleted_nat_for_203_0_113_0, "internet", ok(via="nat-gateway")),
-    case("vpc-address-outside-every-subnet--NO_ROUTE",
-         db_admits_vpc_cidr, "10.0.200.5:5432", blocked("NO_ROUTE", "rtb")),
+    case(
+        "lpm-/24-to-nat-beats-default-to-deleted-nat--reachable",
+        more_specific_route_to_nat_over_default_to_deleted_nat,
+        PUBLIC_IP,
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "lpm-default-to-deleted-nat-applies-outside-the-/24--BLACKHOLE_ROUTE",
+        more_specific_route_to_nat_over_default_to_deleted_nat,
+        "internet",
+        blocked("BLACKHOLE_ROUTE", "rtb"),
+    ),
+    case(
+        "lpm-/24-to-deleted-nat-beats-working-default--BLACKHOLE_ROUTE",
+        more_specific_route_to_deleted_nat_over_working_default,
+        PUBLIC_IP,
+        blocked("BLACKHOLE_ROUTE", "rtb"),
+    ),
+    case(
+        "lpm-/24-to-igw-beats-default-to-nat--NO_PUBLIC_IP",
+        more_specific_route_to_igw_over_default_to_nat,
+        PUBLIC_IP,
+        blocked("NO_PUBLIC_IP", "subnet"),
+    ),
+    case(
+        "lpm-default-to-nat-still-serves-the-rest-of-the-internet--reachable",
+        more_specific_route_to_igw_over_default_to_nat,
+        "internet",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "lpm-route-for-one-/24-does-not-decide-the-internet--reachable",
+        default_to_nat_and_deleted_nat_for_203_0_113_0,
+        "internet",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "vpc-address-outside-every-subnet--NO_ROUTE", db_admits_vpc_cidr, "10.0.200.5:5432", blocked("NO_ROUTE", "rtb")
+    ),
     # gateway endpoints
-    case("s3-gateway-endpoint--s3--reachable",
-         s3_gateway_endpoint, "s3", ok(via="gateway-endpoint")),
-    case("s3-gateway-endpoint--internet--NO_ROUTE",
-         s3_gateway_endpoint, "internet", blocked("NO_ROUTE", "rtb")),
-    case("s3-endpoint-on-other-table-no-nat--s3--NO_ENDPOINT_ACCESS",
-         s3_gateway_endpoint_on_other_table, "s3", blocked("NO_ENDPOINT_ACCESS", "s3_endpoint")),
-    case("s3-endpoint-on-other-table-with-nat--s3--reachable-via-nat",
-         s3_gateway_endpoint_on_other_table_with_nat, "s3", ok(via="nat-gateway")),
-    case("s3-endpoint-route-beats-default-to-deleted-nat--s3--reachable",
-         s3_gateway_endpoint_and_default_to_deleted_nat, "s3", ok(via="gateway-endpoint")),
-    case("s3-endpoint-route-only-for-s3--internet--BLACKHOLE_ROUTE",
-         s3_gateway_endpoint_and_default_to_deleted_nat, "internet", blocked("BLACKHOLE_ROUTE", "rtb")),
-    case("dynamodb-endpoint--dynamodb--reachable",
-         dynamodb_gateway_endpoint_only, "dynamodb", ok(via="gateway-endpoint")),
-    case("dynamodb-endpoint-does-not-give-s3--NO_ROUTE",
-         dynamodb_gateway_endpoint_only, "s3", blocked("NO_ROUTE", "rtb")),
-    case("no-endpoint-no-nat--sqs--NO_ROUTE",
-         dynamodb_gateway_endpoint_only, "sqs", blocked("NO_ROUTE", "rtb")),
+    case("s3-gateway-endpoint--s3--reachable", s3_gateway_endpoint, "s3", ok(via="gateway-endpoint")),
+    case("s3-gateway-endpoint--internet--NO_ROUTE", s3_gateway_endpoint, "internet", blocked("NO_ROUTE", "rtb")),
+    case(
+        "s3-endpoint-on-other-table-no-nat--s3--NO_ENDPOINT_ACCESS",
+        s3_gateway_endpoint_on_other_table,
+        "s3",
+        blocked("NO_ENDPOINT_ACCESS", "s3_endpoint"),
+    ),
+    case(
+        "s3-endpoint-on-other-table-with-nat--s3--reachable-via-nat",
+        s3_gateway_endpoint_on_other_table_with_nat,
+        "s3",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "s3-endpoint-route-beats-default-to-deleted-nat--s3--reachable",
+        s3_gateway_endpoint_and_default_to_deleted_nat,
+        "s3",
+        ok(via="gateway-endpoint"),
+    ),
+    case(
+        "s3-endpoint-route-only-for-s3--internet--BLACKHOLE_ROUTE",
+        s3_gateway_endpoint_and_default_to_deleted_nat,
+        "internet",
+        blocked("BLACKHOLE_ROUTE", "rtb"),
+    ),
+    case(
+        "dynamodb-endpoint--dynamodb--reachable", dynamodb_gateway_endpoint_only, "dynamodb", ok(via="gateway-endpoint")
+    ),
+    case(
+        "dynamodb-endpoint-does-not-give-s3--NO_ROUTE", dynamodb_gateway_endpoint_only, "s3", blocked("NO_ROUTE", "rtb")
+    ),
+    case("no-endpoint-no-nat--sqs--NO_ROUTE", dynamodb_gateway_endpoint_only, "sqs", blocked("NO_ROUTE", "rtb")),
     # interface endpoints
-    case("interface-endpoint-private-dns-sg-443--secretsmanager--reachable",
-         secretsmanager_endpoint_admits_vpc_on_443, "secretsmanager", ok(via="interface-endpoint")),
-    case("interface-endpoint-sg-admits-function-group--reachable",
-         secretsmanager_endpoint_admits_function_group, "secretsmanager", ok(via="interface-endpoint")),
-    case("interface-endpoint-sg-only-5432--SG_INGRESS",
-         secretsmanager_endpoint_admits_only_5432, "secretsmanager", blocked("SG_INGRESS", "endpoint_sg")),
-    case("interface-endpoint-sg-cidr-misses-function-subnet--SG_INGRESS",
-         secretsmanager_endpoint_admits_other_subnet_only, "secretsmanager", blocked("SG_INGRESS", "endpoint_sg")),
-    case("interface-endpoint-private-dns-off--NO_ENDPOINT_ACCESS",
-         secretsmanager_endpoint_without_private_dns, "secretsmanager", blocked("NO_ENDPOINT_ACCESS", "endpoint")),
-    case("interface-endpoint-private-dns-off-with-nat--reachable-via-nat",
-         secretsmanager_endpoint_without_private_dns_but_nat, "secretsmanager", ok(via="nat-gateway")),
-    case("interface-endpoint-for-secretsmanager-not-for-sqs--NO_ROUTE",
-         secretsmanager_endpoint_admits_vpc_on_443, "sqs", blocked("NO_ROUTE", "rtb")),
-    case("interface-endpoint-subnet-nacl-denies-443--NACL_INBOUND",
-         secretsmanager_endpoint_subnet_nacl_denies_443, "secretsmanager", blocked("NACL_INBOUND", "nacl")),
+    case(
+        "interface-endpoint-private-dns-sg-443--secretsmanager--reachable",
+        secretsmanager_endpoint_admits_vpc_on_443,
+        "secretsmanager",
+        ok(via="interface-endpoint"),
+    ),
+    case(
+        "interface-endpoint-sg-admits-function-group--reachable",
+        secretsmanager_endpoint_admits_function_group,
+        "secretsmanager",
+        ok(via="interface-endpoint"),
+    ),
+    case(
+        "interface-endpoint-sg-only-5432--SG_INGRESS",
+        secretsmanager_endpoint_admits_only_5432,
+        "secretsmanager",
+        blocked("SG_INGRESS", "endpoint_sg"),
+    ),
+    case(
+        "interface-endpoint-sg-cidr-misses-function-subnet--SG_INGRESS",
+        secretsmanager_endpoint_admits_other_subnet_only,
+        "secretsmanager",
+        blocked("SG_INGRESS", "endpoint_sg"),
+    ),
+    case(
+        "interface-endpoint-private-dns-off--NO_ENDPOINT_ACCESS",
+        secretsmanager_endpoint_without_private_dns,
+        "secretsmanager",
+        blocked("NO_ENDPOINT_ACCESS", "endpoint"),
+    ),
+    case(
+        "interface-endpoint-private-dns-off-with-nat--reachable-via-nat",
+        secretsmanager_endpoint_without_private_dns_but_nat,
+        "secretsmanager",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "interface-endpoint-for-secretsmanager-not-for-sqs--NO_ROUTE",
+        secretsmanager_endpoint_admits_vpc_on_443,
+        "sqs",
+        blocked("NO_ROUTE", "rtb"),
+    ),
+    case(
+        "interface-endpoint-subnet-nacl-denies-443--NACL_INBOUND",
+        secretsmanager_endpoint_subnet_nacl_denies_443,
+        "secretsmanager",
+        blocked("NACL_INBOUND", "nacl"),
+    ),
     # security groups
-    case("sg-egress-only-5432--internet--SG_EGRESS",
-         egress_only_5432_with_nat, "internet", blocked("SG_EGRESS", "sg")),
-    case("sg-egress-only-443--internet-port-80--SG_EGRESS",
-         egress_only_443_with_nat, "internet:80", blocked("SG_EGRESS", "sg")),
-    case("sg-egress-only-443--internet--reachable",
-         egress_only_443_with_nat, "internet", ok(via="nat-gateway")),
-    case("sg-egress-removed--s3--SG_EGRESS",
-         egress_removed_with_s3_endpoint, "s3", blocked("SG_EGRESS", "sg")),
-    case("sg-egress-to-s3-prefix-list--s3--reachable",
-         egress_to_s3_prefix_list_with_both_endpoints, "s3", ok(via="gateway-endpoint")),
-    case("sg-egress-to-s3-prefix-list--dynamodb--SG_EGRESS",
-         egress_to_s3_prefix_list_with_both_endpoints, "dynamodb", blocked("SG_EGRESS", "sg")),
-    case("db-ingress-from-function-group--reachable",
-         db_admits_function_group, DB, ok(via="local")),
-    case("db-ingress-cidr-of-other-subnet--SG_INGRESS",
-         db_admits_other_subnet_cidr, DB, blocked("SG_INGRESS", "db_sg")),
-    case("db-ingress-cidr-half-of-function-subnet--SG_INGRESS",
-         db_admits_half_of_function_subnet, DB, blocked("SG_INGRESS", "db_sg")),
-    case("db-ingress-cidr-of-vpc--reachable",
-         db_admits_vpc_cidr, DB, ok(via="local")),
-    case("db-ingress-only-3306--port-5432--SG_INGRESS",
-         db_admits_only_3306, DB, blocked("SG_INGRESS", "db_sg")),
-    case("sg-egress-5432-to-db-group--reachable",
-         egress_5432_to_db_group, DB, ok(via="local")),
-    case("sg-egress-5432-to-unrelated-group--SG_EGRESS",
-         egress_5432_to_unrelated_group, DB, blocked("SG_EGRESS", "sg")),
+    case("sg-egress-only-5432--internet--SG_EGRESS", egress_only_5432_with_nat, "internet", blocked("SG_EGRESS", "sg")),
+    case(
+        "sg-egress-only-443--internet-port-80--SG_EGRESS",
+        egress_only_443_with_nat,
+        "internet:80",
+        blocked("SG_EGRESS", "sg"),
+    ),
+    case("sg-egress-only-443--internet--reachable", egress_only_443_with_nat, "internet", ok(via="nat-gateway")),
+    case("sg-egress-removed--s3--SG_EGRESS", egress_removed_with_s3_endpoint, "s3", blocked("SG_EGRESS", "sg")),
+    case(
+        "sg-egress-to-s3-prefix-list--s3--reachable",
+        egress_to_s3_prefix_list_with_both_endpoints,
+        "s3",
+        ok(via="gateway-endpoint"),
+    ),
+    case(
+        "sg-egress-to-s3-prefix-list--dynamodb--SG_EGRESS",
+        egress_to_s3_prefix_list_with_both_endpoints,
+        "dynamodb",
+        blocked("SG_EGRESS", "sg"),
+    ),
+    case("db-ingress-from-function-group--reachable", db_admits_function_group, DB, ok(via="local")),
+    case(
+        "db-ingress-cidr-of-other-subnet--SG_INGRESS", db_admits_other_subnet_cidr, DB, blocked("SG_INGRESS", "db_sg")
+    ),
+    case(
+        "db-ingress-cidr-half-of-function-subnet--SG_INGRESS",
+        db_admits_half_of_function_subnet,
+        DB,
+        blocked("SG_INGRESS", "db_sg"),
+    ),
+    case("db-ingress-cidr-of-vpc--reachable", db_admits_vpc_cidr, DB, ok(via="local")),
+    case("db-ingress-only-3306--port-5432--SG_INGRESS", db_admits_only_3306, DB, blocked("SG_INGRESS", "db_sg")),
+    case("sg-egress-5432-to-db-group--reachable", egress_5432_to_db_group, DB, ok(via="local")),
+    case(
+        "sg-egress-5432-to-unrelated-group--SG_EGRESS", egress_5432_to_unrelated_group, DB, blocked("SG_EGRESS", "sg")
+    ),
     # network ACLs
-    case("nacl-outbound-denies-all--NACL_OUTBOUND",
-         nacl_outbound_denies_all, "internet", blocked("NACL_OUTBOUND", "nacl")),
-    case("nacl-inbound-only-443-no-ephemeral-ports--NACL_INBOUND",
-         nacl_inbound_allows_only_443, "internet", blocked("NACL_INBOUND", "nacl")),
-    case("nacl-inbound-32768-65535-too-narrow-for-lambda--NACL_INBOUND",
-         nacl_inbound_allows_32768_65535, "internet", blocked("NACL_INBOUND", "nacl")),
-    case("nacl-outbound-443-inbound-1024-65535--reachable",
-         nacl_outbound_443_inbound_1024_65535, "internet", ok(via="nat-gateway")),
-    case("nacl-lower-numbered-deny-before-allow--NACL_OUTBOUND",
-         nacl_deny_443_before_allow_all, "internet", blocked("NACL_OUTBOUND", "nacl")),
-    case("nacl-lower-numbered-allow-before-deny--reachable",
-         nacl_allow_443_before_deny_all, "internet", ok(via="nat-gateway")),
-    case("custom-nacl-without-entries--NACL_OUTBOUND",
-         custom_nacl_without_entries, "internet", blocked("NACL_OUTBOUND", "nacl")),
-    case("same-subnet-db-not-subject-to-nacl--reachable",
-         db_in_same_subnet_behind_empty_nacl, "10.0.1.200:5432", ok(via="local")),
-    case("other-subnet-db-behind-empty-nacl--NACL_INBOUND",
-         db_in_other_subnet_behind_empty_nacl, DB, blocked("NACL_INBOUND", "nacl")),
-    case("nat-subnet-nacl-inbound-32768-65535-too-narrow-for-nat--NACL_INBOUND",
-         nat_subnet_nacl_inbound_32768_65535, "internet", blocked("NACL_INBOUND", "nat_nacl")),
-    case("nat-subnet-nacl-inbound-1024-65535--reachable",
-         nat_subnet_nacl_inbound_1024_65535, "internet", ok(via="nat-gateway")),
-    case("db-subnet-nacl-no-ephemeral-outbound--NACL_OUTBOUND",
-         db_subnet_nacl_without_ephemeral_outbound, DB, blocked("NACL_OUTBOUND", "db_nacl")),
-    case("db-subnet-nacl-ephemeral-outbound--reachable",
-         db_subnet_nacl_with_ephemeral_outbound, DB, ok(via="local")),
-    case("db-subnet-nacl-denies-5432-inbound--NACL_INBOUND",
-         db_subnet_nacl_denies_5432_inbound, DB, blocked("NACL_INBOUND", "db_nacl")),
+    case(
+        "nacl-outbound-denies-all--NACL_OUTBOUND",
+        nacl_outbound_denies_all,
+        "internet",
+        blocked("NACL_OUTBOUND", "nacl"),
+    ),
+    case(
+        "nacl-inbound-only-443-no-ephemeral-ports--NACL_INBOUND",
+        nacl_inbound_allows_only_443,
+        "internet",
+        blocked("NACL_INBOUND", "nacl"),
+    ),
+    case(
+        "nacl-inbound-32768-65535-too-narrow-for-lambda--NACL_INBOUND",
+        nacl_inbound_allows_32768_65535,
+        "internet",
+        blocked("NACL_INBOUND", "nacl"),
+    ),
+    case(
+        "nacl-outbound-443-inbound-1024-65535--reachable",
+        nacl_outbound_443_inbound_1024_65535,
+        "internet",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "nacl-lower-numbered-deny-before-allow--NACL_OUTBOUND",
+        nacl_deny_443_before_allow_all,
+        "internet",
+        blocked("NACL_OUTBOUND", "nacl"),
+    ),
+    case(
+        "nacl-lower-numbered-allow-before-deny--reachable",
+        nacl_allow_443_before_deny_all,
+        "internet",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "custom-nacl-without-entries--NACL_OUTBOUND",
+        custom_nacl_without_entries,
+        "internet",
+        blocked("NACL_OUTBOUND", "nacl"),
+    ),
+    case(
+        "same-subnet-db-not-subject-to-nacl--reachable",
+        db_in_same_subnet_behind_empty_nacl,
+        "10.0.1.200:5432",
+        ok(via="local"),
+    ),
+    case(
+        "other-subnet-db-behind-empty-nacl--NACL_INBOUND",
+        db_in_other_subnet_behind_empty_nacl,
+        DB,
+        blocked("NACL_INBOUND", "nacl"),
+    ),
+    case(
+        "nat-subnet-nacl-inbound-32768-65535-too-narrow-for-nat--NACL_INBOUND",
+        nat_subnet_nacl_inbound_32768_65535,
+        "internet",
+        blocked("NACL_INBOUND", "nat_nacl"),
+    ),
+    case(
+        "nat-subnet-nacl-inbound-1024-65535--reachable",
+        nat_subnet_nacl_inbound_1024_65535,
+        "internet",
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "db-subnet-nacl-no-ephemeral-outbound--NACL_OUTBOUND",
+        db_subnet_nacl_without_ephemeral_outbound,
+        DB,
+        blocked("NACL_OUTBOUND", "db_nacl"),
+    ),
+    case("db-subnet-nacl-ephemeral-outbound--reachable", db_subnet_nacl_with_ephemeral_outbound, DB, ok(via="local")),
+    case(
+        "db-subnet-nacl-denies-5432-inbound--NACL_INBOUND",
+        db_subnet_nacl_denies_5432_inbound,
+        DB,
+        blocked("NACL_INBOUND", "db_nacl"),
+    ),
     # peering
-    case("peering-routes-both-ways--reachable",
-         peering_with_routes_both_ways, "10.1.1.10:5432", ok()),
-    case("peering-missing-return-route--NO_ROUTE",
-         peering_without_return_route, "10.1.1.10:5432", blocked("NO_ROUTE", "peer_rtb")),
-    case("peering-missing-route-there--NO_ROUTE",
-         peering_without_route_there, "10.1.1.10:5432", blocked("NO_ROUTE", "rtb")),
-    case("private-ip-of-peer-via-nat-default-route--NO_ROUTE",
-         peering_without_route_there_but_nat_default, "10.1.1.10:5432", blocked("NO_ROUTE", "rtb")),
-    case("public-ip-via-same-nat--reachable",
-         peering_without_route_there_but_nat_default, PUBLIC_IP, ok(via="nat-gateway")),
-    case("peering-never-accepted--BLACKHOLE_ROUTE",
-         peering_never_accepted, "10.1.1.10:5432", blocked("BLACKHOLE_ROUTE", "rtb")),
-    case("peering-deleted--BLACKHOLE_ROUTE",
-         peering_deleted, "10.1.1.10:5432", blocked("BLACKHOLE_ROUTE", "rtb")),
-    case("peering-not-transitive--NO_ROUTE",
-         peering_chain_to_third_vpc, "10.2.1.10:5432", blocked("NO_ROUTE", "pcx")),
-    case("no-internet-through-peering--NO_ROUTE",
-         default_route_through_peering_to_nat, "internet", blocked("NO_ROUTE", "pcx")),
+    case("peering-routes-both-ways--reachable", peering_with_routes_both_ways, "10.1.1.10:5432", ok()),
+    case(
+        "peering-missing-return-route--NO_ROUTE",
+        peering_without_return_route,
+        "10.1.1.10:5432",
+        blocked("NO_ROUTE", "peer_rtb"),
+    ),
+    case(
+        "peering-missing-route-there--NO_ROUTE",
+        peering_without_route_there,
+        "10.1.1.10:5432",
+        blocked("NO_ROUTE", "rtb"),
+    ),
+    case(
+        "private-ip-of-peer-via-nat-default-route--NO_ROUTE",
+        peering_without_route_there_but_nat_default,
+        "10.1.1.10:5432",
+        blocked("NO_ROUTE", "rtb"),
+    ),
+    case(
+        "public-ip-via-same-nat--reachable",
+        peering_without_route_there_but_nat_default,
+        PUBLIC_IP,
+        ok(via="nat-gateway"),
+    ),
+    case(
+        "peering-never-accepted--BLACKHOLE_ROUTE",
+        peering_never_accepted,
+        "10.1.1.10:5432",
+        blocked("BLACKHOLE_ROUTE", "rtb"),
+    ),
+    case("peering-deleted--BLACKHOLE_ROUTE", peering_deleted, "10.1.1.10:5432", blocked("BLACKHOLE_ROUTE", "rtb")),
+    case("peering-not-transitive--NO_ROUTE", peering_chain_to_third_vpc, "10.2.1.10:5432", blocked("NO_ROUTE", "pcx")),
+    case(
+        "no-internet-through-peering--NO_ROUTE",
+        default_route_through_peering_to_nat,
+        "internet",
+        blocked("NO_ROUTE", "pcx"),
+    ),
     # a function without VPC configuration
     case("no-vpc--internet--reachable", function_without_vpc, "internet", ok(subnet=None)),
     case("no-vpc--s3--reachable", function_without_vpc, "s3", ok(subnet=None)),
     case("no-vpc--dynamodb--reachable", function_without_vpc, "dynamodb", ok(subnet=None)),
     case("no-vpc--sqs--reachable", function_without_vpc, "sqs", ok(subnet=None)),
-    case("no-vpc--private-ip-in-vpc--NO_ROUTE",
-         function_without_vpc, DB, blocked("NO_ROUTE", "fn", subnet=None), check_hops=False),
+    case(
+        "no-vpc--private-ip-in-vpc--NO_ROUTE",
+        function_without_vpc,
+        DB,
+        blocked("NO_ROUTE", "fn", subnet=None),
+        check_hops=False,
+    ),
     # the AWS guide's sample networks
-    case("aws-sample-private--s3--reachable", aws_sample_private, "s3",
-         ok("subnet_a", via="gateway-endpoint"), ok("subnet_b", via="gateway-endpoint")),
-    case("aws-sample-private--dynamodb--reachable", aws_sample_private, "dynamodb",
-         ok("subnet_a", via="gateway-endpoint"), ok("subnet_b", via="gateway-endpoint")),
-    case("aws-sample-private--internet--NO_ROUTE", aws_sample_private, "internet",
-         blocked("NO_ROUTE", "private_rtb", "subnet_a"), blocked("NO_ROUTE", "private_rtb", "subnet_b")),
-    case("aws-sample-private-public--internet--reachable-via-nat", aws_sample_private_public, "internet",
-         ok("subnet_a", via="nat-gateway"), ok("subnet_b", via="nat-gateway")),
-    case("aws-sample-private-public--s3--reachable-via-endpoint", aws_sample_private_public, "s3",
-         ok("subnet_a", via="gateway-endpoint"), ok("subnet_b", via="gateway-endpoint")),
+    case(
+        "aws-sample-private--s3--reachable",
+        aws_sample_private,
+        "s3",
+        ok("subnet_a", via="gateway-endpoint"),
+        ok("subnet_b", via="gateway-endpoint"),
+    ),
+    case(
+        "aws-sample-private--dynamodb--reachable",
+        aws_sample_private,
+        "dynamodb",
+        ok("subnet_a", via="gateway-endpoint"),
+        ok("subnet_b", via="gateway-endpoint"),
+    ),
+    case(
+        "aws-sample-private--internet--NO_ROUTE",
+        aws_sample_private,
+        "internet",
+        blocked("NO_ROUTE", "private_rtb", "subnet_a"),
+        blocked("NO_ROUTE", "private_rtb", "subnet_b"),
+    ),
+    case(
+        "aws-sample-private-public--internet--reachable-via-nat",
+        aws_sample_private_public,
+        "internet",
+        ok("subnet_a", via="nat-gateway"),
+        ok("subnet_b", via="nat-gateway"),
+    ),
+    case(
+        "aws-sample-private-public--s3--reachable-via-endpoint",
+        aws_sample_private_public,
+        "s3",
+        ok("subnet_a", via="gateway-endpoint"),
+        ok("subnet_b", via="gateway-endpoint"),
+    ),
     # several subnets, explicit sources
-    case("two-subnets-only-one-routes-to-nat--not-reachable", two_subnets_one_routes_to_nat, "internet",
-         ok("subnet", via="nat-gateway"), blocked("NO_ROUTE", "rtb_b", "subnet_b")),
-    case("two-subnets-both-route-to-nat--reachable", two_subnets_both_route_to_nat, "internet",
-         ok("subnet", via="nat-gateway"), ok("subnet_b", via="nat-gateway")),
-    case("explicit-subnet-and-group--internet--reachable",
-         nat_in_public_subnet, "internet", ok(via="nat-gateway"), source=EXPLICIT),
-    case("explicit-subnet-and-group--sg-egress-only-5432--SG_EGRESS",
-         egress_only_5432_with_nat, "internet", blocked("SG_EGRESS", "sg"), source=EXPLICIT),
+    case(
+        "two-subnets-only-one-routes-to-nat--not-reachable",
+        two_subnets_one_routes_to_nat,
+        "internet",
+        ok("subnet", via="nat-gateway"),
+        blocked("NO_ROUTE", "rtb_b", "subnet_b"),
+    ),
+    case(
+        "two-subnets-both-route-to-nat--reachable",
+        two_subnets_both_route_to_nat,
+        "internet",
+        ok("subnet", via="nat-gateway"),
+        ok("subnet_b", via="nat-gateway"),
+    ),
+    case(
+        "explicit-subnet-and-group--internet--reachable",
+        nat_in_public_subnet,
+        "internet",
+        ok(via="nat-gateway"),
+        source=EXPLICIT,
+    ),
+    case(
+        "explicit-subnet-and-group--sg-egress-only-5432--SG_EGRESS",
+        egress_only_5432_with_nat,
+        "internet",
+        blocked("SG_EGRESS", "sg"),
+        source=EXPLICIT,
+    ),
 ]
 
 
 # ------------------------------------------------------------------------------------------- running
+
 
 def _run(session, c: Case):
     b = AccountBuilder(session)
@@ -900,8 +1209,10 @@ def test_trace_case(session, c: Case):
         assert t.blocked_by is None
     else:
         assert t.blocked_by is not None and t.blocked_by.code.value in text
-    assert lk.can_reach(topo, source=_source_of(h, c), destination=c.destination,
-                        security_groups=_groups_of(h, c)) is t.reachable
+    assert (
+        lk.can_reach(topo, source=_source_of(h, c), destination=c.destination, security_groups=_groups_of(h, c))
+        is t.reachable
+    )
 
 
 def _source_of(h, c: Case):
@@ -912,10 +1223,13 @@ def _groups_of(h, c: Case):
     return None if c.source == "fn" else [h[g] for g in c.source[1]]
 
 
-@pytest.mark.parametrize("build, destination", [
-    pytest.param(db_admits_vpc_cidr, "10.0.200.5:5432", id="vpc-address-outside-every-subnet"),
-    pytest.param(function_without_vpc, DB, id="no-vpc-function-to-private-ip"),
-])
+@pytest.mark.parametrize(
+    "build, destination",
+    [
+        pytest.param(db_admits_vpc_cidr, "10.0.200.5:5432", id="vpc-address-outside-every-subnet"),
+        pytest.param(function_without_vpc, DB, id="no-vpc-function-to-private-ip"),
+    ],
+)
 def test_blocked_path_marks_the_failing_hop(session, build, destination):
     h = build(AccountBuilder(session))
     t = lk.trace(lk.Topology.from_boto3(session), source=h["fn"], destination=destination)
@@ -934,6 +1248,7 @@ def test_two_subnets_paths_differ_and_summary_says_so(session):
 
 # ---------------------------------------------------------------------- describe order doesn't matter
 
+
 def _shuffled(topo: lk.Topology, seed: int) -> lk.Topology:
     rng = random.Random(seed)
 
@@ -947,11 +1262,13 @@ def _shuffled(topo: lk.Topology, seed: int) -> lk.Topology:
         value = getattr(topo, f.name)
         if isinstance(value, tuple):
             if f.name == "route_tables":
-                value = tuple(dataclasses.replace(rt, routes=mix(rt.routes), subnet_ids=mix(rt.subnet_ids))
-                              for rt in value)
+                value = tuple(
+                    dataclasses.replace(rt, routes=mix(rt.routes), subnet_ids=mix(rt.subnet_ids)) for rt in value
+                )
             if f.name == "network_acls":
-                value = tuple(dataclasses.replace(n, entries=mix(n.entries), subnet_ids=mix(n.subnet_ids))
-                              for n in value)
+                value = tuple(
+                    dataclasses.replace(n, entries=mix(n.entries), subnet_ids=mix(n.subnet_ids)) for n in value
+                )
             value = mix(value)
         fields[f.name] = value
     return lk.Topology(**fields)

@@ -19,23 +19,35 @@ from labkit.vpc.databases import Database, elasticache_from_aws
 def _account(session) -> dict:
     ec2 = session.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    fn_subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    fn_subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"][
+        "SubnetId"
+    ]
     db_a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.10.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
     db_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.11.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
     fn_sg = ec2.create_security_group(GroupName="orders-fn", Description="function", VpcId=vpc)["GroupId"]
     db_sg = ec2.create_security_group(GroupName="orders-db", Description="database", VpcId=vpc)["GroupId"]
     rds = session.client("rds")
     rds.create_db_subnet_group(DBSubnetGroupName="orders", DBSubnetGroupDescription="db", SubnetIds=[db_a, db_b])
-    rds.create_db_instance(DBInstanceIdentifier="orders-db", Engine="postgres", DBInstanceClass="db.t3.micro",
-                           DBSubnetGroupName="orders", VpcSecurityGroupIds=[db_sg], AvailabilityZone="us-east-1b",
-                           MasterUsername="orders", MasterUserPassword="not-a-secret-1")
-    return {"ec2": ec2, "vpc": vpc, "fn_subnet": fn_subnet, "db_a": db_a, "db_b": db_b, "fn_sg": fn_sg,
-            "db_sg": db_sg}
+    rds.create_db_instance(
+        DBInstanceIdentifier="orders-db",
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        DBSubnetGroupName="orders",
+        VpcSecurityGroupIds=[db_sg],
+        AvailabilityZone="us-east-1b",
+        MasterUsername="orders",
+        MasterUserPassword="not-a-secret-1",
+    )
+    return {"ec2": ec2, "vpc": vpc, "fn_subnet": fn_subnet, "db_a": db_a, "db_b": db_b, "fn_sg": fn_sg, "db_sg": db_sg}
 
 
 def _admit_group(ids, port=5432):
-    ids["ec2"].authorize_security_group_ingress(GroupId=ids["db_sg"], IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [{"GroupId": ids["fn_sg"]}]}])
+    ids["ec2"].authorize_security_group_ingress(
+        GroupId=ids["db_sg"],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [{"GroupId": ids["fn_sg"]}]}
+        ],
+    )
 
 
 def _admit_other_port(ids):
@@ -43,8 +55,12 @@ def _admit_other_port(ids):
 
 
 def _admit_function_subnet_cidr(ids):
-    ids["ec2"].authorize_security_group_ingress(GroupId=ids["db_sg"], IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.1.0/24"}]}])
+    ids["ec2"].authorize_security_group_ingress(
+        GroupId=ids["db_sg"],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.1.0/24"}]}
+        ],
+    )
 
 
 def _deny_nacl_inbound(ids):
@@ -52,9 +68,17 @@ def _deny_nacl_inbound(ids):
     _admit_group(ids)
     ec2 = ids["ec2"]
     acl = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [ids["db_b"]]}])[
-        "NetworkAcls"][0]["NetworkAclId"]
-    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=90, Egress=False, Protocol="6", RuleAction="deny",
-                                 CidrBlock="0.0.0.0/0", PortRange={"From": 5432, "To": 5432})
+        "NetworkAcls"
+    ][0]["NetworkAclId"]
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl,
+        RuleNumber=90,
+        Egress=False,
+        Protocol="6",
+        RuleAction="deny",
+        CidrBlock="0.0.0.0/0",
+        PortRange={"From": 5432, "To": 5432},
+    )
 
 
 def _database_in_another_vpc(ids):
@@ -66,9 +90,16 @@ def _database_in_another_vpc(ids):
     sg = ec2.create_security_group(GroupName="far-db", Description="db", VpcId=other)["GroupId"]
     rds = ids["session"].client("rds")
     rds.create_db_subnet_group(DBSubnetGroupName="far", DBSubnetGroupDescription="db", SubnetIds=[s])
-    rds.create_db_instance(DBInstanceIdentifier="far-db", Engine="mysql", DBInstanceClass="db.t3.micro",
-                           DBSubnetGroupName="far", VpcSecurityGroupIds=[sg], AvailabilityZone="us-east-1b",
-                           MasterUsername="orders", MasterUserPassword="not-a-secret-1")
+    rds.create_db_instance(
+        DBInstanceIdentifier="far-db",
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        DBSubnetGroupName="far",
+        VpcSecurityGroupIds=[sg],
+        AvailabilityZone="us-east-1b",
+        MasterUsername="orders",
+        MasterUserPassword="not-a-secret-1",
+    )
 
 
 # (case id, change, destination, expected outcome, the resource that blocks — "db_sg", "acl", "rtb")
@@ -105,12 +136,12 @@ def test_rds_destinations(session, case, change, destination, outcome, blocker):
 
 def test_the_fix_is_a_group_reference(session):
     ids = _account(session)
-    before = lk.trace(lk.Topology.from_boto3(session), ids["fn_subnet"], "rds:orders-db",
-                      security_groups=[ids["fn_sg"]])
+    before = lk.trace(
+        lk.Topology.from_boto3(session), ids["fn_subnet"], "rds:orders-db", security_groups=[ids["fn_sg"]]
+    )
     assert before.blocked_by.code.value == "SG_INGRESS" and ids["fn_sg"] in before.blocked_by.fix
     _admit_group(ids)
-    after = lk.trace(lk.Topology.from_boto3(session), ids["fn_subnet"], "rds:orders-db",
-                     security_groups=[ids["fn_sg"]])
+    after = lk.trace(lk.Topology.from_boto3(session), ids["fn_subnet"], "rds:orders-db", security_groups=[ids["fn_sg"]])
     assert after.reachable and after.destination == "rds:orders-db" and after.port == 5432
 
 
@@ -119,9 +150,14 @@ def test_databases_are_read_only_when_named_once_and_with_a_constant_number_of_c
     _admit_group(ids)
     for n in range(3):  # more instances: still one paginated call
         session.client("rds").create_db_instance(
-            DBInstanceIdentifier=f"extra-{n}", Engine="mysql", DBInstanceClass="db.t3.micro",
-            DBSubnetGroupName="orders", VpcSecurityGroupIds=[ids["db_sg"]], MasterUsername="u",
-            MasterUserPassword="not-a-secret-1")
+            DBInstanceIdentifier=f"extra-{n}",
+            Engine="mysql",
+            DBInstanceClass="db.t3.micro",
+            DBSubnetGroupName="orders",
+            VpcSecurityGroupIds=[ids["db_sg"]],
+            MasterUsername="u",
+            MasterUserPassword="not-a-secret-1",
+        )
     topo = lk.Topology.from_boto3(session)
     calls = topo.database_loader.calls
     lk.trace(topo, ids["fn_subnet"], "internet", security_groups=[ids["fn_sg"]])
@@ -146,13 +182,21 @@ def test_an_unknown_name_lists_the_ones_that_exist(session):
 def test_elasticache_cluster_and_replication_group(session):
     ids = _account(session)
     ecc = session.client("elasticache")
-    ecc.create_cache_subnet_group(CacheSubnetGroupName="cache", CacheSubnetGroupDescription="c",
-                                  SubnetIds=[ids["db_a"], ids["db_b"]])
-    ecc.create_cache_cluster(CacheClusterId="sessions", Engine="redis", CacheNodeType="cache.t3.micro",
-                             NumCacheNodes=1, CacheSubnetGroupName="cache", SecurityGroupIds=[ids["db_sg"]],
-                             PreferredAvailabilityZone="us-east-1b")
-    ecc.create_replication_group(ReplicationGroupId="carts", ReplicationGroupDescription="carts",
-                                 PrimaryClusterId="sessions")
+    ecc.create_cache_subnet_group(
+        CacheSubnetGroupName="cache", CacheSubnetGroupDescription="c", SubnetIds=[ids["db_a"], ids["db_b"]]
+    )
+    ecc.create_cache_cluster(
+        CacheClusterId="sessions",
+        Engine="redis",
+        CacheNodeType="cache.t3.micro",
+        NumCacheNodes=1,
+        CacheSubnetGroupName="cache",
+        SecurityGroupIds=[ids["db_sg"]],
+        PreferredAvailabilityZone="us-east-1b",
+    )
+    ecc.create_replication_group(
+        ReplicationGroupId="carts", ReplicationGroupDescription="carts", PrimaryClusterId="sessions"
+    )
     topo = lk.Topology.from_boto3(session)
     db = topo.database("elasticache", "sessions")
     assert (db.subnet_id, db.port, db.engine) == (ids["db_b"], 6379, "redis")  # placed by its AZ
@@ -170,19 +214,51 @@ def test_elasticache_cluster_and_replication_group(session):
 def test_elasticache_as_aws_describes_it():
     """AWS returns the cluster's security groups and nodes (moto drops them): a replication group id means
     the cluster of its primary node."""
-    clusters = [{"CacheClusterId": "carts-001", "Engine": "redis", "CacheSubnetGroupName": "cache",
-                 "SecurityGroups": [{"SecurityGroupId": "sg-db", "Status": "active"}],
-                 "CacheNodes": [{"CacheNodeId": "0001", "Endpoint": {"Address": "carts-001.x.cache.amazonaws.com",
-                                                                      "Port": 6380},
-                                 "CustomerAvailabilityZone": "us-east-1b"}], "ReplicationGroupId": "carts"},
-                {"CacheClusterId": "carts-002", "Engine": "redis", "CacheSubnetGroupName": "cache",
-                 "CacheNodes": [{"CustomerAvailabilityZone": "us-east-1a", "Endpoint": {"Port": 6380}}]}]
-    groups = [{"CacheSubnetGroupName": "cache", "VpcId": "vpc-1", "Subnets": [
-        {"SubnetIdentifier": "subnet-a", "SubnetAvailabilityZone": {"Name": "us-east-1a"}},
-        {"SubnetIdentifier": "subnet-b", "SubnetAvailabilityZone": {"Name": "us-east-1b"}}]}]
-    rgs = [{"ReplicationGroupId": "carts", "NodeGroups": [{"NodeGroupMembers": [
-        {"CacheClusterId": "carts-002", "CurrentRole": "replica"},
-        {"CacheClusterId": "carts-001", "CurrentRole": "primary"}]}]}]
+    clusters = [
+        {
+            "CacheClusterId": "carts-001",
+            "Engine": "redis",
+            "CacheSubnetGroupName": "cache",
+            "SecurityGroups": [{"SecurityGroupId": "sg-db", "Status": "active"}],
+            "CacheNodes": [
+                {
+                    "CacheNodeId": "0001",
+                    "Endpoint": {"Address": "carts-001.x.cache.amazonaws.com", "Port": 6380},
+                    "CustomerAvailabilityZone": "us-east-1b",
+                }
+            ],
+            "ReplicationGroupId": "carts",
+        },
+        {
+            "CacheClusterId": "carts-002",
+            "Engine": "redis",
+            "CacheSubnetGroupName": "cache",
+            "CacheNodes": [{"CustomerAvailabilityZone": "us-east-1a", "Endpoint": {"Port": 6380}}],
+        },
+    ]
+    groups = [
+        {
+            "CacheSubnetGroupName": "cache",
+            "VpcId": "vpc-1",
+            "Subnets": [
+                {"SubnetIdentifier": "subnet-a", "SubnetAvailabilityZone": {"Name": "us-east-1a"}},
+                {"SubnetIdentifier": "subnet-b", "SubnetAvailabilityZone": {"Name": "us-east-1b"}},
+            ],
+        }
+    ]
+    rgs = [
+        {
+            "ReplicationGroupId": "carts",
+            "NodeGroups": [
+                {
+                    "NodeGroupMembers": [
+                        {"CacheClusterId": "carts-002", "CurrentRole": "replica"},
+                        {"CacheClusterId": "carts-001", "CurrentRole": "primary"},
+                    ]
+                }
+            ],
+        }
+    ]
     found, primaries = elasticache_from_aws(clusters, groups, rgs)
     assert primaries == {"carts": "carts-001"}
     db = found["carts-001"]
@@ -193,8 +269,9 @@ def test_elasticache_as_aws_describes_it():
 def test_aurora_is_out_of_scope():
     from labkit.vpc.databases import rds_from_aws
 
-    out = rds_from_aws([{"DBInstanceIdentifier": "aurora-1", "Engine": "aurora-postgresql",
-                         "DBClusterIdentifier": "shop"}])
+    out = rds_from_aws(
+        [{"DBInstanceIdentifier": "aurora-1", "Engine": "aurora-postgresql", "DBClusterIdentifier": "shop"}]
+    )
     assert "out of scope" in out["aurora-1"]
     topo = lk.Topology(databases=())
     topo = dataclasses.replace(topo, database_loader=lambda kind: (out, {}))
@@ -231,7 +308,11 @@ def test_access_denied_names_the_missing_permission(session):
 def test_the_database_calls_are_in_the_read_only_allow_list_and_policy():
     from labkit.vpc.importer import IMPORTER_CALLS, minimal_read_only_policy
 
-    for call in [("rds", "DescribeDBInstances"), ("elasticache", "DescribeCacheClusters"),
-                 ("elasticache", "DescribeCacheSubnetGroups"), ("elasticache", "DescribeReplicationGroups")]:
+    for call in [
+        ("rds", "DescribeDBInstances"),
+        ("elasticache", "DescribeCacheClusters"),
+        ("elasticache", "DescribeCacheSubnetGroups"),
+        ("elasticache", "DescribeReplicationGroups"),
+    ]:
         assert call in IMPORTER_CALLS
         assert f"{call[0]}:{call[1]}" in minimal_read_only_policy()["Statement"][0]["Action"]

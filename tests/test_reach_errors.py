@@ -29,6 +29,7 @@ def _assert_clean(exc: BaseException) -> None:
 
 # ------------------------------------------------------------------------------------------- sources
 
+
 def test_unknown_function_is_a_lookup_error_naming_the_known_ones(account):
     with pytest.raises(lk.UnknownFunctionError) as info:
         lk.trace(account["topo"], source="order", destination="internet")
@@ -42,8 +43,9 @@ def test_unknown_function_is_a_lookup_error_naming_the_known_ones(account):
 
 def test_unknown_subnet_as_explicit_source(account):
     with pytest.raises(lk.UnknownSubnetError) as info:
-        lk.trace(account["topo"], source="subnet-00000000deadbeef", destination="internet",
-                 security_groups=[account["sg"]])
+        lk.trace(
+            account["topo"], source="subnet-00000000deadbeef", destination="internet", security_groups=[account["sg"]]
+        )
     assert isinstance(info.value, LookupError)
     message = str(info.value)
     assert "subnet-00000000deadbeef" in message
@@ -80,20 +82,23 @@ def test_source_of_the_wrong_type(account):
 ACCEPTED_WORDS = ("internet", "s3", "IP:PORT")
 
 
-@pytest.mark.parametrize("destination, key_words", [
-    pytest.param("", ACCEPTED_WORDS, id="empty"),
-    pytest.param("   ", ACCEPTED_WORDS, id="blank"),
-    pytest.param("10.0.0.999:80", ("10.0.0.999",) + ACCEPTED_WORDS, id="ip-octet-out-of-range"),
-    pytest.param("host:abc", ("host",) + ACCEPTED_WORDS, id="hostname-with-text-port"),
-    pytest.param("db.internal:5432", ("db.internal",) + ACCEPTED_WORDS, id="hostname-with-port"),
-    pytest.param("not-a-service", ("not-a-service",) + ACCEPTED_WORDS, id="unknown-service"),
-    pytest.param("10.0.0.5", ("IP:PORT", "10.0.0.5:443"), id="ip-without-port"),
-    pytest.param("10.0.0.5:99999", ("1", "65535"), id="port-out-of-range"),
-    pytest.param("10.0.0.5:0", ("1", "65535"), id="port-zero"),
-    pytest.param("10.0.0.5:", ("1", "65535"), id="port-missing-after-colon"),
-    pytest.param("internet:http", ("1", "65535"), id="internet-with-text-port"),
-    pytest.param("::1:443", ("IPv4",), id="ipv6"),
-])
+@pytest.mark.parametrize(
+    "destination, key_words",
+    [
+        pytest.param("", ACCEPTED_WORDS, id="empty"),
+        pytest.param("   ", ACCEPTED_WORDS, id="blank"),
+        pytest.param("10.0.0.999:80", ("10.0.0.999",) + ACCEPTED_WORDS, id="ip-octet-out-of-range"),
+        pytest.param("host:abc", ("host",) + ACCEPTED_WORDS, id="hostname-with-text-port"),
+        pytest.param("db.internal:5432", ("db.internal",) + ACCEPTED_WORDS, id="hostname-with-port"),
+        pytest.param("not-a-service", ("not-a-service",) + ACCEPTED_WORDS, id="unknown-service"),
+        pytest.param("10.0.0.5", ("IP:PORT", "10.0.0.5:443"), id="ip-without-port"),
+        pytest.param("10.0.0.5:99999", ("1", "65535"), id="port-out-of-range"),
+        pytest.param("10.0.0.5:0", ("1", "65535"), id="port-zero"),
+        pytest.param("10.0.0.5:", ("1", "65535"), id="port-missing-after-colon"),
+        pytest.param("internet:http", ("1", "65535"), id="internet-with-text-port"),
+        pytest.param("::1:443", ("IPv4",), id="ipv6"),
+    ],
+)
 def test_malformed_destination_says_what_is_accepted(account, destination, key_words):
     with pytest.raises(lk.DestinationError) as info:
         lk.trace(account["topo"], source="orders", destination=destination)
@@ -126,8 +131,10 @@ def test_can_reach_raises_the_same_errors(account):
         lk.can_reach(account["topo"], source="orders", destination="10.0.0.5")
 
 
-@pytest.mark.parametrize("destination", ["internet", "INTERNET", "s3", "S3", "internet:8080", "sqs", "10.0.1.7:5432",
-                                         "com.amazonaws.us-east-1.dynamodb"])
+@pytest.mark.parametrize(
+    "destination",
+    ["internet", "INTERNET", "s3", "S3", "internet:8080", "sqs", "10.0.1.7:5432", "com.amazonaws.us-east-1.dynamodb"],
+)
 def test_well_formed_destinations_are_accepted(account, destination):
     t = lk.trace(account["topo"], source="orders", destination=destination)
     assert len(t.paths) == 1
@@ -165,13 +172,16 @@ def test_subnet_ids_that_are_not_text_are_a_source_error(account):
         lk.trace(account["topo"], [account["subnet"], 7], "internet", security_groups=[account["sg"]])
 
 
-@pytest.mark.parametrize("destination", [
-    pytest.param("10.20.1.5:+80", id="plus-sign"),
-    pytest.param("10.20.1.5: 80", id="space-before-port"),
-    pytest.param("internet:\u0663", id="arabic-indic-digit"),
-    pytest.param("internet:1_000", id="underscore-in-port"),
-    pytest.param("internet:000080", id="more-than-five-digits"),
-])
+@pytest.mark.parametrize(
+    "destination",
+    [
+        pytest.param("10.20.1.5:+80", id="plus-sign"),
+        pytest.param("10.20.1.5: 80", id="space-before-port"),
+        pytest.param("internet:\u0663", id="arabic-indic-digit"),
+        pytest.param("internet:1_000", id="underscore-in-port"),
+        pytest.param("internet:000080", id="more-than-five-digits"),
+    ],
+)
 def test_ports_are_ascii_digits_only(account, destination):
     with pytest.raises(lk.DestinationError) as info:
         lk.trace(account["topo"], "orders", destination)

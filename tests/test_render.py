@@ -55,7 +55,7 @@ class Dot:
         for line in source.splitlines():
             s = line.strip()
             if s.startswith("subgraph "):
-                name = _unquote(s[len("subgraph "):].rstrip(" {"))
+                name = _unquote(s[len("subgraph ") :].rstrip(" {"))
                 stack.append(name)
                 if name.startswith("cluster"):
                     self.clusters.append(name)
@@ -85,16 +85,31 @@ def account(**extra) -> Topology:
         ),
         route_tables=(
             RouteTable("rtb-main", "vpc-1", (Route("10.0.0.0/16", "local", "local"),), is_main=True),
-            RouteTable("rtb-priv", "vpc-1", (Route("10.0.0.0/16", "local", "local"), Route("0.0.0.0/0", "nat", "nat-1"),
-                                             Route("pl-s3", "vpce", "vpce-s3")), ("subnet-a", "subnet-b"), name="private"),
-            RouteTable("rtb-pub", "vpc-1", (Route("10.0.0.0/16", "local", "local"), Route("0.0.0.0/0", "igw", "igw-1")),
-                       ("subnet-pub",), name="public"),
+            RouteTable(
+                "rtb-priv",
+                "vpc-1",
+                (
+                    Route("10.0.0.0/16", "local", "local"),
+                    Route("0.0.0.0/0", "nat", "nat-1"),
+                    Route("pl-s3", "vpce", "vpce-s3"),
+                ),
+                ("subnet-a", "subnet-b"),
+                name="private",
+            ),
+            RouteTable(
+                "rtb-pub",
+                "vpc-1",
+                (Route("10.0.0.0/16", "local", "local"), Route("0.0.0.0/0", "igw", "igw-1")),
+                ("subnet-pub",),
+                name="public",
+            ),
             RouteTable("rtb-def", "vpc-default", (Route("172.31.0.0/16", "local", "local"),), is_main=True),
         ),
         internet_gateways=(InternetGateway("igw-1", ("vpc-1",)),),
         nat_gateways=(NatGateway("nat-1", "vpc-1", "subnet-pub"),),
-        vpc_endpoints=(VpcEndpoint("vpce-s3", "vpc-1", "com.amazonaws.us-east-1.s3", "Gateway",
-                                   route_table_ids=("rtb-priv",)),),
+        vpc_endpoints=(
+            VpcEndpoint("vpce-s3", "vpc-1", "com.amazonaws.us-east-1.s3", "Gateway", route_table_ids=("rtb-priv",)),
+        ),
         prefix_lists=(PrefixList("pl-s3", "com.amazonaws.us-east-1.s3"),),
         security_groups=(SecurityGroup("sg-fn", "vpc-1", "fn", egress=(SgRule("-1", cidr="0.0.0.0/0"),)),),
         functions=(
@@ -122,10 +137,14 @@ def test_vpcs_and_availability_zones_are_clusters_holding_their_subnets():
     assert dot.cluster_of["nat-1"] == ["cluster_vpc-1", "cluster_vpc-1_us-east-1a"]  # in its subnet's AZ
 
 
-@pytest.mark.parametrize("subnet, words", [
-    ("subnet-pub", ["public", "10.0.0.0/24", "public subnet"]),
-    ("subnet-a", ["private-a", "10.0.1.0/24", "private subnet"]),
-], ids=["public", "private"])
+@pytest.mark.parametrize(
+    "subnet, words",
+    [
+        ("subnet-pub", ["public", "10.0.0.0/24", "public subnet"]),
+        ("subnet-a", ["private-a", "10.0.1.0/24", "private subnet"]),
+    ],
+    ids=["public", "private"],
+)
 def test_subnet_label_says_name_id_cidr_and_public_or_private(subnet, words):
     label = Dot(draw(account()).source).nodes[subnet]["label"]
     assert subnet in label
@@ -145,8 +164,11 @@ def test_route_tables_gateways_endpoints_and_functions_are_drawn_and_connected()
     assert dot.edges[("rtb-priv", "vpce-s3")]["label"] == "s3"
     assert ("igw-1", "internet") in dot.edges
     assert ("vpce-s3", "service/s3") in dot.edges
-    assert {("function/private-fn", "subnet-a"), ("function/private-fn", "subnet-b"),
-            ("function/public-fn", "subnet-pub")} <= set(dot.edges)
+    assert {
+        ("function/private-fn", "subnet-a"),
+        ("function/private-fn", "subnet-b"),
+        ("function/public-fn", "subnet-pub"),
+    } <= set(dot.edges)
     assert dot.cluster_of["function/private-fn"] == []  # functions sit outside the VPC box
 
 
@@ -158,9 +180,17 @@ def test_interface_endpoint_and_peering_are_drawn():
     topo = account(
         vpcs=account().vpcs + (Vpc("vpc-2", ("10.1.0.0/16",), name="data"),),
         subnets=account().subnets + (Subnet("subnet-db", "vpc-2", "10.1.5.0/24", "us-east-1a"),),
-        vpc_endpoints=account().vpc_endpoints + (
-            VpcEndpoint("vpce-sm", "vpc-1", "com.amazonaws.us-east-1.secretsmanager", "Interface",
-                        subnet_ids=("subnet-a",), private_dns_enabled=True),),
+        vpc_endpoints=account().vpc_endpoints
+        + (
+            VpcEndpoint(
+                "vpce-sm",
+                "vpc-1",
+                "com.amazonaws.us-east-1.secretsmanager",
+                "Interface",
+                subnet_ids=("subnet-a",),
+                private_dns_enabled=True,
+            ),
+        ),
         peering_connections=(PeeringConnection("pcx-1", "vpc-1", "vpc-2"),),
     )
     dot = Dot(draw(topo).source)
@@ -209,18 +239,42 @@ def test_repr_says_what_is_drawn_without_memory_addresses():
 
 def nat_trace() -> Trace:
     def path(subnet):
-        return Path(subnet, (
-            hop("subnet", subnet), hop("security-group", "sg-fn"), hop("network-acl", "acl-1"),
-            hop("route-table", "rtb-priv"), hop("nat-gateway", "nat-1"), hop("route-table", "rtb-pub"),
-            hop("internet-gateway", "igw-1"), hop("internet", "internet")), via="nat-gateway")
+        return Path(
+            subnet,
+            (
+                hop("subnet", subnet),
+                hop("security-group", "sg-fn"),
+                hop("network-acl", "acl-1"),
+                hop("route-table", "rtb-priv"),
+                hop("nat-gateway", "nat-1"),
+                hop("route-table", "rtb-pub"),
+                hop("internet-gateway", "igw-1"),
+                hop("internet", "internet"),
+            ),
+            via="nat-gateway",
+        )
+
     return Trace("private-fn", "internet", (path("subnet-a"), path("subnet-b")), vpc_id="vpc-1")
 
 
 def no_public_ip_trace() -> Trace:
-    return Trace("public-fn", "internet", (Path("subnet-pub", (
-        hop("subnet", "subnet-pub"), hop("security-group", "sg-fn"), hop("route-table", "rtb-pub"),
-        hop("internet-gateway", "igw-1", ok=False)),
-        blocked_by=Blocker(BlockerCode.NO_PUBLIC_IP, "subnet-pub", "no public IP")),), vpc_id="vpc-1")
+    return Trace(
+        "public-fn",
+        "internet",
+        (
+            Path(
+                "subnet-pub",
+                (
+                    hop("subnet", "subnet-pub"),
+                    hop("security-group", "sg-fn"),
+                    hop("route-table", "rtb-pub"),
+                    hop("internet-gateway", "igw-1", ok=False),
+                ),
+                blocked_by=Blocker(BlockerCode.NO_PUBLIC_IP, "subnet-pub", "no public IP"),
+            ),
+        ),
+        vpc_id="vpc-1",
+    )
 
 
 def test_reachable_path_is_green_from_function_to_destination():
@@ -228,7 +282,7 @@ def test_reachable_path_is_green_from_function_to_destination():
     along = ["function/private-fn", "subnet-a", "rtb-priv", "nat-1", "rtb-pub", "igw-1", "internet"]
     for n in along + ["subnet-b"]:
         assert dot.nodes[n].get("color") == GREEN, n
-    for a, b in zip(along, along[1:]):
+    for a, b in zip(along, along[1:], strict=False):
         assert dot.edges[(a, b)].get("color") == GREEN, (a, b)
     assert "dashed" not in dot.nodes["internet"].get("style", "")
     assert dot.nodes["function/public-fn"].get("color") != GREEN  # not on the path
@@ -249,9 +303,18 @@ def test_blocker_is_red_with_its_code_and_the_destination_dashed():
 
 
 def test_a_blocking_security_group_gets_its_own_red_node():
-    t = Trace("private-fn", "s3", (Path("subnet-a", (
-        hop("subnet", "subnet-a"), hop("security-group", "sg-fn", ok=False)),
-        blocked_by=Blocker(BlockerCode.SG_EGRESS, "sg-fn", "no outbound rule")),), vpc_id="vpc-1")
+    t = Trace(
+        "private-fn",
+        "s3",
+        (
+            Path(
+                "subnet-a",
+                (hop("subnet", "subnet-a"), hop("security-group", "sg-fn", ok=False)),
+                blocked_by=Blocker(BlockerCode.SG_EGRESS, "sg-fn", "no outbound rule"),
+            ),
+        ),
+        vpc_id="vpc-1",
+    )
     dot = Dot(draw(account(), highlight=t).source)
     assert dot.nodes["sg-fn"]["color"] == RED
     assert "security group" in dot.nodes["sg-fn"]["label"] and "✘ SG_EGRESS" in dot.nodes["sg-fn"]["label"]
@@ -263,10 +326,15 @@ def test_a_blocking_security_group_gets_its_own_red_node():
 
 def test_highlight_draws_only_the_functions_vpc_and_its_peers():
     other = (Vpc("vpc-2", ("10.1.0.0/16",)), Vpc("vpc-3", ("10.2.0.0/16",)))
-    topo = account(vpcs=account().vpcs + other,
-                   subnets=account().subnets + (Subnet("subnet-2", "vpc-2", "10.1.0.0/24", "us-east-1a"),
-                                                Subnet("subnet-3", "vpc-3", "10.2.0.0/24", "us-east-1a")),
-                   peering_connections=(PeeringConnection("pcx-1", "vpc-1", "vpc-2"),))
+    topo = account(
+        vpcs=account().vpcs + other,
+        subnets=account().subnets
+        + (
+            Subnet("subnet-2", "vpc-2", "10.1.0.0/24", "us-east-1a"),
+            Subnet("subnet-3", "vpc-3", "10.2.0.0/24", "us-east-1a"),
+        ),
+        peering_connections=(PeeringConnection("pcx-1", "vpc-1", "vpc-2"),),
+    )
     assert {"cluster_vpc-1", "cluster_vpc-2", "cluster_vpc-3"} <= set(Dot(draw(topo).source).clusters)
     clusters = set(Dot(draw(topo, highlight=nat_trace()).source).clusters)
     assert {"cluster_vpc-1", "cluster_vpc-2"} <= clusters
@@ -295,12 +363,16 @@ def no_dot(monkeypatch, tmp_path):
     assert shutil.which("dot") is None
 
 
-@pytest.mark.parametrize("render", [
-    lambda p: p._repr_mimebundle_(),
-    lambda p: p._repr_svg_(),
-    lambda p: p.pipe(format="svg"),
-    lambda p: p.render(outfile=None, directory=None),
-], ids=["mimebundle", "svg", "pipe", "render"])
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda p: p._repr_mimebundle_(),
+        lambda p: p._repr_svg_(),
+        lambda p: p.pipe(format="svg"),
+        lambda p: p.render(outfile=None, directory=None),
+    ],
+    ids=["mimebundle", "svg", "pipe", "render"],
+)
 def test_missing_dot_says_how_to_install_it(no_dot, render, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     picture = draw(account(), highlight=no_public_ip_trace())
@@ -317,7 +389,10 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's d
 @needs_dot
 def test_mimebundle_is_svg_when_dot_is_installed():
     bundle = draw(account(), highlight=no_public_ip_trace())._repr_mimebundle_()
-    assert list(bundle) == ["text/html", "image/svg+xml"]  # the accessible figure first (tests/test_render_accessible.py)
+    assert list(bundle) == [
+        "text/html",
+        "image/svg+xml",
+    ]  # the accessible figure first (tests/test_render_accessible.py)
     assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
     assert "NO_PUBLIC_IP" in bundle["text/html"]
     assert "NO_PUBLIC_IP" in bundle["image/svg+xml"]
@@ -344,8 +419,14 @@ def test_sample_network_in_moto(session):
     assert [c for c in whole.clusters if c.count("_") == 1] == [f"cluster_{ids['vpc_id']}"]  # no default VPC
 
     dot = Dot(draw(topo, highlight=lk.trace(topo, "in-private", "internet")).source)
-    for node in (*ids["private_subnet_ids"], ids["private_route_table_id"], ids["nat_gateway_id"],
-                 ids["public_route_table_id"], ids["internet_gateway_id"], "internet"):
+    for node in (
+        *ids["private_subnet_ids"],
+        ids["private_route_table_id"],
+        ids["nat_gateway_id"],
+        ids["public_route_table_id"],
+        ids["internet_gateway_id"],
+        "internet",
+    ):
         assert dot.nodes[node]["color"] == GREEN, node
 
     dot = Dot(draw(topo, highlight=lk.trace(topo, "in-public", "internet")).source)
@@ -386,8 +467,9 @@ def test_a_database_whose_security_group_refuses_the_function():
     from labkit.vpc.model import NetworkInterface
 
     topo = account(
-        network_interfaces=(NetworkInterface("eni-db", "subnet-b", "vpc-1", ("10.0.2.20",), ("sg-db",),
-                                             description="database"),),
+        network_interfaces=(
+            NetworkInterface("eni-db", "subnet-b", "vpc-1", ("10.0.2.20",), ("sg-db",), description="database"),
+        ),
         security_groups=account().security_groups + (SecurityGroup("sg-db", "vpc-1", "db"),),
     )
     dot = Dot(draw(topo, highlight=lk.trace(topo, "private-fn", "10.0.2.20:5432")).source)
@@ -409,5 +491,6 @@ def test_jupyter_shows_the_missing_dot_error_once(no_dot):
     shell.showtraceback = lambda *a, **k: errors.append(a)
     bundle, _ = DisplayFormatter(parent=shell).format(draw(account(), highlight=no_public_ip_trace()))
     assert len(errors) == 1
-    assert bundle == {"text/plain": "<labkit picture: 1 VPC, 3 subnets, 2 functions; public-fn can NOT reach internet "
-                                    "(tcp/443).>"}
+    assert bundle == {
+        "text/plain": "<labkit picture: 1 VPC, 3 subnets, 2 functions; public-fn can NOT reach internet (tcp/443).>"
+    }

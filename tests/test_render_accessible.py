@@ -13,9 +13,11 @@ from tests.test_trace_names import _topology
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed")
 
-SVG = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
-       '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg width="900pt" height="300pt" '
-       'viewBox="0 0 900 300" xmlns="http://www.w3.org/2000/svg"><g id="graph0"><title>labkit</title></g></svg>')
+SVG = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+    '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg width="900pt" height="300pt" '
+    'viewBox="0 0 900 300" xmlns="http://www.w3.org/2000/svg"><g id="graph0"><title>labkit</title></g></svg>'
+)
 
 
 def test_the_figure_has_a_title_a_description_and_a_caption():

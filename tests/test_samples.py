@@ -50,12 +50,20 @@ def test_private_network_follows_the_template(session):
     assert topo.vpc(ids["vpc_id"]).name == "sample"
     # private: no way out to the internet anywhere in the VPC
     assert set(_routes(topo, ids["private_route_table_id"])) == {
-        samples.TEMPLATE_CIDR, topo.prefix_list_for_service("s3").id, topo.prefix_list_for_service("dynamodb").id}
+        samples.TEMPLATE_CIDR,
+        topo.prefix_list_for_service("s3").id,
+        topo.prefix_list_for_service("dynamodb").id,
+    }
     assert not any(ids["vpc_id"] in g.attached_vpc_ids for g in topo.internet_gateways)
     assert not any(n.vpc_id == ids["vpc_id"] for n in topo.nat_gateways)
     assert len(topo.subnets_of(ids["vpc_id"])) == 2
-    for key in ("public_subnet_id", "public_route_table_id", "internet_gateway_id", "nat_gateway_id",
-                "elastic_ip_allocation_id"):
+    for key in (
+        "public_subnet_id",
+        "public_route_table_id",
+        "internet_gateway_id",
+        "nat_gateway_id",
+        "elastic_ip_allocation_id",
+    ):
         assert ids[key] is None
 
 
@@ -65,7 +73,9 @@ def test_private_public_network_follows_the_template(session):
 
     _check_private_part(topo, ids, samples.TEMPLATE_CIDR)
     assert [topo.subnet(s).name for s in ids["private_subnet_ids"]] == [
-        "lesson-private-subnet-a", "lesson-private-subnet-b"]
+        "lesson-private-subnet-a",
+        "lesson-private-subnet-b",
+    ]
 
     public = topo.subnet(ids["public_subnet_id"])
     assert public.cidr == "172.31.0.0/24" and public.map_public_ip_on_launch and public.name == "lesson-public-subnet"
@@ -76,8 +86,12 @@ def test_private_public_network_follows_the_template(session):
     assert topo.internet_gateway(ids["internet_gateway_id"]).attached_vpc_ids == (ids["vpc_id"],)
 
     nat = topo.nat_gateway(ids["nat_gateway_id"])
-    assert (nat.subnet_id, nat.vpc_id, nat.state, nat.connectivity_type) == (public.id, ids["vpc_id"], "available",
-                                                                            "public")
+    assert (nat.subnet_id, nat.vpc_id, nat.state, nat.connectivity_type) == (
+        public.id,
+        ids["vpc_id"],
+        "available",
+        "public",
+    )
     address = session.client("ec2").describe_addresses(AllocationIds=[ids["elastic_ip_allocation_id"]])["Addresses"][0]
     assert nat.public_ip == address["PublicIp"]
     private_out = _routes(topo, ids["private_route_table_id"])["0.0.0.0/0"]
@@ -148,16 +162,19 @@ def test_execution_role_is_created_once_with_vpc_access_rights(session):
         for n in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
     ]
     actions = {a for doc in inline for s in doc["Statement"] for a in s["Action"]}
-    assert any(a.endswith("/AWSLambdaVPCAccessExecutionRole") for a in attached) or {
-        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"} <= actions
+    assert (
+        any(a.endswith("/AWSLambdaVPCAccessExecutionRole") for a in attached)
+        or {"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"} <= actions
+    )
     for name in ("one", "two"):
         assert session.client("lambda").get_function(FunctionName=name)["Configuration"]["Role"] == role["Arn"]
 
 
 def test_existing_role_is_reused(session):
     iam = session.client("iam")
-    arn = iam.create_role(RoleName="mine", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
-                                                                               "Statement": []}))["Role"]["Arn"]
+    arn = iam.create_role(
+        RoleName="mine", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
+    )["Role"]["Arn"]
     samples.create_function(session, "f", role_name="mine")
     assert session.client("lambda").get_function(FunctionName="f")["Configuration"]["Role"] == arn
     assert iam.list_attached_role_policies(RoleName="mine")["AttachedPolicies"] == []
@@ -209,7 +226,8 @@ def _by_name(ec2, vpc_id: str) -> set:
         names[s["SubnetId"]] = name(s)
         facts.add(("subnet", name(s), s["CidrBlock"], zones.index(s["AvailabilityZone"]), s["MapPublicIpOnLaunch"]))
     for g in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])[
-            "InternetGateways"]:
+        "InternetGateways"
+    ]:
         names[g["InternetGatewayId"]] = name(g)
         facts.add(("internet-gateway", name(g), tuple(names[a["VpcId"]] for a in g["Attachments"])))
     addresses = {a["AllocationId"]: a for a in ec2.describe_addresses()["Addresses"]}
@@ -217,10 +235,17 @@ def _by_name(ec2, vpc_id: str) -> set:
         names[n["NatGatewayId"]] = name(n)
         allocation = addresses[n["NatGatewayAddresses"][0]["AllocationId"]]
         facts.add(("nat-gateway", name(n), names[n["SubnetId"]], n["State"]))
-        facts.add(("elastic-ip", name(allocation), allocation["Domain"], allocation["PublicIp"] ==
-                   n["NatGatewayAddresses"][0]["PublicIp"]))
-    prefix_lists = {p["PrefixListId"]: p["PrefixListName"].rsplit(".", 1)[1]
-                    for p in ec2.describe_prefix_lists()["PrefixLists"]}
+        facts.add(
+            (
+                "elastic-ip",
+                name(allocation),
+                allocation["Domain"],
+                allocation["PublicIp"] == n["NatGatewayAddresses"][0]["PublicIp"],
+            )
+        )
+    prefix_lists = {
+        p["PrefixListId"]: p["PrefixListName"].rsplit(".", 1)[1] for p in ec2.describe_prefix_lists()["PrefixLists"]
+    }
     endpoints = ec2.describe_vpc_endpoints(Filters=in_vpc)["VpcEndpoints"]
     for e in endpoints:
         names[e["VpcEndpointId"]] = name(e)
@@ -238,18 +263,39 @@ def _by_name(ec2, vpc_id: str) -> set:
         facts.add(("route-table", name(t), main, subnets, tuple(sorted(routes))))
     for e in endpoints:
         policy = json.loads(e["PolicyDocument"])
-        facts.add(("vpc-endpoint", name(e), e["ServiceName"].rsplit(".", 1)[1], e["VpcEndpointType"],
-                   tuple(sorted(names[t] for t in e["RouteTableIds"])), json.dumps(policy, sort_keys=True)))
+        facts.add(
+            (
+                "vpc-endpoint",
+                name(e),
+                e["ServiceName"].rsplit(".", 1)[1],
+                e["VpcEndpointType"],
+                tuple(sorted(names[t] for t in e["RouteTableIds"])),
+                json.dumps(policy, sort_keys=True),
+            )
+        )
     for g in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]:
         if g["GroupName"] != "default":
-            facts.add(("security-group", name(g), g["Description"], json.dumps(g["IpPermissions"]),
-                       json.dumps([{k: v for k, v in p.items() if k != "UserIdGroupPairs" or v}
-                                   for p in g["IpPermissionsEgress"]], sort_keys=True)))
+            facts.add(
+                (
+                    "security-group",
+                    name(g),
+                    g["Description"],
+                    json.dumps(g["IpPermissions"]),
+                    json.dumps(
+                        [
+                            {k: v for k, v in p.items() if k != "UserIdGroupPairs" or v}
+                            for p in g["IpPermissionsEgress"]
+                        ],
+                        sort_keys=True,
+                    ),
+                )
+            )
     return facts
 
 
-@pytest.mark.parametrize("template, build", [("vpc-private", samples.build_private),
-                                             ("vpc-privatepublic", samples.build_private_public)])
+@pytest.mark.parametrize(
+    "template, build", [("vpc-private", samples.build_private), ("vpc-privatepublic", samples.build_private_public)]
+)
 def test_the_template_and_the_builder_make_the_same_network(template, build):
     import labkit as lk
 
@@ -263,9 +309,13 @@ def test_the_template_and_the_builder_make_the_same_network(template, build):
     kinds = [fact[0] for fact in from_builder]
     public = template == "vpc-privatepublic"
     assert (kinds.count("subnet"), kinds.count("route-table"), kinds.count("vpc-endpoint")) == (
-        3 if public else 2, 3 if public else 2, 2)
+        3 if public else 2,
+        3 if public else 2,
+        2,
+    )
     assert (kinds.count("nat-gateway"), kinds.count("elastic-ip"), kinds.count("internet-gateway")) == (
-        (1, 1, 1) if public else (0, 0, 0))
+        (1, 1, 1) if public else (0, 0, 0)
+    )
     # every resource the declaration names carries its Name tag (the main route table is AWS's own)
     named = {fact[1] for fact in from_builder if fact[0] != "route-table" or not fact[2]}
     assert "" not in named
@@ -277,7 +327,8 @@ def test_the_template_and_the_builder_make_the_same_network(template, build):
 def test_committed_templates_are_generated_from_the_declaration(network):
     path = Path(samples.__file__).parent / "templates" / f"{network.template}.yaml"
     assert path.read_text(encoding="utf-8") == sample_networks.template_text(network), (
-        f"{path.name} is stale: run `python tools/make_templates.py`")
+        f"{path.name} is stale: run `python tools/make_templates.py`"
+    )
 
 
 def test_templates_keep_the_interface_lessons_use():
@@ -285,22 +336,33 @@ def test_templates_keep_the_interface_lessons_use():
     from labkit.awslambda.deploy import load_template
 
     for template, extra_outputs, extra_resources in (
-            ("vpc-private", set(), {"privateVPC"}),
-            ("vpc-privatepublic", {"publicSubnet1ID"},
-             {"pubPrivateVPC", "publicSubnet1", "publicRouteTable", "internetGateway", "natGateway"})):
+        ("vpc-private", set(), {"privateVPC"}),
+        (
+            "vpc-privatepublic",
+            {"publicSubnet1ID"},
+            {"pubPrivateVPC", "publicSubnet1", "publicRouteTable", "internetGateway", "natGateway"},
+        ),
+    ):
         body, default_name = load_template(template)
         assert default_name == template and "Parameters" not in body
         assert set(body["Outputs"]) == {"privateVPCID", "privateSubnet1ID", "privateSubnet2ID"} | extra_outputs
-        assert {"privateSubnet1", "privateSubnet2", "privateRouteTable", "privateSubnet1RouteTableAssociation",
-                "privateSubnet2RouteTableAssociation", "s3Endpoint", "dynamoDBEndpoint"} | extra_resources <= set(
-            body["Resources"])
+        assert {
+            "privateSubnet1",
+            "privateSubnet2",
+            "privateRouteTable",
+            "privateSubnet1RouteTableAssociation",
+            "privateSubnet2RouteTableAssociation",
+            "s3Endpoint",
+            "dynamoDBEndpoint",
+        } | extra_resources <= set(body["Resources"])
 
 
 def test_make_templates_check_finds_a_stale_template(tmp_path, monkeypatch):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("make_templates", Path(__file__).parent.parent / "tools" /
-                                                  "make_templates.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_templates", Path(__file__).parent.parent / "tools" / "make_templates.py"
+    )
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     assert tool.main(["--check"]) == 0

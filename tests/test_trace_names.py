@@ -6,7 +6,14 @@ import pytest
 
 import labkit as lk
 from labkit.vpc.model import (
-    LambdaFunction, Route, RouteTable, SecurityGroup, SgRule, Subnet, Topology, Vpc,
+    LambdaFunction,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SgRule,
+    Subnet,
+    Topology,
+    Vpc,
 )
 
 SUBNET_A, SUBNET_B = "subnet-0a1b2c3d4e5f60718", "subnet-0c6a7b8c9d0e1f203"
@@ -16,17 +23,36 @@ def _topology(egress: bool) -> Topology:
     local = Route("10.0.0.0/16", "local", "local")
     return Topology(
         vpcs=(Vpc("vpc-0123456789abcdef0", ("10.0.0.0/16",), name="sample"),),
-        subnets=(Subnet(SUBNET_A, "vpc-0123456789abcdef0", "10.0.1.0/24", "us-east-1a",
-                        name="sample-private-subnet-a"),
-                 Subnet(SUBNET_B, "vpc-0123456789abcdef0", "10.0.2.0/24", "us-east-1b",
-                        name="sample-private-subnet-b")),
-        route_tables=(RouteTable("rtb-0fedcba987654321f", "vpc-0123456789abcdef0", (local,), (SUBNET_A, SUBNET_B),
-                                 name="sample-private-routes"),
-                      RouteTable("rtb-0main0000000000000", "vpc-0123456789abcdef0", (local,), is_main=True)),
-        security_groups=(SecurityGroup("sg-0aaaabbbbccccdddd", "vpc-0123456789abcdef0", "orders-fn",
-                                       egress=(SgRule("-1", cidr="0.0.0.0/0"),) if egress else ()),),
-        functions=(LambdaFunction("orders", subnet_ids=(SUBNET_A, SUBNET_B),
-                                  security_group_ids=("sg-0aaaabbbbccccdddd",), vpc_id="vpc-0123456789abcdef0"),),
+        subnets=(
+            Subnet(SUBNET_A, "vpc-0123456789abcdef0", "10.0.1.0/24", "us-east-1a", name="sample-private-subnet-a"),
+            Subnet(SUBNET_B, "vpc-0123456789abcdef0", "10.0.2.0/24", "us-east-1b", name="sample-private-subnet-b"),
+        ),
+        route_tables=(
+            RouteTable(
+                "rtb-0fedcba987654321f",
+                "vpc-0123456789abcdef0",
+                (local,),
+                (SUBNET_A, SUBNET_B),
+                name="sample-private-routes",
+            ),
+            RouteTable("rtb-0main0000000000000", "vpc-0123456789abcdef0", (local,), is_main=True),
+        ),
+        security_groups=(
+            SecurityGroup(
+                "sg-0aaaabbbbccccdddd",
+                "vpc-0123456789abcdef0",
+                "orders-fn",
+                egress=(SgRule("-1", cidr="0.0.0.0/0"),) if egress else (),
+            ),
+        ),
+        functions=(
+            LambdaFunction(
+                "orders",
+                subnet_ids=(SUBNET_A, SUBNET_B),
+                security_group_ids=("sg-0aaaabbbbccccdddd",),
+                vpc_id="vpc-0123456789abcdef0",
+            ),
+        ),
     )
 
 

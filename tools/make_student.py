@@ -65,11 +65,13 @@ def _stub_from(cell):
     own = dict(meta.pop("labkit", {}) or {})
     if "stub" not in own:
         return None
-    stub = nbformat.from_dict({
-        "cell_type": cell.cell_type,
-        "metadata": meta,
-        "source": _text(own.pop("stub")),
-    })
+    stub = nbformat.from_dict(
+        {
+            "cell_type": cell.cell_type,
+            "metadata": meta,
+            "source": _text(own.pop("stub")),
+        }
+    )
     if cell.cell_type == "code":
         stub.outputs, stub.execution_count = [], None
     if own:
@@ -144,8 +146,10 @@ def make_student_copies(src: Path, dest: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write student copies of the lesson notebooks: "
-                                     "solutions removed (or replaced by exercise stubs), outputs cleared.")
+    parser = argparse.ArgumentParser(
+        description="Write student copies of the lesson notebooks: "
+        "solutions removed (or replaced by exercise stubs), outputs cleared."
+    )
     parser.add_argument("src", nargs="?", default=str(ROOT / "notebooks"), help="lessons folder (default: notebooks/)")
     parser.add_argument("dest", nargs="?", default=str(ROOT / "student"), help="output folder (default: student/)")
     args = parser.parse_args(argv)

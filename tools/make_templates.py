@@ -1,7 +1,7 @@
 """Write labkit/templates/*.yaml from labkit/sample_networks.py (``--check``: only say whether they are stale).
 
-    python tools/make_templates.py          # rewrite the templates
-    python tools/make_templates.py --check  # exit 1 if a committed template differs from the declaration
+python tools/make_templates.py          # rewrite the templates
+python tools/make_templates.py --check  # exit 1 if a committed template differs from the declaration
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from labkit.sample_networks import NETWORKS, template_text
+from labkit.sample_networks import NETWORKS, template_text  # noqa: E402 - after the path set-up above
 
 TEMPLATE_DIR = ROOT / "labkit" / "templates"
 

@@ -21,8 +21,8 @@ import heapq
 import itertools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from labkit.errors import DurationError
 
@@ -78,7 +78,7 @@ def parse_duration(value) -> float:
         raise DurationError(f"{value!r} is not a finite duration. Accepted: {ACCEPTED_DURATIONS}.")
     if seconds < 0:
         raise DurationError(
-            f"{value!r} is negative: the lab clock only moves forward. Give a duration of 0 or more, e.g. 90 or \"2 min\"."
+            f'{value!r} is negative: the lab clock only moves forward. Give a duration of 0 or more, e.g. 90 or "2 min".'
         )
     return seconds
 
@@ -89,7 +89,7 @@ def _parse_text(text: str) -> float:
         raise DurationError(f"Can't read {text!r} as a duration: it is empty. Accepted: {ACCEPTED_DURATIONS}.")
     if stripped.startswith("-"):
         raise DurationError(
-            f"{text!r} is negative: the lab clock only moves forward. Give a duration of 0 or more, e.g. 90 or \"2 min\"."
+            f'{text!r} is negative: the lab clock only moves forward. Give a duration of 0 or more, e.g. 90 or "2 min".'
         )
     total, position = 0.0, 0
     while position < len(stripped):
@@ -153,9 +153,11 @@ class LabClock:
 
     def __init__(self, start: _dt.datetime | None = None):
         if start is None:
-            start = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+            start = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
         if start.tzinfo is None:
-            raise DurationError("The lab clock needs a timezone-aware start time, e.g. datetime(..., tzinfo=timezone.utc).")
+            raise DurationError(
+                "The lab clock needs a timezone-aware start time, e.g. datetime(..., tzinfo=timezone.utc)."
+            )
         self._start = start
         self._elapsed = 0.0
         self._queue: list[_Event] = []

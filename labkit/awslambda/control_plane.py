@@ -42,13 +42,23 @@ from labkit.awslambda.validation import check_execution_role, lambda_can_assume,
 __all__ = ["ControlPlane", "function_name_of"]
 
 #: State fields ListFunctions does not return (AWS: "use GetFunction").
-STATE_FIELDS = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
-                "LastUpdateStatusReasonCode")
+STATE_FIELDS = (
+    "State",
+    "StateReason",
+    "StateReasonCode",
+    "LastUpdateStatus",
+    "LastUpdateStatusReason",
+    "LastUpdateStatusReasonCode",
+)
 
 #: Lambda operations whose response is one function configuration (key None) or holds one ("Configuration").
 _CONFIG_RESPONSES = {
-    "CreateFunction": None, "UpdateFunctionConfiguration": None, "UpdateFunctionCode": None,
-    "GetFunctionConfiguration": None, "PublishVersion": None, "GetFunction": "Configuration",
+    "CreateFunction": None,
+    "UpdateFunctionConfiguration": None,
+    "UpdateFunctionCode": None,
+    "GetFunctionConfiguration": None,
+    "PublishVersion": None,
+    "GetFunction": "Configuration",
 }
 #: Lambda operations whose response lists configurations, and the list's key.
 _LIST_RESPONSES = {"ListFunctions": "Functions", "ListVersionsByFunction": "Versions"}
@@ -111,8 +121,9 @@ class ControlPlane:
 
     # hook entry points
 
-    def before_call(self, service: str, operation: str, params: dict, *, policies=None,
-                    principal: Principal | None = None):
+    def before_call(
+        self, service: str, operation: str, params: dict, *, policies=None, principal: Principal | None = None
+    ):
         """``None`` to let moto answer, or an ``(http, parsed)`` response. AWS errors become error responses."""
         try:
             if service == "lambda":
@@ -171,7 +182,8 @@ class ControlPlane:
         record = self.lifecycle.record(name)
         if record is None:  # moto's Docker-less Invoke answers even for a function that does not exist
             raise ResourceNotFoundException(
-                f"Function not found: arn:aws:lambda:{self._lab.region}:{self._lab.account_id}:function:{name}")
+                f"Function not found: arn:aws:lambda:{self._lab.region}:{self._lab.account_id}:function:{name}"
+            )
         return self.invoker.invoke(record, params, operation)
 
     def _before_configure(self, operation, name, params, policies, principal):
@@ -206,24 +218,42 @@ class ControlPlane:
 
         context = base_context(principal, self._lab.now)
         if request is not None:
-            context.update(lambda_vpc_context(list(request.subnet_ids), list(request.security_group_ids),
-                                              vpc_id or None))
+            context.update(
+                lambda_vpc_context(list(request.subnet_ids), list(request.security_group_ids), vpc_id or None)
+            )
         elif record is not None:
             # The guide's tip: a function that already has a VPC configuration can be updated without
             # one; the request is then judged on the configuration the function has.
             current = self._lab.internal("lambda").get_function_configuration(FunctionName=name)
             vpc = current.get("VpcConfig") or {}
             if vpc.get("SubnetIds"):
-                context.update(lambda_vpc_context(list(vpc["SubnetIds"]), list(vpc.get("SecurityGroupIds") or []),
-                                                  self.lifecycle.vpc_of(vpc["SubnetIds"]) or None))
-        authorize(policies, principal, iam_action("lambda", operation),
-                  resource_arn("lambda", params, principal), context, error_service="lambda")
+                context.update(
+                    lambda_vpc_context(
+                        list(vpc["SubnetIds"]),
+                        list(vpc.get("SecurityGroupIds") or []),
+                        self.lifecycle.vpc_of(vpc["SubnetIds"]) or None,
+                    )
+                )
+        authorize(
+            policies,
+            principal,
+            iam_action("lambda", operation),
+            resource_arn("lambda", params, principal),
+            context,
+            error_service="lambda",
+        )
         if params.get("Role"):
             pass_context = {**base_context(principal, self._lab.now), "iam:PassedToService": LAMBDA_SERVICE}
             authorize(policies, principal, "iam:PassRole", params["Role"], pass_context, error_service="lambda")
         if request is not None and not request.disconnect:
-            denial = network_describe_denial(policies, principal, base_context(principal, self._lab.now),
-                                             request.subnet_ids, request.security_group_ids, vpc_id)
+            denial = network_describe_denial(
+                policies,
+                principal,
+                base_context(principal, self._lab.now),
+                request.subnet_ids,
+                request.security_group_ids,
+                vpc_id,
+            )
             if denial is not None:
                 raise denial
 
@@ -246,8 +276,14 @@ class ControlPlane:
     def _authorize(self, service, operation, params, policies, principal):
         action = iam_action(service, operation)
         prefix = action.split(":", 1)[0]
-        authorize(policies, principal, action, resource_arn(prefix, params, principal),
-                  base_context(principal, self._lab.now), error_service=service)
+        authorize(
+            policies,
+            principal,
+            action,
+            resource_arn(prefix, params, principal),
+            base_context(principal, self._lab.now),
+            error_service=service,
+        )
 
     # after a Lambda call
 

@@ -119,7 +119,9 @@ def parse_template(text: str, where: str = "template") -> dict:
         try:
             body = json.loads(text)
         except ValueError as e:
-            raise TemplateError(f"{where} is not valid JSON: {e}. Fix the JSON, or write the template in YAML.") from None
+            raise TemplateError(
+                f"{where} is not valid JSON: {e}. Fix the JSON, or write the template in YAML."
+            ) from None
     else:
         import yaml
 
@@ -140,7 +142,8 @@ def load_template(template) -> tuple[dict, str]:
         return _from_path(template)
     if not isinstance(template, str) or not template.strip():
         raise TemplateError(
-            f"template must be a path, template text or one of {', '.join(TEMPLATES)}; got {template!r}.")
+            f"template must be a path, template text or one of {', '.join(TEMPLATES)}; got {template!r}."
+        )
     text = template.strip()
     if "\n" not in text and not text.startswith("{"):
         bare = text[:-5] if text.endswith(".yaml") else text
@@ -154,7 +157,8 @@ def load_template(template) -> tuple[dict, str]:
             return _from_path(path)
         raise TemplateError(
             f"No template file {text!r} and no labkit template of that name. Give a path to a .yaml/.json file, "
-            f"the template text, or a labkit template: {did_you_mean(bare, TEMPLATES)}")
+            f"the template text, or a labkit template: {did_you_mean(bare, TEMPLATES)}"
+        )
     return parse_template(template), "labkit-stack"
 
 
@@ -175,22 +179,30 @@ def _read_text(path: Path) -> str:
         with open(path, "rb") as f:
             info = os.fstat(f.fileno())
             if stat.S_ISDIR(info.st_mode):
-                raise TemplateError(f"The template {str(path)!r} is a directory. Give the path of a .yaml or .json file.")
+                raise TemplateError(
+                    f"The template {str(path)!r} is a directory. Give the path of a .yaml or .json file."
+                )
             if not stat.S_ISREG(info.st_mode):
-                raise TemplateError(f"The template {str(path)!r} is not a regular file (a device, pipe or socket). "
-                                    "Save the template to a .yaml or .json file and give its path.")
+                raise TemplateError(
+                    f"The template {str(path)!r} is not a regular file (a device, pipe or socket). "
+                    "Save the template to a .yaml or .json file and give its path."
+                )
             data = f.read(MAX_TEMPLATE_BYTES + 1)
     except OSError as e:
         raise TemplateError(f"Can't read the template {str(path)!r}: {e.strerror or e}.") from None
     if len(data) > MAX_TEMPLATE_BYTES:
-        raise TemplateError(f"The template {str(path)!r} is over {MAX_TEMPLATE_BYTES:,} bytes; CloudFormation itself "
-                            "takes at most 51,200 bytes inline and 1 MB from S3. Check that this is the right file.")
+        raise TemplateError(
+            f"The template {str(path)!r} is over {MAX_TEMPLATE_BYTES:,} bytes; CloudFormation itself "
+            "takes at most 51,200 bytes inline and 1 MB from S3. Check that this is the right file."
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise TemplateError(f"The template {str(path)!r} is not UTF-8 text (byte {e.start:,} is "
-                            f"{data[e.start:e.start + 1]!r}): a binary file is not a template. Give a CloudFormation "
-                            "template in YAML or JSON.") from None
+        raise TemplateError(
+            f"The template {str(path)!r} is not UTF-8 text (byte {e.start:,} is "
+            f"{data[e.start : e.start + 1]!r}): a binary file is not a template. Give a CloudFormation "
+            "template in YAML or JSON."
+        ) from None
 
 
 def _from_path(path: Path, name: str | None = None) -> tuple[dict, str]:
@@ -229,7 +241,9 @@ def supported_types() -> tuple[str, ...]:
     """The resource types a lab template may use: those moto's CloudFormation creates, and FILLED_TYPES."""
     from moto.cloudformation.parsing import NULL_MODELS, get_model_map
 
-    return tuple(sorted({t for t in get_model_map() if isinstance(t, str) and t} | set(NULL_MODELS) | set(FILLED_TYPES)))
+    return tuple(
+        sorted({t for t in get_model_map() if isinstance(t, str) and t} | set(NULL_MODELS) | set(FILLED_TYPES))
+    )
 
 
 def _unsupported(logical: str, kind: str, supported: tuple[str, ...]) -> TemplateError:
@@ -263,7 +277,9 @@ def _refs(value, out: list) -> None:
                 text, local = (inner[0], inner[1]) if isinstance(inner, list) and len(inner) == 2 else (inner, {})
                 if isinstance(text, str):
                     names = {m.split(".", 1)[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
-                    out.extend(("Sub", n.strip()) for n in sorted(names) if not (isinstance(local, dict) and n in local))
+                    out.extend(
+                        ("Sub", n.strip()) for n in sorted(names) if not (isinstance(local, dict) and n in local)
+                    )
                 _refs(local, out)
                 continue
             _refs(inner, out)
@@ -284,8 +300,11 @@ def check_template(body: dict) -> None:
         if resource["Type"] not in supported:
             raise _unsupported(str(logical), resource["Type"], supported)
     places = [(f"resource {k}", v) for k, v in resources.items()]
-    places += [(f"output {k}", v) for k, v in (body.get("Outputs") or {}).items()] if isinstance(
-        body.get("Outputs"), dict) else []
+    places += (
+        [(f"output {k}", v) for k, v in (body.get("Outputs") or {}).items()]
+        if isinstance(body.get("Outputs"), dict)
+        else []
+    )
     for where, value in places:
         found: list = []
         _refs(value, found)
@@ -295,14 +314,17 @@ def check_template(body: dict) -> None:
             what = "no resource" if kind == "GetAtt" else "no parameter or resource"
             raise TemplateError(
                 f"The {where} refers to {name!r} ({'!' + kind}), but the template has {what} of that name. "
-                f"{did_you_mean(name, known)} Define {name} under Resources (or Parameters), or correct the name.")
+                f"{did_you_mean(name, known)} Define {name} under Resources (or Parameters), or correct the name."
+            )
 
 
 def _parameters(parameters) -> list[dict]:
     if parameters is None:
         return []
     if not isinstance(parameters, dict):
-        raise TemplateError(f"parameters must be a dict such as {{'Cidr': '10.0.0.0/16'}}; got {type(parameters).__name__}.")
+        raise TemplateError(
+            f"parameters must be a dict such as {{'Cidr': '10.0.0.0/16'}}; got {type(parameters).__name__}."
+        )
     out = []
     for key, value in parameters.items():
         if isinstance(value, bool):
@@ -318,8 +340,10 @@ def deploy(lab, template, parameters=None, *, name: str | None = None) -> Stack:
     body, default_name = load_template(template)
     stack_name = name or default_name
     if not _STACK_NAME.match(stack_name):
-        raise TemplateError(f"Stack name {stack_name!r} is not valid: start with a letter, then letters, digits and "
-                            "hyphens (at most 128). Pass name='my-stack'.")
+        raise TemplateError(
+            f"Stack name {stack_name!r} is not valid: start with a letter, then letters, digits and "
+            "hyphens (at most 128). Pass name='my-stack'."
+        )
     check_template(body)
     resources = body["Resources"]
     filled = {k: v for k, v in resources.items() if isinstance(v, dict) and v.get("Type") in FILLED_TYPES}
@@ -343,21 +367,34 @@ def deploy(lab, template, parameters=None, *, name: str | None = None) -> Stack:
     try:
         with _quiet_moto():
             stack_id = cloudformation.create_stack(
-                StackName=stack_name, TemplateBody=json.dumps(moto_body), Parameters=_parameters(parameters),
+                StackName=stack_name,
+                TemplateBody=json.dumps(moto_body),
+                Parameters=_parameters(parameters),
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
             )["StackId"]
     except ClientError as e:
         error = e.response.get("Error", {})
-        hint = " Pass another name: lab.deploy(template, name='…')." if error.get("Code") == "AlreadyExistsException" else ""
-        raise DeployError(f"CloudFormation refused stack {stack_name!r}: {error.get('Code')}: {error.get('Message')}.{hint}") from None
+        hint = (
+            " Pass another name: lab.deploy(template, name='…')."
+            if error.get("Code") == "AlreadyExistsException"
+            else ""
+        )
+        raise DeployError(
+            f"CloudFormation refused stack {stack_name!r}: {error.get('Code')}: {error.get('Message')}.{hint}"
+        ) from None
     except Exception as e:  # moto can fail inside a resource with a plain exception
         raise DeployError(f"Stack {stack_name!r} could not be created: {type(e).__name__}: {e}") from None
     described = cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]
     if described["StackStatus"] != "CREATE_COMPLETE":
-        reasons = [ev.get("ResourceStatusReason") for ev in cloudformation.describe_stack_events(StackName=stack_id)
-                   ["StackEvents"] if ev.get("ResourceStatusReason")]
+        reasons = [
+            ev.get("ResourceStatusReason")
+            for ev in cloudformation.describe_stack_events(StackName=stack_id)["StackEvents"]
+            if ev.get("ResourceStatusReason")
+        ]
         _rollback(cloudformation, stack_id)
-        raise DeployError(f"Stack {stack_name!r} ended in {described['StackStatus']}: {'; '.join(reasons) or 'no reason given'}")
+        raise DeployError(
+            f"Stack {stack_name!r} ended in {described['StackStatus']}: {'; '.join(reasons) or 'no reason given'}"
+        )
 
     from labkit.awslambda import mock
 
@@ -376,7 +413,9 @@ def deploy(lab, template, parameters=None, *, name: str | None = None) -> Stack:
         _rollback(cloudformation, stack_id)
         if isinstance(e, ClientError):
             error = e.response.get("Error", {})
-            raise DeployError(f"Stack {stack_name!r} rolled back: {error.get('Code')}: {error.get('Message')}") from None
+            raise DeployError(
+                f"Stack {stack_name!r} rolled back: {error.get('Code')}: {error.get('Message')}"
+            ) from None
         raise
     if outputs:
         mock.stack_set_outputs(moto_stack, copy.deepcopy(outputs))
@@ -448,17 +487,22 @@ def _fill(lab, moto_stack, resources: dict, filled: dict, physical: dict, types:
             _inline_egress(ec2, physical[logical], props(logical).get("SecurityGroupEgress") or [])
         elif kind == "AWS::IAM::Role" and logical in physical:
             iam = lab.internal("iam")
-            attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=physical[logical])
-                        ["AttachedPolicies"]}
+            attached = {
+                p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=physical[logical])["AttachedPolicies"]
+            }
             for arn in props(logical).get("ManagedPolicyArns") or []:
                 if arn not in attached:
                     iam.attach_role_policy(RoleName=physical[logical], PolicyArn=arn)
         if kind in _UNTAGGED_TYPES and logical in physical and props(logical).get("Tags"):
             _apply_tags(ec2, kind, physical[logical], props(logical)["Tags"])
-        if kind == "AWS::EC2::VPCEndpoint" and logical in physical and isinstance(
-                props(logical).get("PolicyDocument"), dict):  # moto keeps the object's repr, not its JSON
-            ec2.modify_vpc_endpoint(VpcEndpointId=physical[logical],
-                                    PolicyDocument=json.dumps(props(logical)["PolicyDocument"]))
+        if (
+            kind == "AWS::EC2::VPCEndpoint"
+            and logical in physical
+            and isinstance(props(logical).get("PolicyDocument"), dict)
+        ):  # moto keeps the object's repr, not its JSON
+            ec2.modify_vpc_endpoint(
+                VpcEndpointId=physical[logical], PolicyDocument=json.dumps(props(logical)["PolicyDocument"])
+            )
 
     for kind in FILLED_TYPES:
         for logical, resource in filled.items():
@@ -474,8 +518,13 @@ def _fill(lab, moto_stack, resources: dict, filled: dict, physical: dict, types:
 
 
 #: EC2 types whose template ``Tags`` moto's CloudFormation does not apply; the lab tags them.
-_UNTAGGED_TYPES = ("AWS::EC2::RouteTable", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EIP",
-                   "AWS::EC2::VPCEndpoint")
+_UNTAGGED_TYPES = (
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::EIP",
+    "AWS::EC2::VPCEndpoint",
+)
 
 
 def _apply_tags(ec2, kind: str, physical_id: str, tags: list) -> None:
@@ -495,15 +544,21 @@ def _inline_egress(ec2, group_id: str, egress: list) -> None:
             continue  # the default rule, already there
         _security_group_egress(ec2, {**rule, "GroupId": group_id}, {})
     (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
-    default = [p for p in group.get("IpPermissionsEgress") or ()
-               if p.get("IpProtocol") == "-1" and any(r.get("CidrIp") == "0.0.0.0/0" for r in p.get("IpRanges") or ())]
+    default = [
+        p
+        for p in group.get("IpPermissionsEgress") or ()
+        if p.get("IpProtocol") == "-1" and any(r.get("CidrIp") == "0.0.0.0/0" for r in p.get("IpRanges") or ())
+    ]
     if default and not listed_all:
-        ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[
-            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        ec2.revoke_security_group_egress(
+            GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        )
 
 
 def _associate_route_table(ec2, route_table_id: str, subnet_id: str) -> str:
-    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])["RouteTables"]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])[
+        "RouteTables"
+    ]
     for table in tables:
         for association in table.get("Associations") or ():
             if association.get("SubnetId") == subnet_id:
@@ -517,11 +572,17 @@ def _associate_route_table(ec2, route_table_id: str, subnet_id: str) -> str:
 
 def _tags(resource_type: str, props: dict) -> list[dict]:
     tags = props.get("Tags") or []
-    return [{"ResourceType": resource_type, "Tags": [{"Key": t["Key"], "Value": str(t["Value"])} for t in tags]}] if tags else []
+    return (
+        [{"ResourceType": resource_type, "Tags": [{"Key": t["Key"], "Value": str(t["Value"])} for t in tags]}]
+        if tags
+        else []
+    )
 
 
 def _network_acl(ec2, p: dict, resource: dict) -> str:
-    return ec2.create_network_acl(VpcId=p["VpcId"], TagSpecifications=_tags("network-acl", p))["NetworkAcl"]["NetworkAclId"]
+    return ec2.create_network_acl(VpcId=p["VpcId"], TagSpecifications=_tags("network-acl", p))["NetworkAcl"][
+        "NetworkAclId"
+    ]
 
 
 def _network_acl_entry(ec2, p: dict, resource: dict) -> str:
@@ -595,8 +656,9 @@ def _start_functions(lab, names: list[str]) -> None:
         config = lambda_client.get_function_configuration(FunctionName=name)
         vpc = config.get("VpcConfig") or {}
         try:
-            request = read_vpc_config({"SubnetIds": vpc.get("SubnetIds") or [],
-                                       "SecurityGroupIds": vpc.get("SecurityGroupIds") or []})
+            request = read_vpc_config(
+                {"SubnetIds": vpc.get("SubnetIds") or [], "SecurityGroupIds": vpc.get("SecurityGroupIds") or []}
+            )
             connecting = request is not None and not request.disconnect
             if request is not None and connecting:
                 resolve_vpc(ec2, request)

@@ -44,8 +44,9 @@ class Ec2Hooks:
             if group_id is None:
                 continue
             try:
-                self._lab.internal("ec2").authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
-                    {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group_id}]}])
+                self._lab.internal("ec2").authorize_security_group_ingress(
+                    GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group_id}]}]
+                )
             except ClientError:  # already there
                 pass
 
@@ -57,8 +58,7 @@ class Ec2Hooks:
                 raise InvalidRouteTableIdNotFound(f"The routeTable ID '{table_id}' does not exist")
 
     def _forget_endpoint_routes(self, params: dict) -> None:
-        mock.forget_missing_endpoint_routes(self._lab.account_id, self._lab.region,
-                                            params.get("VpcEndpointIds") or ())
+        mock.forget_missing_endpoint_routes(self._lab.account_id, self._lab.region, params.get("VpcEndpointIds") or ())
 
     def _subnet_unused(self, params: dict) -> None:
         subnet_id = params.get("SubnetId", "")
@@ -80,8 +80,13 @@ class Ec2Hooks:
     def _endpoint_modified(self, params: dict) -> None:
         """Keep a gateway endpoint's routes (and its PrivateDnsEnabled) in step with ModifyVpcEndpoint."""
         account, region, endpoint_id = self._lab.account_id, self._lab.region, params.get("VpcEndpointId", "")
-        mock.endpoint_routes(account, region, endpoint_id, add=params.get("AddRouteTableIds") or (),
-                             remove=params.get("RemoveRouteTableIds") or ())
+        mock.endpoint_routes(
+            account,
+            region,
+            endpoint_id,
+            add=params.get("AddRouteTableIds") or (),
+            remove=params.get("RemoveRouteTableIds") or (),
+        )
         if params.get("PrivateDnsEnabled") is not None:
             mock.set_private_dns(account, region, endpoint_id, params["PrivateDnsEnabled"])
 

@@ -32,8 +32,10 @@ CREATING, AVAILABLE, FAILED = "creating", "available", "failed"
 FAILURE_TEXT = {
     "InvalidSubnet": "The subnet ID provided in the Lambda function VPC configuration is not valid",
     "InvalidSecurityGroup": "The security group ID provided in the Lambda function VPC configuration is not valid",
-    "SubnetOutOfIPAddresses": ("Lambda couldn't set up VPC access for the Lambda function because one or more "
-                               "configured subnets has no available IP addresses"),
+    "SubnetOutOfIPAddresses": (
+        "Lambda couldn't set up VPC access for the Lambda function because one or more "
+        "configured subnets has no available IP addresses"
+    ),
     "InsufficientRolePermissions": "The function's execution role does not have permission to manage network interfaces",
 }
 
@@ -96,8 +98,9 @@ class EniPool:
         if combo is None:
             combo = Combination(key[0], key[1], CREATING, now + t.eni_create, creator=function, role_arn=role_arn)
             self._combos[key] = combo
-            combo.create_event = lab.clock.schedule(t.eni_create, lambda: self._create(key),
-                                                    f"create ENI {key[0]} {sorted(key[1])}")
+            combo.create_event = lab.clock.schedule(
+                t.eni_create, lambda: self._create(key), f"create ENI {key[0]} {sorted(key[1])}"
+            )
         elif combo.status == FAILED:  # another function waits on a failed attempt: it fails the same way
             combo.users.add(function)
             return now
@@ -124,8 +127,7 @@ class EniPool:
             return
         wait = self._lab.timings.eni_delete if delay is None else delay
         if combo.delete_event is None:
-            combo.delete_event = self._lab.clock.schedule(wait, lambda: self._delete(key),
-                                                          f"delete ENI {combo.eni_id}")
+            combo.delete_event = self._lab.clock.schedule(wait, lambda: self._delete(key), f"delete ENI {combo.eni_id}")
 
     def forget_all(self) -> None:
         for combo in self._combos.values():
@@ -150,13 +152,19 @@ class EniPool:
         ec2 = self._lab.internal("ec2")
         ip = self._free_ip(ec2, combo.subnet_id)
         eni = ec2.create_network_interface(
-            SubnetId=combo.subnet_id, Groups=sorted(combo.security_group_ids), PrivateIpAddress=ip,
+            SubnetId=combo.subnet_id,
+            Groups=sorted(combo.security_group_ids),
+            PrivateIpAddress=ip,
             Description=f"AWS Lambda VPC ENI-{combo.creator}",
         )["NetworkInterface"]
         from labkit.awslambda import mock
 
-        mock.mark_lambda_interface(self._lab.account_id, self._lab.region, eni["NetworkInterfaceId"],
-                                   requester_id=self._requester_id(combo.role_arn))
+        mock.mark_lambda_interface(
+            self._lab.account_id,
+            self._lab.region,
+            eni["NetworkInterfaceId"],
+            requester_id=self._requester_id(combo.role_arn),
+        )
         combo.status, combo.eni_id, combo.private_ip = AVAILABLE, eni["NetworkInterfaceId"], ip
         self._lab.changed()
 
@@ -181,24 +189,29 @@ class EniPool:
         if not subnets:
             return "InvalidSubnet", f"{FAILURE_TEXT['InvalidSubnet']}: {combo.subnet_id} does not exist."
         groups = ec2.describe_security_groups(
-            Filters=[{"Name": "group-id", "Values": sorted(combo.security_group_ids)}])["SecurityGroups"]
+            Filters=[{"Name": "group-id", "Values": sorted(combo.security_group_ids)}]
+        )["SecurityGroups"]
         missing = sorted(combo.security_group_ids - {g["GroupId"] for g in groups})
         if missing:
             return "InvalidSecurityGroup", f"{FAILURE_TEXT['InvalidSecurityGroup']}: {missing[0]} does not exist."
         if int(subnets[0].get("AvailableIpAddressCount", 1)) <= 0:
-            return ("SubnetOutOfIPAddresses",
-                    f"{FAILURE_TEXT['SubnetOutOfIPAddresses']}: {combo.subnet_id} has no free address.")
-        from labkit.awslambda.validation import role_missing_permission
-
+            return (
+                "SubnetOutOfIPAddresses",
+                f"{FAILURE_TEXT['SubnetOutOfIPAddresses']}: {combo.subnet_id} has no free address.",
+            )
         from botocore.exceptions import ClientError
+
+        from labkit.awslambda.validation import role_missing_permission
 
         try:
             missing_action = role_missing_permission(self._lab.internal("iam"), combo.role_arn)
         except ClientError:
             missing_action = "ec2:CreateNetworkInterface"
         if missing_action:
-            return ("InsufficientRolePermissions",
-                    f"{FAILURE_TEXT['InsufficientRolePermissions']}: {combo.role_arn} is not allowed {missing_action}.")
+            return (
+                "InsufficientRolePermissions",
+                f"{FAILURE_TEXT['InsufficientRolePermissions']}: {combo.role_arn} is not allowed {missing_action}.",
+            )
         return None
 
     @staticmethod

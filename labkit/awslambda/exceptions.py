@@ -19,9 +19,19 @@ from __future__ import annotations
 import uuid
 
 __all__ = [
-    "AwsError", "ResourceConflictException", "ResourceNotReadyException", "InvalidParameterValueException",
-    "ResourceNotFoundException", "AccessDeniedException", "ValidationException", "InvalidRequestContentException", "ServiceException",
-    "UnauthorizedOperation", "DependencyViolation", "InvalidParameterValue", "InvalidRouteTableIdNotFound",
+    "AwsError",
+    "ResourceConflictException",
+    "ResourceNotReadyException",
+    "InvalidParameterValueException",
+    "ResourceNotFoundException",
+    "AccessDeniedException",
+    "ValidationException",
+    "InvalidRequestContentException",
+    "ServiceException",
+    "UnauthorizedOperation",
+    "DependencyViolation",
+    "InvalidParameterValue",
+    "InvalidRouteTableIdNotFound",
     "AccessDenied",
     "error_for_denial",
 ]
@@ -47,8 +57,11 @@ class AwsError(Exception):
             "ResponseMetadata": {
                 "RequestId": request_id,
                 "HTTPStatusCode": self.status,
-                "HTTPHeaders": {"x-amzn-requestid": request_id, "x-amzn-errortype": self.code,
-                                "content-type": "application/json"},
+                "HTTPHeaders": {
+                    "x-amzn-requestid": request_id,
+                    "x-amzn-errortype": self.code,
+                    "content-type": "application/json",
+                },
                 "RetryAttempts": 0,
             },
         }

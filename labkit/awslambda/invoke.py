@@ -50,10 +50,16 @@ class Invoker:
         except ImportError as e:  # pragma: no cover - the runtime ships with labkit
             raise ServiceException(f"The lab can't run handlers here: {e}") from e
         result = runtime.run_handler(
-            snapshot.code_zip, snapshot.handler, event,
-            function_name=record.name, function_arn=record.arn, timeout_s=snapshot.timeout,
-            memory_mb=snapshot.memory, environment=dict(snapshot.environment),
-            session_factory=self._lab.session_factory, gate=lambda service: self.gate(record.name, snapshot, service),
+            snapshot.code_zip,
+            snapshot.handler,
+            event,
+            function_name=record.name,
+            function_arn=record.arn,
+            timeout_s=snapshot.timeout,
+            memory_mb=snapshot.memory,
+            environment=dict(snapshot.environment),
+            session_factory=self._lab.session_factory,
+            gate=lambda service: self.gate(record.name, snapshot, service),
         )
         record.last_used = self._lab.clock.elapsed
         self.last_result = result
@@ -72,8 +78,11 @@ class Invoker:
 
         topology = self._lab.topology()
         current = topology.function_or_none(name)
-        same = current is not None and set(current.subnet_ids) == set(snapshot.subnet_ids) and \
-            set(current.security_group_ids) == set(snapshot.security_group_ids)
+        same = (
+            current is not None
+            and set(current.subnet_ids) == set(snapshot.subnet_ids)
+            and set(current.security_group_ids) == set(snapshot.security_group_ids)
+        )
         source: str | list[str]
         groups: list[str] | None
         if same:

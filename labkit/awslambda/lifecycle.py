@@ -125,8 +125,11 @@ class FunctionLifecycle:
         for key in sorted(new_keys, key=lambda k: (k[0], sorted(k[1]))):
             combo = self.pool.get(key)
             if combo is None or combo.status != AVAILABLE:
-                failure = (combo.failure if combo is not None and combo.status == FAILED and combo.failure
-                           else ("InternalError", "Lambda could not set up the function's network interface."))
+                failure = (
+                    combo.failure
+                    if combo is not None and combo.status == FAILED and combo.failure
+                    else ("InternalError", "Lambda could not set up the function's network interface.")
+                )
                 break
         if failure is None:
             apply(record, {"create": "network_ready", "reactivate": "network_ready", "update": "update_done"}[kind])
@@ -192,8 +195,9 @@ class FunctionLifecycle:
         ids = {s for c in configs for s in ((c.get("VpcConfig") or {}).get("SubnetIds") or ())}
         unknown = sorted(ids - set(self._subnet_vpcs))
         if unknown:
-            subnets = self._lab.internal("ec2").describe_subnets(
-                Filters=[{"Name": "subnet-id", "Values": unknown}])["Subnets"]
+            subnets = self._lab.internal("ec2").describe_subnets(Filters=[{"Name": "subnet-id", "Values": unknown}])[
+                "Subnets"
+            ]
             self._subnet_vpcs.update({s["SubnetId"]: s["VpcId"] for s in subnets})
         return self._subnet_vpcs
 

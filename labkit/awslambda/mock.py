@@ -16,17 +16,28 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import Any
 
 from labkit.errors import LabError
 
-__all__ = ["acquire", "release", "is_active", "drop_account", "prepare_account", "mark_lambda_interface",
-           "function_code", "cloudformation_stack", "MOTO_CONFIG", "active_labs"]
+__all__ = [
+    "acquire",
+    "release",
+    "is_active",
+    "drop_account",
+    "prepare_account",
+    "mark_lambda_interface",
+    "function_code",
+    "cloudformation_stack",
+    "MOTO_CONFIG",
+    "active_labs",
+]
 
 #: The moto configuration of the lab's mock.
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "iam": {"load_aws_managed_policies": False}}
 
 _LOCK = threading.RLock()
-_state = {"mock": None, "refs": 0}
+_state: dict[str, Any] = {"mock": None, "refs": 0}
 
 
 #: Importing moto's CloudFormation support pulls in jsonschema's IRI format checker (rfc3987_syntax),
@@ -114,7 +125,7 @@ def drop_account(account_id: str) -> None:
     from labkit.awslambda import moto_patches
 
     with _LOCK:
-        for backend_dict in list(BackendDict._instances):  # noqa: SLF001 - moto keeps no public list
+        for backend_dict in list(BackendDict._instances):  # type: ignore[misc]  # noqa: SLF001 - moto keeps no public list
             if dict.__contains__(backend_dict, account_id):
                 dict.pop(backend_dict, account_id)  # forgotten (a reset would rebuild it first)
         moto_patches.forget_s3_names(account_id)
@@ -136,8 +147,10 @@ def _environment_arns(runtime, account_id: str) -> set:
     if environments is None:
         environments = getattr(getattr(runtime, "environments", None), "_ENVIRONMENTS", None)
     if not isinstance(environments, dict):
-        raise LabError("labkit.awslambda.runtime keeps its execution environments elsewhere: update "
-                       "mock._environment_arns so that a closed lab's environments are discarded.")
+        raise LabError(
+            "labkit.awslambda.runtime keeps its execution environments elsewhere: update "
+            "mock._environment_arns so that a closed lab's environments are discarded."
+        )
     return {arn for arn in list(environments) if isinstance(arn, str) and arn.split(":")[4:5] == [account_id]}
 
 
@@ -146,7 +159,10 @@ def has_account(account_id: str) -> bool:
 
     from labkit.awslambda import moto_patches
 
-    return account_id in moto_patches.lab_accounts() or any(dict.__contains__(b, account_id) for b in list(BackendDict._instances))  # noqa: SLF001
+    return account_id in moto_patches.lab_accounts() or any(
+        dict.__contains__(b, account_id)
+        for b in list(BackendDict._instances)  # type: ignore[misc]
+    )  # noqa: SLF001
 
 
 def _ec2(account_id: str, region: str):
@@ -187,8 +203,11 @@ def gateway_endpoints_typed(account_id: str, region: str) -> None:
 
 def _prefix_list_routes(table, prefix_list: str) -> dict:
     """A moto route table's routes to ``prefix_list``, by route id."""
-    return {rid: r for rid, r in table._routes.items()  # noqa: SLF001 - moto's own store of routes
-            if getattr(r.destination_prefix_list, "id", None) == prefix_list}
+    return {
+        rid: r
+        for rid, r in table._routes.items()  # noqa: SLF001 - moto's own store of routes
+        if getattr(r.destination_prefix_list, "id", None) == prefix_list
+    }
 
 
 def endpoint_routes(account_id: str, region: str, endpoint_id: str, *, add=(), remove=()) -> None:
@@ -221,9 +240,10 @@ def forget_missing_endpoint_routes(account_id: str, region: str, endpoint_ids) -
         if endpoint is None or (endpoint.vpc_endpoint_type or "").lower() != "gateway":
             continue
         endpoint.route_table_ids = [
-            t for t in endpoint.route_table_ids
-            if prefix_list and t in backend.route_tables
-            and _prefix_list_routes(backend.route_tables[t], prefix_list)]
+            t
+            for t in endpoint.route_table_ids
+            if prefix_list and t in backend.route_tables and _prefix_list_routes(backend.route_tables[t], prefix_list)
+        ]
 
 
 def set_private_dns(account_id: str, region: str, endpoint_id: str, enabled: bool) -> None:

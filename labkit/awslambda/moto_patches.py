@@ -36,11 +36,27 @@ import json
 import sys
 import threading
 
-__all__ = ["install", "check", "installed", "MotoChanged", "register_lab_account", "forget_lab_account",
-           "lab_accounts", "PATCHES"]
+__all__ = [
+    "install",
+    "check",
+    "installed",
+    "MotoChanged",
+    "register_lab_account",
+    "forget_lab_account",
+    "lab_accounts",
+    "PATCHES",
+]
 
-PATCHES = ("lazy-ec2-data", "one-botocore-session", "lazy-amis", "regions-cache", "subnet-address-iterator",
-           "rds-cluster-options", "lab-managed-policies", "s3-per-lab")
+PATCHES = (
+    "lazy-ec2-data",
+    "one-botocore-session",
+    "lazy-amis",
+    "regions-cache",
+    "subnet-address-iterator",
+    "rds-cluster-options",
+    "lab-managed-policies",
+    "s3-per-lab",
+)
 
 _LOCK = threading.RLock()
 _installed: set[str] = set()
@@ -185,8 +201,21 @@ def _ready_first(name):
     return call
 
 
-for _name in ("append", "extend", "insert", "remove", "pop", "index", "count", "__setitem__", "__delitem__",
-              "__reversed__", "__add__", "copy", "sort"):
+for _name in (
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "index",
+    "count",
+    "__setitem__",
+    "__delitem__",
+    "__reversed__",
+    "__add__",
+    "copy",
+    "sort",
+):
     setattr(_LazyList, _name, _ready_first(_name))
 
 
@@ -370,7 +399,7 @@ def _instance_types_around():  # lazy-ec2-data: the module's own data loading is
         if resource == _INSTANCE_TYPES:
             return {}
         if resource.startswith(_OFFERINGS_PREFIX):
-            location_type, _, filename = resource[len(_OFFERINGS_PREFIX):].partition("/")
+            location_type, _, filename = resource[len(_OFFERINGS_PREFIX) :].partition("/")
             pending.setdefault(location_type, {})[filename.split(".")[0]] = resource
             return []
         return real(resource, *args, **kwargs)
@@ -513,8 +542,9 @@ def _managed_policy_templates(iam_models) -> list:
         from moto.iam.aws_managed_policies import aws_managed_policies_data
 
         data = json.loads(aws_managed_policies_data)
-        _MANAGED_POLICIES.extend(iam_models.AWSManagedPolicy.from_data(name, "aws", "us-east-1", d)
-                                 for name, d in data.items())
+        _MANAGED_POLICIES.extend(
+            iam_models.AWSManagedPolicy.from_data(name, "aws", "us-east-1", d) for name, d in data.items()
+        )
     return _MANAGED_POLICIES
 
 
@@ -579,8 +609,11 @@ def _s3_after(module):  # s3-per-lab
             raise
 
     def get_bucket(self, bucket_name):
-        if self.account_id in _LAB_ACCOUNTS and bucket_name not in self.buckets \
-                and bucket_name not in self.table_buckets:
+        if (
+            self.account_id in _LAB_ACCOUNTS
+            and bucket_name not in self.buckets
+            and bucket_name not in self.table_buckets
+        ):
             raise module.MissingBucket(bucket=bucket_name)
         return get(self, bucket_name)
 
@@ -635,46 +668,70 @@ def check() -> None:
     from moto.core import base_backend
     from moto.utilities import utils
 
-    need(hasattr(base_backend.AccountSpecificBackend, "_generate_regions"),
-         "moto.core.base_backend.AccountSpecificBackend._generate_regions")
-    need(hasattr(base_backend.AccountSpecificBackend, "get_session"),
-         "moto.core.base_backend.AccountSpecificBackend.get_session")
+    need(
+        hasattr(base_backend.AccountSpecificBackend, "_generate_regions"),
+        "moto.core.base_backend.AccountSpecificBackend._generate_regions",
+    )
+    need(
+        hasattr(base_backend.AccountSpecificBackend, "get_session"),
+        "moto.core.base_backend.AccountSpecificBackend.get_session",
+    )
     need(callable(getattr(utils, "load_resource", None)), "moto.utilities.utils.load_resource")
-    from moto.ec2.models import amis, availability_zones_and_regions as azr, instance_types, subnets
     import moto.ec2.models as ec2
+    from moto.ec2.models import amis, instance_types, subnets
+    from moto.ec2.models import availability_zones_and_regions as azr
 
     need("Session()" in inspect.getsource(azr), "availability_zones_and_regions calls boto3's Session()")
     source = inspect.getsource(instance_types)
-    need(f'load_resource("{_INSTANCE_TYPES}")' in source and '"resources/instance_type_offerings"' in source,
-         "instance_types loads instance_types.json and resources/instance_type_offerings at import")
-    for name in ("INSTANCE_TYPES", "INSTANCE_FAMILIES", "INSTANCE_TYPE_OFFERINGS", "InstanceType",
-                 "InstanceTypeBackend"):
+    need(
+        f'load_resource("{_INSTANCE_TYPES}")' in source and '"resources/instance_type_offerings"' in source,
+        "instance_types loads instance_types.json and resources/instance_type_offerings at import",
+    )
+    for name in (
+        "INSTANCE_TYPES",
+        "INSTANCE_FAMILIES",
+        "INSTANCE_TYPE_OFFERINGS",
+        "InstanceType",
+        "InstanceTypeBackend",
+    ):
         need(hasattr(instance_types, name), f"moto.ec2.models.instance_types.{name}")
     need("self._load_amis()" in inspect.getsource(amis.AmiBackend.__init__), "AmiBackend.__init__ calls _load_amis()")
     need("self.amis[" in inspect.getsource(amis.AmiBackend), "AmiBackend keeps its AMIs in self.amis")
     need("self.snapshots" in inspect.getsource(ec2.EBSBackend.__init__), "EBSBackend keeps snapshots in self.snapshots")
-    need("return self.cidr.hosts()" in inspect.getsource(subnets.Subnet),
-         "Subnet._base_avail_ip_iterator returns self.cidr.hosts()")
+    need(
+        "return self.cidr.hosts()" in inspect.getsource(subnets.Subnet),
+        "Subnet._base_avail_ip_iterator returns self.cidr.hosts()",
+    )
     from moto.iam import models as iam_models
 
-    need("self._init_aws_policies()" in inspect.getsource(iam_models.IAMBackend.__init__)
-         and "self._init_managed_policies()" in inspect.getsource(iam_models.IAMBackend.__init__),
-         "IAMBackend.__init__ calls _init_aws_policies() and _init_managed_policies()")
-    need("self.aws_managed_policies" in inspect.getsource(inspect.unwrap(iam_models.IAMBackend._init_managed_policies)),
-         "IAMBackend._init_managed_policies builds on self.aws_managed_policies")
+    need(
+        "self._init_aws_policies()" in inspect.getsource(iam_models.IAMBackend.__init__)
+        and "self._init_managed_policies()" in inspect.getsource(iam_models.IAMBackend.__init__),
+        "IAMBackend.__init__ calls _init_aws_policies() and _init_managed_policies()",
+    )
+    need(
+        "self.aws_managed_policies" in inspect.getsource(inspect.unwrap(iam_models.IAMBackend._init_managed_policies)),
+        "IAMBackend._init_managed_policies builds on self.aws_managed_policies",
+    )
     need(hasattr(iam_models, "AWSManagedPolicy"), "moto.iam.models.AWSManagedPolicy")
     from moto.s3 import models as s3_models
 
     need(hasattr(s3_models.s3_backends, "bucket_accounts"), "moto.s3.models.s3_backends.bucket_accounts")
-    need("bucket_accounts" in inspect.getsource(inspect.unwrap(s3_models.S3Backend.create_bucket))
-         and "bucket_accounts" in inspect.getsource(inspect.unwrap(s3_models.S3Backend.get_bucket)),
-         "S3Backend.create_bucket/get_bucket use the global bucket_accounts table")
-    need(hasattr(s3_models, "MissingBucket") and hasattr(s3_models, "BucketAlreadyExists"),
-         "moto.s3.models.MissingBucket and BucketAlreadyExists")
+    need(
+        "bucket_accounts" in inspect.getsource(inspect.unwrap(s3_models.S3Backend.create_bucket))
+        and "bucket_accounts" in inspect.getsource(inspect.unwrap(s3_models.S3Backend.get_bucket)),
+        "S3Backend.create_bucket/get_bucket use the global bucket_accounts table",
+    )
+    need(
+        hasattr(s3_models, "MissingBucket") and hasattr(s3_models, "BucketAlreadyExists"),
+        "moto.s3.models.MissingBucket and BucketAlreadyExists",
+    )
     from moto.rds import models as rds_models
 
     need(hasattr(rds_models.RDSBackend, "db_cluster_options"), "moto.rds.models.RDSBackend.db_cluster_options")
     if problems:
         raise MotoChanged(
-            "moto changed what labkit's patches (labkit/awslambda/moto_patches.py) rely on: " + "; ".join(problems)
-            + ". Review each patch against the new moto, or pin moto back to 5.2.x.")
+            "moto changed what labkit's patches (labkit/awslambda/moto_patches.py) rely on: "
+            + "; ".join(problems)
+            + ". Review each patch against the new moto, or pin moto back to 5.2.x."
+        )

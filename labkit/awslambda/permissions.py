@@ -31,8 +31,16 @@ from dataclasses import dataclass
 
 from labkit.awslambda.exceptions import AccessDeniedException, AwsError, error_for_denial
 
-__all__ = ["Principal", "iam_action", "resource_arn", "denial_message", "authorize", "IAM_PREFIXES",
-           "ACTION_NAMES", "NETWORK_DESCRIBE_ACTIONS"]
+__all__ = [
+    "Principal",
+    "iam_action",
+    "resource_arn",
+    "denial_message",
+    "authorize",
+    "IAM_PREFIXES",
+    "ACTION_NAMES",
+    "NETWORK_DESCRIBE_ACTIONS",
+]
 
 #: Services whose IAM prefix differs from their signing name.
 IAM_PREFIXES = {"monitoring": "cloudwatch", "email": "ses", "execute-api": "execute-api"}
@@ -129,8 +137,11 @@ def denial_message(principal: Principal, action: str, resource: str, explicit: b
     'You are not authorized to perform this operation. User: arn:aws:iam::111122223333:user/learner is not authorized to perform: ec2:DescribeVpcs because no identity-based policy allows the ec2:DescribeVpcs action'
     """
     target = f" on resource: {resource}" if resource != "*" else ""
-    why = ("with an explicit deny in an identity-based policy" if explicit
-           else f"because no identity-based policy allows the {action} action")
+    why = (
+        "with an explicit deny in an identity-based policy"
+        if explicit
+        else f"because no identity-based policy allows the {action} action"
+    )
     text = f"User: {principal.arn} is not authorized to perform: {action}{target} {why}"
     return f"You are not authorized to perform this operation. {text}" if ec2 else text
 
@@ -148,8 +159,7 @@ def base_context(principal: Principal, now: _dt.datetime) -> dict:
     }
 
 
-def authorize(policies, principal: Principal, action: str, resource: str, context: dict, *,
-              error_service: str) -> None:
+def authorize(policies, principal: Principal, action: str, resource: str, context: dict, *, error_service: str) -> None:
     """Raise the service's denial error unless ``policies`` allow ``action`` on ``resource``."""
     from labkit.iam import Decision, evaluate
 
@@ -163,8 +173,9 @@ def authorize(policies, principal: Principal, action: str, resource: str, contex
     raise error
 
 
-def network_describe_denial(policies, principal: Principal, context: dict, subnet_ids, security_group_ids,
-                            vpc_id: str) -> AwsError | None:
+def network_describe_denial(
+    policies, principal: Principal, context: dict, subnet_ids, security_group_ids, vpc_id: str
+) -> AwsError | None:
     """Lambda's error when the caller may not describe the network it connects a function to, else None.
 
     AWS: "Your access has been denied by EC2, please make sure your request credentials have permission to
@@ -179,5 +190,6 @@ def network_describe_denial(policies, principal: Principal, context: dict, subne
             return AccessDeniedException(
                 f"Your access has been denied by EC2, please make sure your request credentials have permission to "
                 f"{operation} for {first}. EC2 Error Code: UnauthorizedOperation. EC2 Error Message: You are not "
-                "authorized to perform this operation.")
+                "authorized to perform this operation."
+            )
     return None

@@ -57,8 +57,16 @@ from dataclasses import dataclass, field
 
 from labkit.awslambda.exceptions import AwsError, ResourceConflictException, ResourceNotReadyException
 
-__all__ = ["STATE_TRANSITIONS", "UPDATE_TRANSITIONS", "FunctionRecord", "Snapshot", "apply", "refusal",
-           "StateError", "REASONS"]
+__all__ = [
+    "STATE_TRANSITIONS",
+    "UPDATE_TRANSITIONS",
+    "FunctionRecord",
+    "Snapshot",
+    "apply",
+    "refusal",
+    "StateError",
+    "REASONS",
+]
 
 PENDING, ACTIVE, INACTIVE, FAILED = "Pending", "Active", "Inactive", "Failed"
 IN_PROGRESS, SUCCESSFUL, UPDATE_FAILED = "InProgress", "Successful", "Failed"
@@ -145,14 +153,14 @@ class FunctionRecord:
     last_update_status: str | None = None
     last_update_status_reason: str | None = None
     last_update_status_reason_code: str | None = None
-    effective: Snapshot = field(default_factory=Snapshot)   # what invocations run
-    target: Snapshot | None = None                          # what a creation/update is setting up
-    combinations: frozenset = frozenset()                   # ENI combinations the function holds
-    generation: int = 0                                     # bumps on every start of work; stale events check it
-    last_used: float = 0.0                                  # lab seconds of the last invocation/activation
+    effective: Snapshot = field(default_factory=Snapshot)  # what invocations run
+    target: Snapshot | None = None  # what a creation/update is setting up
+    combinations: frozenset = frozenset()  # ENI combinations the function holds
+    generation: int = 0  # bumps on every start of work; stale events check it
+    last_used: float = 0.0  # lab seconds of the last invocation/activation
     idle_event: object = None
-    work: str | None = None                                 # "create" | "update" | "reactivate" | None
-    work_network: bool = False                              # whether that work sets up ENIs
+    work: str | None = None  # "create" | "update" | "reactivate" | None
+    work_network: bool = False  # whether that work sets up ENIs
 
     def fields(self) -> dict:
         """The response fields of GetFunctionConfiguration for this record."""
@@ -199,10 +207,14 @@ def apply(record: FunctionRecord, event: str, *, reason_code: str | None = None,
 #: Operations that change a function and are refused while it is Pending/Failed or an update is in progress.
 UPDATING_OPERATIONS = frozenset({"UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion"})
 
-_STATE_MESSAGE = "The operation cannot be performed at this time. The function is currently in the following state: {state}"
+_STATE_MESSAGE = (
+    "The operation cannot be performed at this time. The function is currently in the following state: {state}"
+)
 _UPDATE_MESSAGE = "The operation cannot be performed at this time. An update is in progress for resource: {arn}"
-_NOT_READY_MESSAGE = ("The function is inactive and its VPC connection is no longer available. Wait for the VPC "
-                      "connection to reestablish and try again.")
+_NOT_READY_MESSAGE = (
+    "The function is inactive and its VPC connection is no longer available. Wait for the VPC "
+    "connection to reestablish and try again."
+)
 
 
 def refusal(operation: str, record: FunctionRecord) -> AwsError | None:

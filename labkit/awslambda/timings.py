@@ -33,8 +33,8 @@ labkit.errors.TimingsError: Unknown timing 'eni_joins'. Did you mean eni_join? K
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from labkit.awslambda.clock import format_duration, parse_duration
 from labkit.errors import DurationError, TimingsError, did_you_mean
@@ -65,7 +65,7 @@ class Timings:
             raise TimingsError("Timing 'idle' must be more than 0 seconds (a function can't be idle at once).")
 
     @classmethod
-    def from_mapping(cls, values: "Timings | Mapping | None") -> "Timings":
+    def from_mapping(cls, values: Timings | Mapping | None) -> Timings:
         """A table from ``None`` (the defaults), a ``Timings``, or a mapping of the keys to change."""
         if values is None:
             return cls()
@@ -81,7 +81,7 @@ class Timings:
                 raise TimingsError(f"Unknown timing {key!r}. {did_you_mean(str(key), known)}")
         return cls(**dict(values))
 
-    def replace(self, **changes) -> "Timings":
+    def replace(self, **changes) -> Timings:
         return Timings.from_mapping({**dataclasses.asdict(self), **changes})
 
     def table(self) -> list[tuple[str, str]]:

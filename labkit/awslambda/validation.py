@@ -21,11 +21,21 @@ from dataclasses import dataclass
 
 from labkit.awslambda.exceptions import InvalidParameterValueException, ValidationException
 
-__all__ = ["VpcRequest", "read_vpc_config", "resolve_vpc", "role_missing_permission", "check_execution_role",
-           "lambda_can_assume",
-           "MAX_SUBNETS", "MAX_SECURITY_GROUPS", "role_name", "role_policies"]
+__all__ = [
+    "VpcRequest",
+    "read_vpc_config",
+    "resolve_vpc",
+    "role_missing_permission",
+    "check_execution_role",
+    "lambda_can_assume",
+    "MAX_SUBNETS",
+    "MAX_SECURITY_GROUPS",
+    "role_name",
+    "role_policies",
+]
 
 MAX_SUBNETS, MAX_SECURITY_GROUPS = 16, 5
+
 
 def __getattr__(name: str):
     """``ENI_ACTIONS``: what the execution role of a VPC function must be allowed to do, read from
@@ -75,32 +85,38 @@ def read_vpc_config(vpc_config) -> VpcRequest | None:
 
 
 def _too_many(values, where: str, limit: int) -> str:
-    return (f"1 validation error detected: Value '[{', '.join(values)}]' at '{where}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {limit}")
+    return (
+        f"1 validation error detected: Value '[{', '.join(values)}]' at '{where}' failed to satisfy constraint: "
+        f"Member must have length less than or equal to {limit}"
+    )
 
 
 def resolve_vpc(ec2, request: VpcRequest) -> str:
     """The VPC of a connecting request, after checks 3-5 (``ec2`` reads the lab account). ``""`` for a disconnect."""
     if request.disconnect:
         return ""
-    subnets = {s["SubnetId"]: s for s in _describe(ec2, "describe_subnets", "Subnets", "subnet-id",
-                                                     request.subnet_ids)}
+    subnets = {s["SubnetId"]: s for s in _describe(ec2, "describe_subnets", "Subnets", "subnet-id", request.subnet_ids)}
     for subnet_id in request.subnet_ids:
         if subnet_id not in subnets:
             raise InvalidParameterValueException(
                 "Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. "
-                f"EC2 Error Message: The subnet ID '{subnet_id}' does not exist")
-    groups = {g["GroupId"]: g for g in _describe(ec2, "describe_security_groups", "SecurityGroups", "group-id",
-                                                  request.security_group_ids)}
+                f"EC2 Error Message: The subnet ID '{subnet_id}' does not exist"
+            )
+    groups = {
+        g["GroupId"]: g
+        for g in _describe(ec2, "describe_security_groups", "SecurityGroups", "group-id", request.security_group_ids)
+    }
     for group_id in request.security_group_ids:
         if group_id not in groups:
             raise InvalidParameterValueException(
                 "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. "
-                f"EC2 Error Message: The security group '{group_id}' does not exist")
+                f"EC2 Error Message: The security group '{group_id}' does not exist"
+            )
     subnet_vpcs = sorted({s["VpcId"] for s in subnets.values()})
     if len(subnet_vpcs) > 1:
         raise InvalidParameterValueException(
-            f"Subnets are required to be in the same VPC. The subnets given are in {', '.join(subnet_vpcs)}.")
+            f"Subnets are required to be in the same VPC. The subnets given are in {', '.join(subnet_vpcs)}."
+        )
     vpc_id = subnet_vpcs[0]
     if any(g.get("VpcId") != vpc_id for g in groups.values()):
         raise InvalidParameterValueException("Security Groups are required to be in the same VPC.")
@@ -108,7 +124,8 @@ def resolve_vpc(ec2, request: VpcRequest) -> str:
     if vpcs and (vpcs[0].get("InstanceTenancy") or "default") == "dedicated":
         raise InvalidParameterValueException(
             f"Lambda can't connect a function to {vpc_id}: the VPC has dedicated instance tenancy. Connect the "
-            "function to a VPC with default tenancy, peered with the dedicated one.")
+            "function to a VPC with default tenancy, peered with the dedicated one."
+        )
     return vpc_id
 
 
@@ -203,4 +220,5 @@ def check_execution_role(iam, role_arn: str) -> None:
     missing = role_missing_permission(iam, role_arn)
     if missing:
         raise InvalidParameterValueException(
-            f"The provided execution role does not have permissions to call {missing.split(':', 1)[1]} on EC2")
+            f"The provided execution role does not have permissions to call {missing.split(':', 1)[1]} on EC2"
+        )

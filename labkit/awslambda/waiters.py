@@ -13,7 +13,7 @@ through botocore's ``creating-client-class`` event, so clients stay ordinary bot
 from __future__ import annotations
 
 import types
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["install", "lab_clock_wait"]
 
@@ -25,8 +25,9 @@ def lab_clock_wait(sleep: Callable[[float], None]):
     original = botocore.waiter.Waiter.wait
     raw = getattr(original, "__wrapped__", original)
     clock_time = types.SimpleNamespace(sleep=sleep)
-    return types.FunctionType(raw.__code__, {**raw.__globals__, "time": clock_time}, raw.__name__,
-                              raw.__defaults__, raw.__closure__)
+    return types.FunctionType(
+        raw.__code__, {**raw.__globals__, "time": clock_time}, raw.__name__, raw.__defaults__, raw.__closure__
+    )
 
 
 def install(botocore_session, sleep: Callable[[float], None]) -> None:

@@ -137,19 +137,26 @@ class Report:
         for x in self.exercises:
             tried = [c for (u, ex), c in self.cells.items() if ex == x and c.attempts > 0]
             solved = [c for c in tried if c.solved]
-            counts = [c.attempts_to_solve if c.solved else c.attempts for c in tried]
-            wrong = Counter(json.dumps(c.first_answer, sort_keys=True, ensure_ascii=False)
-                            for c in tried if c.first_correct is False and c.has_first_answer)
+            counts = [c.attempts_to_solve or c.attempts if c.solved else c.attempts for c in tried]
+            wrong = Counter(
+                json.dumps(c.first_answer, sort_keys=True, ensure_ascii=False)
+                for c in tried
+                if c.first_correct is False and c.has_first_answer
+            )
             common = wrong.most_common(1)
             times = [c.time_to_solve_s for c in solved if c.time_to_solve_s is not None]
-            rows.append({
-                "exercise": x, "learners_tried": len(tried), "learners_solved": len(solved),
-                "solve_rate": round(len(solved) / len(tried), 3) if tried else None,
-                "median_attempts": statistics.median(counts) if counts else None,
-                "median_time_to_solve_s": round(statistics.median(times), 1) if times else None,
-                "commonest_wrong_first_answer": json.loads(common[0][0]) if common else None,
-                "commonest_wrong_first_answer_count": common[0][1] if common else 0,
-            })
+            rows.append(
+                {
+                    "exercise": x,
+                    "learners_tried": len(tried),
+                    "learners_solved": len(solved),
+                    "solve_rate": round(len(solved) / len(tried), 3) if tried else None,
+                    "median_attempts": statistics.median(counts) if counts else None,
+                    "median_time_to_solve_s": round(statistics.median(times), 1) if times else None,
+                    "commonest_wrong_first_answer": json.loads(common[0][0]) if common else None,
+                    "commonest_wrong_first_answer_count": common[0][1] if common else 0,
+                }
+            )
         return rows
 
     def rows(self) -> list[dict]:
@@ -161,8 +168,16 @@ class Report:
                 if c is None:
                     continue
                 t = c.time_to_solve_s
-                out.append({"learner": u, "exercise": x, "solved": c.solved, "attempts": c.attempts,
-                            "hints": c.hints, "time_to_solve_s": round(t, 1) if t is not None else ""})
+                out.append(
+                    {
+                        "learner": u,
+                        "exercise": x,
+                        "solved": c.solved,
+                        "attempts": c.attempts,
+                        "hints": c.hints,
+                        "time_to_solve_s": round(t, 1) if t is not None else "",
+                    }
+                )
         return out
 
     # ------------------------------------------------------------------------------ output
@@ -171,15 +186,18 @@ class Report:
         target = Path(path).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=["learner", "exercise", "solved", "attempts", "hints",
-                                                   "time_to_solve_s"])
+            writer = csv.DictWriter(
+                f, fieldnames=["learner", "exercise", "solved", "attempts", "hints", "time_to_solve_s"]
+            )
             writer.writeheader()
             writer.writerows(self.rows())
         return target
 
     def __str__(self) -> str:
-        lines = [f"Class report from {self.source}: {len(self.learners)} learner(s), {len(self.exercises)} "
-                 f"exercise(s)" + (f", {self.files_read} file(s) read" if self.files_read else "") + "."]
+        lines = [
+            f"Class report from {self.source}: {len(self.learners)} learner(s), {len(self.exercises)} "
+            f"exercise(s)" + (f", {self.files_read} file(s) read" if self.files_read else "") + "."
+        ]
         if self.exercises:
             w = max(len(x) for x in self.exercises)
             lines += ["", f"{'exercise':<{w}}  tried  solved  rate   median checks  commonest wrong first answer"]
@@ -189,8 +207,10 @@ class Report:
                 wrong = _short(r["commonest_wrong_first_answer"]) if r["commonest_wrong_first_answer_count"] else "-"
                 if r["commonest_wrong_first_answer_count"]:
                     wrong += f" ({r['commonest_wrong_first_answer_count']}×)"
-                lines.append(f"{r['exercise']:<{w}}  {r['learners_tried']:>5}  {r['learners_solved']:>6}  "
-                             f"{rate:>4}   {med:>13}  {wrong}")
+                lines.append(
+                    f"{r['exercise']:<{w}}  {r['learners_tried']:>5}  {r['learners_solved']:>6}  "
+                    f"{rate:>4}   {med:>13}  {wrong}"
+                )
         if self.problems:
             counts = Counter(p.kind for p in self.problems)
             lines += ["", "Files not (fully) read: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))]
@@ -199,40 +219,61 @@ class Report:
 
     def to_html(self) -> str:
         e = html.escape
-        head = "".join(f'<th title="{e(x)}" style="writing-mode:vertical-rl;transform:rotate(180deg);'
-                       f'font-weight:normal;padding:2px">{e(x)}</th>' for x in self.exercises)
+        head = "".join(
+            f'<th title="{e(x)}" style="writing-mode:vertical-rl;transform:rotate(180deg);'
+            f'font-weight:normal;padding:2px">{e(x)}</th>'
+            for x in self.exercises
+        )
         body = []
         for u in self.learners:
             cells = []
             for x in self.exercises:
                 c = self.cells.get((u, x))
                 colour, text, tip = _heat(c)
-                cells.append(f'<td title="{e(u)} · {e(x)}: {e(tip)}" style="background:{colour};text-align:center;'
-                             f'min-width:2em;padding:2px">{e(text)}</td>')
+                cells.append(
+                    f'<td title="{e(u)} · {e(x)}: {e(tip)}" style="background:{colour};text-align:center;'
+                    f'min-width:2em;padding:2px">{e(text)}</td>'
+                )
             body.append(f"<tr><th style='text-align:left;padding-right:1em'>{e(u)}</th>{''.join(cells)}</tr>")
         per = []
         for r in self.per_exercise():
             rate = f"{r['solve_rate']:.0%}" if r["solve_rate"] is not None else "–"
-            wrong = (f"<code>{e(_short(r['commonest_wrong_first_answer']))}</code> "
-                     f"({r['commonest_wrong_first_answer_count']}×)") if r["commonest_wrong_first_answer_count"] else "–"
-            per.append(f"<tr><td><code>{e(r['exercise'])}</code></td><td>{r['learners_tried']}</td>"
-                       f"<td>{r['learners_solved']}</td><td>{rate}</td>"
-                       f"<td>{r['median_attempts'] if r['median_attempts'] is not None else '–'}</td>"
-                       f"<td>{r['median_time_to_solve_s'] if r['median_time_to_solve_s'] is not None else '–'}</td>"
-                       f"<td>{wrong}</td></tr>")
+            wrong = (
+                (
+                    f"<code>{e(_short(r['commonest_wrong_first_answer']))}</code> "
+                    f"({r['commonest_wrong_first_answer_count']}×)"
+                )
+                if r["commonest_wrong_first_answer_count"]
+                else "–"
+            )
+            per.append(
+                f"<tr><td><code>{e(r['exercise'])}</code></td><td>{r['learners_tried']}</td>"
+                f"<td>{r['learners_solved']}</td><td>{rate}</td>"
+                f"<td>{r['median_attempts'] if r['median_attempts'] is not None else '–'}</td>"
+                f"<td>{r['median_time_to_solve_s'] if r['median_time_to_solve_s'] is not None else '–'}</td>"
+                f"<td>{wrong}</td></tr>"
+            )
         problems = ""
         if self.problems:
-            problems = ("<h3>Files not (fully) read</h3><ul>"
-                        + "".join(f"<li><b>{e(p.kind)}</b>: <code>{e(p.path)}</code> — {e(p.detail)}</li>"
-                                  for p in self.problems) + "</ul>")
-        legend = ("<p><small>Each cell: checks so far. Green: solved (darker: more checks needed); orange: tried, "
-                  "not solved yet; grey: not started. Hover a cell for hints and time to solve.</small></p>")
-        return (f'<div class="labkit-class-report"><h2>Class report</h2><p>From {e(self.source)}: '
-                f"{len(self.learners)} learner(s), {len(self.exercises)} exercise(s).</p>"
-                f'<table style="border-collapse:collapse"><tr><th></th>{head}</tr>{"".join(body)}</table>{legend}'
-                "<h3>Per exercise</h3><table><tr><th>exercise</th><th>tried</th><th>solved</th><th>solve rate</th>"
-                "<th>median checks</th><th>median time to solve (s)</th><th>commonest wrong first answer</th></tr>"
-                f"{''.join(per)}</table>{problems}</div>")
+            problems = (
+                "<h3>Files not (fully) read</h3><ul>"
+                + "".join(
+                    f"<li><b>{e(p.kind)}</b>: <code>{e(p.path)}</code> — {e(p.detail)}</li>" for p in self.problems
+                )
+                + "</ul>"
+            )
+        legend = (
+            "<p><small>Each cell: checks so far. Green: solved (darker: more checks needed); orange: tried, "
+            "not solved yet; grey: not started. Hover a cell for hints and time to solve.</small></p>"
+        )
+        return (
+            f'<div class="labkit-class-report"><h2>Class report</h2><p>From {e(self.source)}: '
+            f"{len(self.learners)} learner(s), {len(self.exercises)} exercise(s).</p>"
+            f'<table style="border-collapse:collapse"><tr><th></th>{head}</tr>{"".join(body)}</table>{legend}'
+            "<h3>Per exercise</h3><table><tr><th>exercise</th><th>tried</th><th>solved</th><th>solve rate</th>"
+            "<th>median checks</th><th>median time to solve (s)</th><th>commonest wrong first answer</th></tr>"
+            f"{''.join(per)}</table>{problems}</div>"
+        )
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -240,8 +281,11 @@ class Report:
     def write_html(self, path) -> Path:
         target = Path(path).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("<!doctype html><meta charset='utf-8'><title>labkit class report</title>"
-                          f"<body style='font-family:sans-serif'>{self.to_html()}</body>", encoding="utf-8")
+        target.write_text(
+            "<!doctype html><meta charset='utf-8'><title>labkit class report</title>"
+            f"<body style='font-family:sans-serif'>{self.to_html()}</body>",
+            encoding="utf-8",
+        )
         return target
 
 
@@ -297,8 +341,13 @@ def _expand(spec: str) -> tuple[list[Path], Problem | None]:
         files = []
         for pattern in ("*.jsonl", "*/.labkit/events.jsonl", "*/.labkit/progress.json", ".labkit/events.jsonl"):
             files += sorted(p.glob(pattern))
-        return files, (None if files else Problem(spec, "missing", "no progress log in this folder "
-                                                                   "(looked for *.jsonl and */.labkit/events.jsonl)"))
+        return files, (
+            None
+            if files
+            else Problem(
+                spec, "missing", "no progress log in this folder (looked for *.jsonl and */.labkit/events.jsonl)"
+            )
+        )
     if not p.exists():
         return [], Problem(spec, "missing", "no such file")
     return [p], None
@@ -321,21 +370,28 @@ def from_files(paths) -> Report:
                     continue
                 found, bad = read_events(f)
             except OSError as err:
-                problems.append(Problem(str(f), "unreadable", f"{err.strerror or err} (read it as its owner "
-                                                              "or with sudo)"))
+                problems.append(
+                    Problem(str(f), "unreadable", f"{err.strerror or err} (read it as its owner or with sudo)")
+                )
                 continue
             read += 1
             if not found:
                 kind = "foreign" if bad else "empty"
-                problems.append(Problem(str(f), kind, f"not a labkit progress log ({bad} line(s), none an event)"
-                                        if bad else "no event in it"))
+                problems.append(
+                    Problem(
+                        str(f),
+                        kind,
+                        f"not a labkit progress log ({bad} line(s), none an event)" if bad else "no event in it",
+                    )
+                )
                 continue
             if bad:
                 problems.append(Problem(str(f), "corrupted", f"{bad} line(s) skipped, {len(found)} event(s) read"))
             name = learner_name(f)
             for ev in found:
-                events.append({**ev, "user": ev.get("user") if isinstance(ev.get("user"), str) and ev.get("user")
-                               else name})
+                events.append(
+                    {**ev, "user": ev.get("user") if isinstance(ev.get("user"), str) and ev.get("user") else name}
+                )
     source = ", ".join(str(p) for p in paths) if len(paths) <= 3 else f"{len(paths)} paths"
     return Report.from_events(events, source=source, problems=problems, files_read=read)
 
@@ -346,16 +402,21 @@ def from_hub(hub: str, token: str | None = None, timeout: float = 30) -> Report:
     base = _web_url(hub, "JupyterHub", "--hub")
     token = token or os.environ.get("JUPYTERHUB_API_TOKEN", "")
     if not token:
-        raise ReportSourceError("The hub's progress service needs an admin's API token: set JUPYTERHUB_API_TOKEN "
-                                "(create one at /hub/token as the instructor) or pass --token.")
+        raise ReportSourceError(
+            "The hub's progress service needs an admin's API token: set JUPYTERHUB_API_TOKEN "
+            "(create one at /hub/token as the instructor) or pass --token."
+        )
     url = f"{base}services/labkit-progress/api/events"
     req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             text = r.read().decode("utf-8", errors="replace")
     except urllib.error.HTTPError as err:
-        why = {401: "no token was accepted", 403: "this token is not a hub admin's",
-               404: "the hub has no labkit-progress service (see classroom/jupyterhub_config.py)"}.get(err.code, "")
+        why = {
+            401: "no token was accepted",
+            403: "this token is not a hub admin's",
+            404: "the hub has no labkit-progress service (see classroom/jupyterhub_config.py)",
+        }.get(err.code, "")
         raise ReportSourceError(f"{url} answered HTTP {err.code}{': ' + why if why else ''}.") from None
     except OSError as err:
         raise ReportSourceError(f"Could not reach {url}: {getattr(err, 'reason', err)}. Check --hub.") from None

@@ -55,7 +55,7 @@ def send(event: dict) -> bool:
         batch = list(_pending[:BATCH])
         status = post(os.environ[URL_ENV].strip(), os.environ[TOKEN_ENV].strip(), batch)
         if status in (200, 201):
-            del _pending[:len(batch)]
+            del _pending[: len(batch)]
             return not _pending
         if status in (401, 403):
             _refused = True
@@ -76,8 +76,12 @@ def post(base_url: str, token: str, events: list[dict], timeout: float = TIMEOUT
     try:
         conn.connect()
         conn.sock.settimeout(max(0.01, deadline - time.monotonic()))
-        conn.request("POST", url.path + (f"?{url.query}" if url.query else ""), body=body,
-                     headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            url.path + (f"?{url.query}" if url.query else ""),
+            body=body,
+            headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+        )
         conn.sock.settimeout(max(0.01, deadline - time.monotonic()))
         response = conn.getresponse()
         response.read(65536)

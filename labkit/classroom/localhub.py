@@ -39,8 +39,15 @@ class HubError(RuntimeError):
 
 
 class LocalHub:
-    def __init__(self, state_dir, *, admin: str = "instructor", env: dict | None = None,
-                 config: Path = CONFIG, start_timeout: float = 90.0):
+    def __init__(
+        self,
+        state_dir,
+        *,
+        admin: str = "instructor",
+        env: dict | None = None,
+        config: Path = CONFIG,
+        start_timeout: float = 90.0,
+    ):
         self.state_dir = Path(state_dir)
         self.admin = admin
         self.admin_token = secrets.token_hex(16)
@@ -54,14 +61,21 @@ class LocalHub:
 
     def env(self) -> dict:
         env = dict(os.environ)
-        env.update({
-            "LABKIT_HUB_SPAWNER": "local", "LABKIT_HUB_AUTH": "dummy", "LABKIT_HUB_DIR": str(self.state_dir),
-            "LABKIT_HUB_PORT": str(self.port), "LABKIT_HUB_API_PORT": str(self.api_port),
-            "LABKIT_HUB_PROXY_API_PORT": str(self.proxy_api_port), "LABKIT_PROGRESS_PORT": str(self.progress_port),
-            "LABKIT_HUB_ADMIN": self.admin, "LABKIT_HUB_ADMIN_TOKEN": self.admin_token,
-            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
-            "PATH": os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", ""))),
-        })
+        env.update(
+            {
+                "LABKIT_HUB_SPAWNER": "local",
+                "LABKIT_HUB_AUTH": "dummy",
+                "LABKIT_HUB_DIR": str(self.state_dir),
+                "LABKIT_HUB_PORT": str(self.port),
+                "LABKIT_HUB_API_PORT": str(self.api_port),
+                "LABKIT_HUB_PROXY_API_PORT": str(self.proxy_api_port),
+                "LABKIT_PROGRESS_PORT": str(self.progress_port),
+                "LABKIT_HUB_ADMIN": self.admin,
+                "LABKIT_HUB_ADMIN_TOKEN": self.admin_token,
+                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
+                "PATH": os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", ""))),
+            }
+        )
         env.update(self.extra_env)
         return env
 
@@ -70,13 +84,20 @@ class LocalHub:
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the hub's lifetime
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("jupyterhub")), "-f", str(self.config)],
-            cwd=self.state_dir, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=self.state_dir,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         atexit.register(self.stop)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise HubError(f"jupyterhub exited with {self.proc.returncode}; see {self.log_path}:\n{self.log_tail()}")
+                raise HubError(
+                    f"jupyterhub exited with {self.proc.returncode}; see {self.log_path}:\n{self.log_tail()}"
+                )
             try:
                 self.api("GET", "user", timeout=2)
                 self.wait_for_service(deadline)
@@ -84,8 +105,9 @@ class LocalHub:
             except (OSError, HubError):
                 time.sleep(0.5)
         self.stop()
-        raise HubError(f"jupyterhub did not answer within {self.start_timeout:.0f} s; see {self.log_path}:\n"
-                       f"{self.log_tail()}")
+        raise HubError(
+            f"jupyterhub did not answer within {self.start_timeout:.0f} s; see {self.log_path}:\n{self.log_tail()}"
+        )
 
     def wait_for_service(self, deadline: float) -> None:
         url = f"{self.url}/services/labkit-progress/api/health"
@@ -109,8 +131,12 @@ class LocalHub:
     def api(self, method: str, path: str, body=None, token: str | None = None, timeout: float = 30):
         """Call the hub's REST API (``/hub/api/PATH``); the decoded JSON answer (None when empty)."""
         data = json.dumps(body).encode() if body is not None else (b"" if method in ("POST", "PUT") else None)
-        req = urllib.request.Request(f"{self.url}/hub/api/{path.lstrip('/')}", data=data, method=method,
-                                     headers={"Authorization": f"token {token or self.admin_token}"})
+        req = urllib.request.Request(
+            f"{self.url}/hub/api/{path.lstrip('/')}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {token or self.admin_token}"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
                 text = r.read()

@@ -46,8 +46,10 @@ def _web_url(value: str, what: str, option: str) -> str:
         raise LinkError(f"{option} is empty; give the {what}'s address, e.g. https://hub.example.org")
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value.strip()):
-        raise LinkError(f"{option} {value!r} is not a web address; give the {what}'s address starting with "
-                        f"https:// (or http://), e.g. https://hub.example.org")
+        raise LinkError(
+            f"{option} {value!r} is not a web address; give the {what}'s address starting with "
+            f"https:// (or http://), e.g. https://hub.example.org"
+        )
     if parts.query or parts.fragment:
         raise LinkError(f"{option} {value!r} has a query or fragment; give only the {what}'s base address.")
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/", "", ""))
@@ -60,10 +62,17 @@ def _repo(value: str, option: str) -> tuple[str, str, str]:
     url = value.strip()
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(segments) < 2 or parts.query \
-            or any(c.isspace() for c in url):
-        raise LinkError(f"{option} {value!r} is not a git repository's web address; give one like "
-                        f"https://github.com/you/labkit (nbgitpuller clones over https).")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(segments) < 2
+        or parts.query
+        or any(c.isspace() for c in url)
+    ):
+        raise LinkError(
+            f"{option} {value!r} is not a git repository's web address; give one like "
+            f"https://github.com/you/labkit (nbgitpuller clones over https)."
+        )
     name = segments[-1].removesuffix(".git")
     return url, segments[0], name
 
@@ -89,15 +98,30 @@ def _pick(lesson: str | None, student: bool, root: Path) -> list[str]:
     return chosen
 
 
-def make_links(hub: str, repo: str, *, branch: str = "main", lesson: str | None = None, student: bool = False,
-               binder_url: str = DEFAULT_BINDER, env_repo: str | None = None, root: Path = ROOT) -> list[LessonLinks]:
+def make_links(
+    hub: str,
+    repo: str,
+    *,
+    branch: str = "main",
+    lesson: str | None = None,
+    student: bool = False,
+    binder_url: str = DEFAULT_BINDER,
+    env_repo: str | None = None,
+    root: Path = ROOT,
+) -> list[LessonLinks]:
     """The nbgitpuller links (JupyterHub, Binder, Canvas/LTI) for ``lesson`` (e.g. "03"), or every lesson."""
     hub_base = _web_url(hub, "JupyterHub", "--hub")
     binder_base = _web_url(binder_url, "BinderHub", "--binder-url")
     repo_url, _, clone = _repo(repo, "--repo")
     env_url, env_owner, env_name = _repo(env_repo or repo, "--env-repo")
-    if not isinstance(branch, str) or not _BRANCH.match(branch) or ".." in branch or "@{" in branch \
-            or branch.startswith(("/", "-")) or branch.endswith(("/", ".", ".lock")):
+    if (
+        not isinstance(branch, str)
+        or not _BRANCH.match(branch)
+        or ".." in branch
+        or "@{" in branch
+        or branch.startswith(("/", "-"))
+        or branch.endswith(("/", ".", ".lock"))
+    ):
         raise LinkError(f"--branch {branch!r} is not a branch name; give one like main.")
     out = []
     for path in _pick(lesson, student, root):

@@ -67,7 +67,7 @@ class EventDB:
         self.conn.executescript(SCHEMA)
 
     def add(self, user: str, events: list) -> dict:
-        received = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        received = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         added = duplicates = rejected = 0
         self.conn.execute("BEGIN")
         try:
@@ -80,8 +80,16 @@ class EventDB:
                 cur = self.conn.execute(
                     "INSERT OR IGNORE INTO events (user, id, time, kind, exercise, received, event) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (user, event["id"], event["time"], event["kind"], event["exercise"], received,
-                     json.dumps(event, ensure_ascii=False, separators=(",", ":"))))
+                    (
+                        user,
+                        event["id"],
+                        event["time"],
+                        event["kind"],
+                        event["exercise"],
+                        received,
+                        json.dumps(event, ensure_ascii=False, separators=(",", ":")),
+                    ),
+                )
                 if cur.rowcount:
                     added += 1
                 else:
@@ -144,8 +152,10 @@ def _hub_auth_classes():
         def post(self):
             model = self.current_user
             if not model:
-                raise web.HTTPError(401 if not self.request.headers.get("Authorization") else 403,
-                                    "The hub did not accept this token; send the learner's JUPYTERHUB_API_TOKEN.")
+                raise web.HTTPError(
+                    401 if not self.request.headers.get("Authorization") else 403,
+                    "The hub did not accept this token; send the learner's JUPYTERHUB_API_TOKEN.",
+                )
             if model.get("kind", "user") != "user" or not model.get("name"):
                 raise web.HTTPError(403, "Only a learner's (user's) token can add events.")
             if len(self.request.body) > MAX_BODY:
@@ -153,10 +163,10 @@ def _hub_auth_classes():
             try:
                 body = json.loads(self.request.body or b"{}")
             except ValueError:
-                raise web.HTTPError(400, "The body must be JSON: {\"events\": [...]}.") from None
+                raise web.HTTPError(400, 'The body must be JSON: {"events": [...]}.') from None
             events = body.get("events") if isinstance(body, dict) else None
             if not isinstance(events, list):
-                raise web.HTTPError(400, "The body must be JSON: {\"events\": [...]}.")
+                raise web.HTTPError(400, 'The body must be JSON: {"events": [...]}.')
             if len(events) > MAX_EVENTS:
                 raise web.HTTPError(413, f"At most {MAX_EVENTS} events per request.")
             result = self.db.add(model["name"], events)
@@ -167,8 +177,9 @@ def _hub_auth_classes():
         def get(self):
             model = self.current_user
             if not model:
-                raise web.HTTPError(401 if not self.request.headers.get("Authorization") else 403,
-                                    "The hub did not accept this token.")
+                raise web.HTTPError(
+                    401 if not self.request.headers.get("Authorization") else 403, "The hub did not accept this token."
+                )
             if not self.is_admin(model):
                 raise web.HTTPError(403, "Only the hub's admins may read the class's events.")
             self.set_header("Content-Type", "application/x-ndjson; charset=utf-8")
@@ -200,25 +211,40 @@ def make_app(db: EventDB, prefix: str | None = None) -> web.Application:
     prefix = prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
     prefix = "/" + prefix.strip("/") + "/"
     auth = HubOAuth(api_token=os.environ.get("JUPYTERHUB_API_TOKEN", ""), cache_max_age=60)
-    return web.Application([
-        (prefix + "api/events", Events, {"db": db}),
-        (prefix + "report", ReportPage, {"db": db}),
-        (prefix + "api/health", Health),
-        (prefix + "oauth_callback", Callback),
-    ], cookie_secret=os.urandom(32), hub_auth=auth, xsrf_cookies=False)
+    return web.Application(
+        [
+            (prefix + "api/events", Events, {"db": db}),
+            (prefix + "report", ReportPage, {"db": db}),
+            (prefix + "api/health", Health),
+            (prefix + "oauth_callback", Callback),
+        ],
+        cookie_secret=os.urandom(32),
+        hub_auth=auth,
+        xsrf_cookies=False,
+    )
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labkit.classroom.service",
-                                     description="labkit's progress service (run by JupyterHub).")
-    parser.add_argument("--db", default=os.environ.get("LABKIT_PROGRESS_DB", "labkit-progress.sqlite"),
-                        help="the SQLite file (default $LABKIT_PROGRESS_DB or ./labkit-progress.sqlite)")
-    parser.add_argument("--url", default=os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"),
-                        help="where to listen (default $JUPYTERHUB_SERVICE_URL)")
+    parser = argparse.ArgumentParser(
+        prog="python -m labkit.classroom.service", description="labkit's progress service (run by JupyterHub)."
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("LABKIT_PROGRESS_DB", "labkit-progress.sqlite"),
+        help="the SQLite file (default $LABKIT_PROGRESS_DB or ./labkit-progress.sqlite)",
+    )
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"),
+        help="where to listen (default $JUPYTERHUB_SERVICE_URL)",
+    )
     args = parser.parse_args(argv)
     if not os.environ.get("JUPYTERHUB_API_TOKEN"):
-        print("labkit progress service: $JUPYTERHUB_API_TOKEN is not set. Run it as a JupyterHub service "
-              "(see classroom/jupyterhub_config.py).", file=sys.stderr)
+        print(
+            "labkit progress service: $JUPYTERHUB_API_TOKEN is not set. Run it as a JupyterHub service "
+            "(see classroom/jupyterhub_config.py).",
+            file=sys.stderr,
+        )
         return 2
     url = urlsplit(args.url)
     db = EventDB(args.db)

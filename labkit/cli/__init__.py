@@ -101,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             problem = setup_error(err, profile=getattr(args, "profile", None), timeout=getattr(args, "timeout", None))
             message, code = f"labkit: error: {_one_line(problem)}", EXIT_BAD_INPUT
         else:
-            message = (f"labkit: internal error: {type(err).__name__}: {_one_line(err)[:300]}. This is a bug in "
-                       "labkit: please report it with the command you ran"
-                       + (" and the traceback above." if debug else " (rerun with --debug for the details)."))
+            message = (
+                f"labkit: internal error: {type(err).__name__}: {_one_line(err)[:300]}. This is a bug in "
+                "labkit: please report it with the command you ran"
+                + (" and the traceback above." if debug else " (rerun with --debug for the details).")
+            )
             code = EXIT_INTERNAL
         if debug:
             import traceback

@@ -56,8 +56,10 @@ def parse_timeout(text: str, where: str = "--timeout") -> float:
         value = math.nan
     if not (0 < value <= MAX_TIMEOUT):
         example = f"{TIMEOUT_ENV}=5" if where == TIMEOUT_ENV else "--timeout 5"
-        raise AwsSetupError(f"{where} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, e.g. "
-                            f"{example}; got {text[:40]!r}.")
+        raise AwsSetupError(
+            f"{where} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, e.g. "
+            f"{example}; got {text[:40]!r}."
+        )
     return value
 
 
@@ -110,17 +112,20 @@ def check_settings(environ: dict[str, str] | None = None) -> None:
             if value and not _is_url(value):
                 raise AwsSetupError(
                     f"{name}={value[:80]!r} is not a URL. Write a full URL such as https://ec2.us-east-1.amazonaws.com "
-                    f"(or http://127.0.0.1:5000 for a local endpoint), or unset it: unset {name}.")
+                    f"(or http://127.0.0.1:5000 for a local endpoint), or unset it: unset {name}."
+                )
     attempts = env.get("AWS_MAX_ATTEMPTS")
-    if attempts is not None and not (attempts.strip().isascii() and attempts.strip().isdigit()
-                                     and int(attempts) >= 1):
-        raise AwsSetupError(f"AWS_MAX_ATTEMPTS={attempts[:40]!r} is not a whole number of attempts. Write e.g. "
-                            "AWS_MAX_ATTEMPTS=3, or unset it (labkit then tries each call at most "
-                            f"{MAX_ATTEMPTS} times).")
+    if attempts is not None and not (attempts.strip().isascii() and attempts.strip().isdigit() and int(attempts) >= 1):
+        raise AwsSetupError(
+            f"AWS_MAX_ATTEMPTS={attempts[:40]!r} is not a whole number of attempts. Write e.g. "
+            "AWS_MAX_ATTEMPTS=3, or unset it (labkit then tries each call at most "
+            f"{MAX_ATTEMPTS} times)."
+        )
     mode = env.get("AWS_RETRY_MODE")
     if mode is not None and mode not in RETRY_MODES:
-        raise AwsSetupError(f"AWS_RETRY_MODE={mode[:40]!r} is not a retry mode: use one of "
-                            f"{', '.join(RETRY_MODES)}, or unset it.")
+        raise AwsSetupError(
+            f"AWS_RETRY_MODE={mode[:40]!r} is not a retry mode: use one of {', '.join(RETRY_MODES)}, or unset it."
+        )
 
 
 def _is_url(text: str) -> bool:
@@ -186,8 +191,15 @@ def is_setup_problem(error: BaseException) -> bool:
     while tb is not None:
         last = tb.tb_frame.f_code.co_filename
         tb = tb.tb_next
-    return isinstance(error, ValueError) and last is not None and (
-        f"{os.sep}botocore{os.sep}" in last or f"{os.sep}boto3{os.sep}" in last or f"{os.sep}urllib3{os.sep}" in last)
+    return (
+        isinstance(error, ValueError)
+        and last is not None
+        and (
+            f"{os.sep}botocore{os.sep}" in last
+            or f"{os.sep}boto3{os.sep}" in last
+            or f"{os.sep}urllib3{os.sep}" in last
+        )
+    )
 
 
 def setup_error(error: BaseException, *, profile: str | None = None, timeout: float | None = None) -> AwsSetupError:
@@ -202,10 +214,13 @@ def setup_error(error: BaseException, *, profile: str | None = None, timeout: fl
         return AwsSetupError(
             f"AWS profile {missing!r}{via} not found in the AWS config files (known profiles: {_known_profiles()}). "
             f"Create it with `aws configure --profile {missing}`, or pick a known one with --profile"
-            + (", or unset AWS_PROFILE." if not profile else "."))
+            + (", or unset AWS_PROFILE." if not profile else ".")
+        )
     if isinstance(cause, bx.ConfigParseError):
-        return AwsSetupError(f"The AWS config file can't be read ({cause}). Fix its syntax ([profile NAME] sections "
-                             "of key = value lines), or point AWS_CONFIG_FILE at a good one.")
+        return AwsSetupError(
+            f"The AWS config file can't be read ({cause}). Fix its syntax ([profile NAME] sections "
+            "of key = value lines), or point AWS_CONFIG_FILE at a good one."
+        )
     if isinstance(cause, (bx.ReadTimeoutError, bx.ConnectTimeoutError)):
         what = "did not answer" if isinstance(cause, bx.ReadTimeoutError) else "could not be connected to"
         try:
@@ -215,28 +230,36 @@ def setup_error(error: BaseException, *, profile: str | None = None, timeout: fl
         return AwsSetupError(
             f"{_endpoint(cause)} {what} in time (connect timeout {connect:g} s, read timeout {read:g} s). Check the "
             "network, a proxy (HTTPS_PROXY) or AWS_ENDPOINT_URL; on a slow link allow more time with --timeout "
-            f"SECONDS or {TIMEOUT_ENV}.")
+            f"SECONDS or {TIMEOUT_ENV}."
+        )
     if isinstance(cause, bx.ProxyConnectionError):
         reason = re.search(r"\[Errno -?\d+\] [^\"')]+", str(cause.kwargs.get("error", cause)))
         return AwsSetupError(
             f"The proxy {cause.kwargs.get('proxy_url', '?')} refused or dropped the connection"
-            + (f" ({reason.group(0).strip()})" if reason else "") + ". Check HTTPS_PROXY / HTTP_PROXY (or unset "
-            "them), or add the AWS endpoint to NO_PROXY.")
+            + (f" ({reason.group(0).strip()})" if reason else "")
+            + ". Check HTTPS_PROXY / HTTP_PROXY (or unset "
+            "them), or add the AWS endpoint to NO_PROXY."
+        )
     if isinstance(cause, bx.EndpointConnectionError):
         return AwsSetupError(
             f"Could not connect to {_endpoint(cause)}. Check the region (--region), AWS_ENDPOINT_URL, a proxy "
-            f"(HTTPS_PROXY) and that this machine can reach AWS; on a slow link allow more time with --timeout SECONDS.")
+            f"(HTTPS_PROXY) and that this machine can reach AWS; on a slow link allow more time with --timeout SECONDS."
+        )
     if isinstance(cause, bx.CredentialRetrievalError):
         return AwsSetupError(
             f"The AWS credentials could not be obtained ({cause}). Fix the profile's credential_process (run it by "
-            "hand to see its error) or use another profile with --profile.")
+            "hand to see its error) or use another profile with --profile."
+        )
     if isinstance(cause, (bx.InvalidConfigError, bx.PartialCredentialsError, bx.NoCredentialsError)):
-        return AwsSetupError(f"The AWS profile set-up is incomplete ({cause}). Fix ~/.aws/config (e.g. a "
-                             "source_profile that names an existing profile), or use another profile with --profile.")
+        return AwsSetupError(
+            f"The AWS profile set-up is incomplete ({cause}). Fix ~/.aws/config (e.g. a "
+            "source_profile that names an existing profile), or use another profile with --profile."
+        )
     if isinstance(error, AwsSetupError):
         return error
     text = str(cause).splitlines()[0] if str(cause) else name
-    return AwsSetupError(f"The AWS set-up can't be used ({name}: {text[:300]}). Check ~/.aws/config, "
-                         "~/.aws/credentials and the AWS_* environment variables (AWS_PROFILE, AWS_ENDPOINT_URL, "
-                         "AWS_MAX_ATTEMPTS, HTTPS_PROXY…).")
-
+    return AwsSetupError(
+        f"The AWS set-up can't be used ({name}: {text[:300]}). Check ~/.aws/config, "
+        "~/.aws/credentials and the AWS_* environment variables (AWS_PROFILE, AWS_ENDPOINT_URL, "
+        "AWS_MAX_ATTEMPTS, HTTPS_PROXY…)."
+    )

@@ -45,9 +45,13 @@ def check_python(version_info=None) -> Check:
     need = ".".join(str(x) for x in MIN_PYTHON)
     if v[:2] >= MIN_PYTHON:
         return Check("Python", True, f"{text} (needs {need} or newer)")
-    return Check("Python", False, f"{text} is too old: labkit needs Python {need} or newer",
-                 fix=f"install Python {need}+ (python.org or your package manager), then rebuild the "
-                     f"environment: make clean setup PYTHON=python{need}")
+    return Check(
+        "Python",
+        False,
+        f"{text} is too old: labkit needs Python {need} or newer",
+        fix=f"install Python {need}+ (python.org or your package manager), then rebuild the "
+        f"environment: make clean setup PYTHON=python{need}",
+    )
 
 
 def requirements_path() -> Path | None:
@@ -84,9 +88,15 @@ def check_packages(path: Path | None, version_of=None) -> list[Check]:
 
     version_of = version_of or metadata.version
     if path is None:
-        return [Check("pinned packages", True,
-                      "skipped: no requirements.txt next to labkit (it was installed as a package, "
-                      "not run from its source folder)", skipped=True)]
+        return [
+            Check(
+                "pinned packages",
+                True,
+                "skipped: no requirements.txt next to labkit (it was installed as a package, "
+                "not run from its source folder)",
+                skipped=True,
+            )
+        ]
     checks = []
     for name, pinned, line in pinned_requirements(path.read_text(encoding="utf-8")):
         try:
@@ -107,8 +117,9 @@ def check_dot() -> Check:
 
     path = dot_path()
     if not path:
-        return Check("graphviz dot", False, "the 'dot' program is not on PATH: pictures can't be drawn",
-                     fix=INSTALL_HINT)
+        return Check(
+            "graphviz dot", False, "the 'dot' program is not on PATH: pictures can't be drawn", fix=INSTALL_HINT
+        )
     version = dot_version(path)
     if not version:
         return Check("graphviz dot", False, f"{path} did not answer `dot -V`", fix=INSTALL_HINT)
@@ -129,22 +140,31 @@ def check_widgets() -> Check:
     try:
         widgets = metadata.version("ipywidgets")
     except metadata.PackageNotFoundError:
-        return Check("JupyterLab widgets", False, "ipywidgets is not installed: the exercises' buttons won't work",
-                     fix=fix)
+        return Check(
+            "JupyterLab widgets", False, "ipywidgets is not installed: the exercises' buttons won't work", fix=fix
+        )
     try:
         dirs = _labextension_dirs()
     except ImportError:
-        return Check("JupyterLab widgets", False, "jupyter_core is not installed (JupyterLab is missing)",
-                     fix=_pip("jupyterlab") + " jupyterlab_widgets")
+        return Check(
+            "JupyterLab widgets",
+            False,
+            "jupyter_core is not installed (JupyterLab is missing)",
+            fix=_pip("jupyterlab") + " jupyterlab_widgets",
+        )
     for d in dirs:
         manifest = d / "@jupyter-widgets" / "jupyterlab-manager" / "package.json"
         if manifest.is_file():
             found = re.search(r'"version"\s*:\s*"([^"]+)"', manifest.read_text(encoding="utf-8"))
             ext = found.group(1) if found else "?"
             return Check("JupyterLab widgets", True, f"ipywidgets {widgets}, extension {ext}")
-    return Check("JupyterLab widgets", False,
-                 "JupyterLab's widget extension (@jupyter-widgets/jupyterlab-manager) is not installed: "
-                 "widgets would show as text", fix=fix)
+    return Check(
+        "JupyterLab widgets",
+        False,
+        "JupyterLab's widget extension (@jupyter-widgets/jupyterlab-manager) is not installed: "
+        "widgets would show as text",
+        fix=fix,
+    )
 
 
 def check_moto() -> Check:
@@ -157,14 +177,24 @@ def check_moto() -> Check:
         return Check("moto (offline AWS)", False, f"can't import it ({e})", fix=_pip("moto[ec2,awslambda,iam,s3]"))
     try:
         with mock_aws():
-            ec2 = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="testing",
-                               aws_secret_access_key="testing", aws_session_token="testing")
+            ec2 = boto3.client(
+                "ec2",
+                region_name="us-east-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                aws_session_token="testing",
+            )
             vpcs = ec2.describe_vpcs()["Vpcs"]
     except Exception as e:  # noqa: BLE001 - any failure here means the offline account is broken
-        return Check("moto (offline AWS)", False, f"moto {moto.__version__} could not start a mock account: {e}",
-                     fix=_pip("moto[ec2,awslambda,iam,s3]") + " --force-reinstall")
-    return Check("moto (offline AWS)", True, f"moto {moto.__version__}: a mock account answered "
-                                             f"(it has {len(vpcs)} default VPC)")
+        return Check(
+            "moto (offline AWS)",
+            False,
+            f"moto {moto.__version__} could not start a mock account: {e}",
+            fix=_pip("moto[ec2,awslambda,iam,s3]") + " --force-reinstall",
+        )
+    return Check(
+        "moto (offline AWS)", True, f"moto {moto.__version__}: a mock account answered (it has {len(vpcs)} default VPC)"
+    )
 
 
 def run_checks() -> list[Check]:
@@ -194,8 +224,9 @@ def format_table(checks: list[Check]) -> str:
             lines.append(f"  {'':<4}  {'':<{width}}  fix: {c.fix}")
     failed = [c for c in checks if not c.ok]
     if failed:
-        lines.append(f"\n{len(failed)} of {len(checks)} checks failed: run the fix commands above, "
-                     "then `labkit doctor` again.")
+        lines.append(
+            f"\n{len(failed)} of {len(checks)} checks failed: run the fix commands above, then `labkit doctor` again."
+        )
     else:
         lines.append(f"\nAll {len(checks)} checks passed.")
     return "\n".join(lines)

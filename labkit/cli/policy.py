@@ -26,7 +26,6 @@ import os
 import stat
 
 from labkit.cli import emit
-
 from labkit.iam.errors import ContextError, PolicyError
 
 EPILOG = """context values: key=value (string), key=v1,v2 (list), key=[] (empty list), key:=JSON (exact JSON value).
@@ -34,20 +33,42 @@ exit codes: 0 allowed / no findings, 1 denied / findings, 2 bad input."""
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("policy", help="evaluate or lint IAM identity-based policies",
-                                   description="Evaluate a request against IAM policies, or lint a policy.")
+    parser = subparsers.add_parser(
+        "policy",
+        help="evaluate or lint IAM identity-based policies",
+        description="Evaluate a request against IAM policies, or lint a policy.",
+    )
     sub = parser.add_subparsers(dest="policy_command", metavar="{eval,lint}")
-    ev = sub.add_parser("eval", help="decide a request: allowed, explicitDeny or implicitDeny, and why",
-                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ev = sub.add_parser(
+        "eval",
+        help="decide a request: allowed, explicitDeny or implicitDeny, and why",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ev.add_argument("policies", nargs="+", metavar="POLICY.json", help="identity-based policy documents")
     ev.add_argument("--action", required=True, help="the action, e.g. lambda:CreateFunction")
     ev.add_argument("--resource", default="*", help='the resource ARN (default "*")')
-    ev.add_argument("--context", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
-                    help="request context keys (repeatable)")
-    ev.add_argument("--vpc-config", nargs="+", metavar="subnets=…|sgs=…|vpc=…",
-                    help="Lambda VPC settings of the request: subnets=a,b sgs=c vpc=v")
+    ev.add_argument(
+        "--context",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help="request context keys (repeatable)",
+    )
+    ev.add_argument(
+        "--vpc-config",
+        nargs="+",
+        metavar="subnets=…|sgs=…|vpc=…",
+        help="Lambda VPC settings of the request: subnets=a,b sgs=c vpc=v",
+    )
     ev.add_argument("--json", action="store_true", help="print the evaluation as JSON")
-    lint = sub.add_parser("lint", help="find the pitfalls the kit teaches", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    lint = sub.add_parser(
+        "lint",
+        help="find the pitfalls the kit teaches",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     lint.add_argument("policies", nargs="+", metavar="POLICY.json", help="policy documents to check together")
     lint.add_argument("--json", action="store_true", help="print the findings as JSON")
     parser.set_defaults(func=handler, _policy_parser=parser)
@@ -68,8 +89,10 @@ def handler(args) -> int:
 #: quotas", counted in characters without white space): a managed policy 6,144; the inline policies of a user
 #: 2,048, of a group 5,120, of a role 10,240.
 MAX_POLICY_BYTES = 1 << 20
-AWS_LIMITS = ("AWS itself accepts far smaller policies: 6,144 characters for a managed policy, and for all inline "
-              "policies of a user 2,048, of a group 5,120, of a role 10,240 (white space not counted)")
+AWS_LIMITS = (
+    "AWS itself accepts far smaller policies: 6,144 characters for a managed policy, and for all inline "
+    "policies of a user 2,048, of a group 5,120, of a role 10,240 (white space not counted)"
+)
 
 
 def _read(path: str) -> str:
@@ -82,12 +105,16 @@ def _read(path: str) -> str:
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(path)
             if not stat.S_ISREG(info.st_mode):
-                raise PolicyError(f"{path!r} is not a regular file (a device, pipe or socket)",
-                                  fix="save the policy to a .json file and give its path")
+                raise PolicyError(
+                    f"{path!r} is not a regular file (a device, pipe or socket)",
+                    fix="save the policy to a .json file and give its path",
+                )
             if info.st_size > MAX_POLICY_BYTES:
-                raise PolicyError(f"policy file {path!r} is {info.st_size:,} bytes; labkit reads policies of at "
-                                  f"most {MAX_POLICY_BYTES:,} bytes (1 MiB). {AWS_LIMITS}",
-                                  fix="split the policy, or check that this is the right file")
+                raise PolicyError(
+                    f"policy file {path!r} is {info.st_size:,} bytes; labkit reads policies of at "
+                    f"most {MAX_POLICY_BYTES:,} bytes (1 MiB). {AWS_LIMITS}",
+                    fix="split the policy, or check that this is the right file",
+                )
             data = f.read(MAX_POLICY_BYTES + 1)
     except FileNotFoundError:
         raise PolicyError(f"policy file {path!r} does not exist", fix="check the path") from None
@@ -96,13 +123,17 @@ def _read(path: str) -> str:
     except (OSError, ValueError) as err:  # ValueError: a path with a NUL character
         raise PolicyError(f"can't read policy file {path!r}: {err}", fix="give a readable UTF-8 JSON file") from None
     if len(data) > MAX_POLICY_BYTES:  # the file grew while it was read
-        raise PolicyError(f"policy file {path!r} is over {MAX_POLICY_BYTES:,} bytes (1 MiB). {AWS_LIMITS}",
-                          fix="split the policy, or check that this is the right file")
+        raise PolicyError(
+            f"policy file {path!r} is over {MAX_POLICY_BYTES:,} bytes (1 MiB). {AWS_LIMITS}",
+            fix="split the policy, or check that this is the right file",
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise PolicyError(f"policy file {path!r} is not UTF-8 text (byte {err.start:,} is {data[err.start:err.start + 1]!r})",
-                          fix="give a UTF-8 JSON file (a binary file is not a policy)") from None
+        raise PolicyError(
+            f"policy file {path!r} is not UTF-8 text (byte {err.start:,} is {data[err.start : err.start + 1]!r})",
+            fix="give a UTF-8 JSON file (a binary file is not a policy)",
+        ) from None
 
 
 def _load(paths: list[str]):
@@ -131,8 +162,9 @@ def parse_context_item(item: str) -> tuple[str, object]:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as err:
-            raise ContextError(f"--context {key}:= needs a JSON value, got {text!r} ({err.msg}); "
-                               "e.g. aws:TagKeys:='[\"a\", \"b\"]'") from None
+            raise ContextError(
+                f'--context {key}:= needs a JSON value, got {text!r} ({err.msg}); e.g. aws:TagKeys:=\'["a", "b"]\''
+            ) from None
     elif text == "[]":
         value = []
     elif text.startswith("[") and text.endswith("]"):
@@ -156,8 +188,16 @@ def parse_vpc_config(items: list[str]) -> dict:
     """
     from labkit.iam.evaluate import lambda_vpc_context
 
-    names = {"subnets": "subnets", "subnetids": "subnets", "sgs": "sgs", "securitygroupids": "sgs",
-             "security-groups": "sgs", "vpc": "vpc", "vpcid": "vpc", "vpc-id": "vpc"}
+    names = {
+        "subnets": "subnets",
+        "subnetids": "subnets",
+        "sgs": "sgs",
+        "securitygroupids": "sgs",
+        "security-groups": "sgs",
+        "vpc": "vpc",
+        "vpcid": "vpc",
+        "vpc-id": "vpc",
+    }
     got: dict[str, list[str]] = {}
     vpc: str | None = None
     seen: set[str] = set()
@@ -175,8 +215,9 @@ def parse_vpc_config(items: list[str]) -> dict:
             vpc = text or None
         else:
             got[canon] = [v for v in text.strip("[]").split(",") if v]
-    return lambda_vpc_context(got.get("subnets", [] if "sgs" in got else None),
-                              got.get("sgs", [] if "subnets" in got else None), vpc)
+    return lambda_vpc_context(
+        got.get("subnets", [] if "sgs" in got else None), got.get("sgs", [] if "subnets" in got else None), vpc
+    )
 
 
 def _context(args) -> dict:
@@ -193,6 +234,7 @@ def _context(args) -> dict:
 
 
 # ---------------------------------------------------------------- commands
+
 
 def _eval(args) -> int:
     from labkit.iam.evaluate import check_action, evaluate

@@ -56,16 +56,26 @@ def register(subparsers) -> None:
     )
     p.add_argument("function", nargs="?", metavar="FUNCTION", help="function name or ARN")
     p.add_argument("destination", nargs="?", metavar="DEST", help='"internet", a service ("s3", …) or IP:PORT')
-    p.add_argument("--all", action="store_true",
-                   help=f"check every function against {', '.join(ALL_DESTINATIONS)} and print a table")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help=f"check every function against {', '.join(ALL_DESTINATIONS)} and print a table",
+    )
     p.add_argument("--profile", metavar="P", help="AWS profile to read the account with (default: boto3's)")
     p.add_argument("--region", metavar="R", help="AWS region (default: the profile's)")
-    p.add_argument("--template", metavar="T",
-                   help="instead of an AWS account, deploy this CloudFormation template (a path, or a sample: "
-                   "vpc-private, vpc-privatepublic) into an offline lab and trace there; nothing reaches AWS")
-    p.add_argument("--timeout", metavar="SECONDS", type=_timeout_arg,
-                   help="seconds to wait for AWS to connect and to answer, each (default: connect 5, read 10; "
-                   "also LABKIT_AWS_TIMEOUT)")
+    p.add_argument(
+        "--template",
+        metavar="T",
+        help="instead of an AWS account, deploy this CloudFormation template (a path, or a sample: "
+        "vpc-private, vpc-privatepublic) into an offline lab and trace there; nothing reaches AWS",
+    )
+    p.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_timeout_arg,
+        help="seconds to wait for AWS to connect and to answer, each (default: connect 5, read 10; "
+        "also LABKIT_AWS_TIMEOUT)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
 
@@ -168,19 +178,24 @@ def _run_all(topo, args) -> int:
     traces = [[trace(topo, f.name, d) for d in ALL_DESTINATIONS] for f in topo.functions]
     everything = all(t.reachable for row in traces for t in row)
     if args.json:
-        emit(json.dumps({
-            "region": topo.region,
-            "destinations": list(ALL_DESTINATIONS),
-            "reachable": everything,
-            "traces": [t.to_dict() for row in traces for t in row],
-        }, indent=2))
+        emit(
+            json.dumps(
+                {
+                    "region": topo.region,
+                    "destinations": list(ALL_DESTINATIONS),
+                    "reachable": everything,
+                    "traces": [t.to_dict() for row in traces for t in row],
+                },
+                indent=2,
+            )
+        )
         return 0 if everything else 1
 
     header = ["function", *ALL_DESTINATIONS]
-    rows = [[f.name, *(_cell(t) for t in row)] for f, row in zip(topo.functions, traces)]
+    rows = [[f.name, *(_cell(t) for t in row)] for f, row in zip(topo.functions, traces, strict=False)]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, ["-" * w for w in widths], *rows]:
-        emit("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        emit("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
     ok = sum(t.reachable for row in traces for t in row)
     total = sum(len(row) for row in traces)
     summary = f"{ok} of {total} reachable."

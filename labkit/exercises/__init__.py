@@ -37,8 +37,13 @@ from labkit.exercises.core import Exercise, Field
 from labkit.exercises.errors import AnswerError, UnknownExerciseError
 from labkit.exercises.feedback import Case, Feedback
 from labkit.exercises.mode import instructor, is_instructor
-from labkit.exercises.store import ProgressStore, ProgressStoreWarning, progress_store
-from labkit.exercises.store import export_progress, import_progress  # the learner's log: download, load back
+from labkit.exercises.store import (  # the learner's log: download, load back
+    ProgressStore,
+    ProgressStoreWarning,
+    export_progress,
+    import_progress,
+    progress_store,
+)
 
 
 def progress(topic: str | None = None):
@@ -54,7 +59,25 @@ def ids() -> list[str]:
 
 
 __all__ = [
-    "catalog", "get", "ids", "progress", "progress_store", "instructor", "is_instructor", "Exercise", "Feedback",
-    "Case", "Field", "Catalog", "CatalogEntry", "UnknownExerciseError", "AnswerError", "ProgressStore",
-    "ProgressStoreWarning", "register", "TOPICS", "export_progress", "import_progress",
+    "catalog",
+    "get",
+    "ids",
+    "progress",
+    "progress_store",
+    "instructor",
+    "is_instructor",
+    "Exercise",
+    "Feedback",
+    "Case",
+    "Field",
+    "Catalog",
+    "CatalogEntry",
+    "UnknownExerciseError",
+    "AnswerError",
+    "ProgressStore",
+    "ProgressStoreWarning",
+    "register",
+    "TOPICS",
+    "export_progress",
+    "import_progress",
 ]

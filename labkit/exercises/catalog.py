@@ -54,9 +54,13 @@ class Catalog(tuple[CatalogEntry, ...]):
         e = html.escape
         rows = "".join(
             f"<tr><td><code>{e(x.id)}</code></td><td>{e(x.title)}</td><td>{e(x.topic)}</td>"
-            f"<td>{e(x.difficulty)}</td><td>{'yes' if x.uses_lab else ''}</td></tr>" for x in self)
-        return ('<table class="labkit-catalog"><thead><tr><th>id</th><th>title</th><th>topic</th>'
-                f"<th>difficulty</th><th>lab</th></tr></thead><tbody>{rows}</tbody></table>")
+            f"<td>{e(x.difficulty)}</td><td>{'yes' if x.uses_lab else ''}</td></tr>"
+            for x in self
+        )
+        return (
+            '<table class="labkit-catalog"><thead><tr><th>id</th><th>title</th><th>topic</th>'
+            f"<th>difficulty</th><th>lab</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
 
 
 _REGISTRY: dict[str, type[Exercise]] = {}
@@ -100,5 +104,6 @@ def get(exercise_id: str) -> Exercise:
         raise UnknownExerciseError(
             f"No exercise {exercise_id!r}."
             + did_you_mean(str(exercise_id), _REGISTRY, n=1, form=" Did you mean {}?", quote=True)
-            + f" The exercises are: {', '.join(catalog().ids())} (lk.exercises.catalog() shows them as a table).")
+            + f" The exercises are: {', '.join(catalog().ids())} (lk.exercises.catalog() shows them as a table)."
+        )
     return _REGISTRY[exercise_id]()

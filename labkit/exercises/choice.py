@@ -34,8 +34,9 @@ def read_selection(answer, options: tuple[str, ...], what: str = "choice") -> li
     elif isinstance(answer, (list, tuple, set, frozenset)):
         items = list(answer)
     else:
-        raise AnswerError(f"Give your answer as a list of {what}s, e.g. [{options[0]!r}, …]; got a "
-                          f"{type(answer).__name__}.")
+        raise AnswerError(
+            f"Give your answer as a list of {what}s, e.g. [{options[0]!r}, …]; got a {type(answer).__name__}."
+        )
     by_lower = {o.lower(): o for o in options}
     chosen, unknown = [], []
     for item in items:
@@ -121,8 +122,11 @@ class SelectExercise(Exercise):
     right_message = "You picked exactly what is needed."
 
     def fields(self) -> tuple[Field, ...]:
-        return (Field("selection", self.selection_label, "multi", tuple((o.value, o.value) for o in self.options),
-                      default=()),)
+        return (
+            Field(
+                "selection", self.selection_label, "multi", tuple((o.value, o.value) for o in self.options), default=()
+            ),
+        )
 
     def answer_from(self, values: dict):
         return list(values.get("selection") or ())
@@ -157,12 +161,14 @@ class QuizExercise(Exercise):
     def read_answer(self, answer) -> dict[str, str]:
         keys = [q.key for q in self.questions]
         if isinstance(answer, (list, tuple)) and len(answer) == len(keys) and all(isinstance(a, str) for a in answer):
-            answer = dict(zip(keys, answer))
+            answer = dict(zip(keys, answer, strict=False))
         if answer == {}:
             raise AnswerError(f"No answer yet: choose one option for each question ({', '.join(keys)}).")
         if not isinstance(answer, dict):
-            raise AnswerError(f"Give one choice per question as a dict, e.g. {{{keys[0]!r}: "
-                              f"{self.questions[0].options[0]!r}, …}} (questions: {', '.join(keys)}).")
+            raise AnswerError(
+                f"Give one choice per question as a dict, e.g. {{{keys[0]!r}: "
+                f"{self.questions[0].options[0]!r}, …}} (questions: {', '.join(keys)})."
+            )
         unknown = [k for k in answer if k not in keys]
         if unknown:
             raise AnswerError(f"No question {', '.join(map(repr, unknown))}; the questions are {', '.join(keys)}.")
@@ -176,9 +182,11 @@ class QuizExercise(Exercise):
             by_lower = {o.lower(): o for o in q.options}
             hit = by_lower.get(given.strip().lower())
             if hit is None:
-                raise AnswerError(f"{given!r} is not a choice for {q.key!r}"
-                                  + did_you_mean(given, q.options, n=1, form=" (did you mean {}?)", quote=True)
-                                  + f". The choices are: {', '.join(q.options)}.")
+                raise AnswerError(
+                    f"{given!r} is not a choice for {q.key!r}"
+                    + did_you_mean(given, q.options, n=1, form=" (did you mean {}?)", quote=True)
+                    + f". The choices are: {', '.join(q.options)}."
+                )
             out[q.key] = hit
         return out
 
@@ -198,21 +206,36 @@ class QuizExercise(Exercise):
             want, why = truth[q.key]
             got = given.get(q.key, "no answer")
             wrong = got != want
-            cases.append(Case(f"{q.key}: {q.text}", not wrong, want, got, why if wrong else "",
-                              nudge=self.nudge(q.key, got) if wrong else ""))
-        wrong = [c for c in cases if not c.passed]
-        if not wrong:
+            cases.append(
+                Case(
+                    f"{q.key}: {q.text}",
+                    not wrong,
+                    want,
+                    got,
+                    why if wrong else "",
+                    nudge=self.nudge(q.key, got) if wrong else "",
+                )
+            )
+        wrong_cases = [c for c in cases if not c.passed]
+        if not wrong_cases:
             return Feedback(self.id, True, f"All {len(cases)} answers are right.", tuple(cases))
         unanswered = [q.key for q in self.questions if q.key not in given]
-        msg = f"{len(cases) - len(wrong)} of {len(cases)} right."
+        msg = f"{len(cases) - len(wrong_cases)} of {len(cases)} right."
         if unanswered:
             msg += f" Unanswered: {', '.join(unanswered)}."
-        return Feedback(self.id, False, msg + " Each wrong answer below comes with the reason.", tuple(cases),
-                        nudge=msg + " Each wrong answer below comes with a pointer to think it over.")
+        return Feedback(
+            self.id,
+            False,
+            msg + " Each wrong answer below comes with the reason.",
+            tuple(cases),
+            nudge=msg + " Each wrong answer below comes with a pointer to think it over.",
+        )
 
     def fields(self) -> tuple[Field, ...]:
-        return tuple(Field(q.key, f"{q.key}: {q.text}", "choice", tuple((o, o) for o in ("",) + q.options), default="")
-                     for q in self.questions)
+        return tuple(
+            Field(q.key, f"{q.key}: {q.text}", "choice", tuple((o, o) for o in ("",) + q.options), default="")
+            for q in self.questions
+        )
 
     def answer_from(self, values: dict):
         return {k: v for k, v in values.items() if v}

@@ -106,8 +106,10 @@ class Exercise:
     def show_solution(self) -> str:
         """The solution text in instructor mode; otherwise a message saying how to turn it on."""
         if not is_instructor():
-            return ("Solutions are shown in instructor mode: run lk.instructor(True) (or start Jupyter with "
-                    "LABKIT_INSTRUCTOR=1).")
+            return (
+                "Solutions are shown in instructor mode: run lk.instructor(True) (or start Jupyter with "
+                "LABKIT_INSTRUCTOR=1)."
+            )
         from labkit.exercises.store import progress_store
 
         progress_store().record_solution(self.id, self.topic)
@@ -204,12 +206,20 @@ class Exercise:
         except LabkitError as e:
             return Feedback(self.id, False, f"{e}")
         except SystemExit as e:
-            return Feedback(self.id, False, f"Your code stopped the check: it raised SystemExit({excerpt(e.code)}) "
-                                            "(sys.exit, exit or quit). Remove that call; the check runs your code "
-                                            "and then looks at the result.")
+            return Feedback(
+                self.id,
+                False,
+                f"Your code stopped the check: it raised SystemExit({excerpt(e.code)}) "
+                "(sys.exit, exit or quit). Remove that call; the check runs your code "
+                "and then looks at the result.",
+            )
         except Exception as e:  # noqa: BLE001 - a learner's answer must never crash the notebook
-            return Feedback(self.id, False, f"This answer could not be checked: {type(e).__name__}: {_text_of(e)}. "
-                                            "Look at the example in the prompt for the expected form.")
+            return Feedback(
+                self.id,
+                False,
+                f"This answer could not be checked: {type(e).__name__}: {_text_of(e)}. "
+                "Look at the example in the prompt for the expected form.",
+            )
         if not isinstance(feedback, Feedback):
             raise TypeError(f"{type(self).__name__}._grade returned {type(feedback).__name__}, not Feedback")
         return feedback
@@ -251,20 +261,25 @@ class Exercise:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        out = [f'<div class="labkit-exercise"><h4>{e(self.title)} <small><code>{e(self.id)}</code> · '
-               f"{e(self.topic)} · {e(self.difficulty)}</small></h4><p>{_paragraphs(self.prompt)}</p>"]
+        out = [
+            f'<div class="labkit-exercise"><h4>{e(self.title)} <small><code>{e(self.id)}</code> · '
+            f"{e(self.topic)} · {e(self.difficulty)}</small></h4><p>{_paragraphs(self.prompt)}</p>"
+        ]
         params = self._params()
         if params:
             out.append("<table>")
             for k, v in params.items():
-                out.append(f"<tr><th style='text-align:left'>{e(k)}</th><td><pre style='margin:0'>"
-                           f"{e(_short(v, 2000))}</pre></td></tr>")
+                out.append(
+                    f"<tr><th style='text-align:left'>{e(k)}</th><td><pre style='margin:0'>"
+                    f"{e(_short(v, 2000))}</pre></td></tr>"
+                )
             out.append("</table>")
         if self.answer_help:
             out.append(f"<p><i>{e(self.answer_help)}</i></p>")
         if is_instructor():
-            out.append(f"<details><summary>Solution (instructor mode)</summary><pre>{e(self.solution_text())}"
-                       "</pre></details>")
+            out.append(
+                f"<details><summary>Solution (instructor mode)</summary><pre>{e(self.solution_text())}</pre></details>"
+            )
         out.append("</div>")
         return "".join(out)
 
@@ -291,7 +306,7 @@ def _echoes(answer: Any) -> list[str]:
         values += list(answer)
     out: list[str] = []
     for v in values:
-        for text in ((v, repr(v)) if isinstance(v, str) else (repr(v),)):
+        for text in (v, repr(v)) if isinstance(v, str) else (repr(v),):
             if len(text) > EXCERPT_CHARS and text not in out:
                 out.append(text)
     return sorted(out, key=len, reverse=True)
@@ -318,6 +333,7 @@ def _bounded(feedback: Feedback, answer: Any) -> Feedback:
         echoes = _echoes(answer)
     except Exception:  # noqa: BLE001 - an answer whose repr fails: only the length limit applies
         echoes = []
+
     def cut(text: str) -> str:
         return _shorten(text, echoes, MAX_MESSAGE_CHARS)
 
@@ -327,6 +343,8 @@ def _bounded(feedback: Feedback, answer: Any) -> Feedback:
         nudge=cut(feedback.nudge),
         notes=tuple(cut(n) for n in feedback.notes),
         nudge_notes=None if feedback.nudge_notes is None else tuple(cut(n) for n in feedback.nudge_notes),
-        details=tuple(replace(c, name=cut(c.name), expected=cut(c.expected), got=cut(c.got), why=cut(c.why),
-                              nudge=cut(c.nudge)) for c in feedback.details),
+        details=tuple(
+            replace(c, name=cut(c.name), expected=cut(c.expected), got=cut(c.got), why=cut(c.why), nudge=cut(c.nudge))
+            for c in feedback.details
+        ),
     )

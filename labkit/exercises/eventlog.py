@@ -15,6 +15,7 @@ KINDS = ("check", "hint", "reset", "solution", "migrated")
 LEGACY_FORMAT = "labkit-progress"
 ANSWER_CHARS = 4000  # a recorded answer longer than this is cut
 
+
 def _count(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
@@ -56,12 +57,21 @@ def legacy_events(data) -> list[dict]:
         attempts, correct, hints = _count(raw.get("attempts")), _count(raw.get("correct")), _count(raw.get("hints"))
         if not (attempts or hints):
             continue
-        stamp = next((raw[k] for k in ("last_checked", "solved_at", "first_checked") if isinstance(raw.get(k), str)),
-                     "1970-01-01T00:00:00Z")
-        event = {"v": VERSION, "kind": "migrated", "exercise": exercise_id, "time": stamp,
-                 "topic": raw.get("topic") if isinstance(raw.get("topic"), str) else exercise_id.split("/")[0],
-                 "attempts": attempts, "correct_checks": correct, "hints": hints,
-                 "solved": bool(raw.get("solved")) or correct > 0}
+        stamp = next(
+            (raw[k] for k in ("last_checked", "solved_at", "first_checked") if isinstance(raw.get(k), str)),
+            "1970-01-01T00:00:00Z",
+        )
+        event = {
+            "v": VERSION,
+            "kind": "migrated",
+            "exercise": exercise_id,
+            "time": stamp,
+            "topic": raw.get("topic") if isinstance(raw.get("topic"), str) else exercise_id.split("/")[0],
+            "attempts": attempts,
+            "correct_checks": correct,
+            "hints": hints,
+            "solved": bool(raw.get("solved")) or correct > 0,
+        }
         for key in ("first_checked", "solved_at"):
             if isinstance(raw.get(key), str):
                 event[key] = raw[key]
@@ -185,8 +195,13 @@ class _Tally:
             self.last_checked = self.last_checked or time
 
     def entry(self) -> dict:
-        out = {"topic": self.topic, "attempts": self.attempts, "correct": self.correct, "hints": self.hints,
-               "solved": self.solved}
+        out = {
+            "topic": self.topic,
+            "attempts": self.attempts,
+            "correct": self.correct,
+            "hints": self.hints,
+            "solved": self.solved,
+        }
         for key in ("first_checked", "last_checked", "solved_at"):
             if getattr(self, key):
                 out[key] = getattr(self, key)

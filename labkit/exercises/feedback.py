@@ -48,7 +48,7 @@ class Case:
     nudge: str = ""
     gives_away: bool = False
 
-    def without_answer(self) -> "Case":
+    def without_answer(self) -> Case:
         """This case as shown while the answer is withheld: no expected value, the nudge as its reason."""
         if self.passed:
             return replace(self, why=self.nudge or self.why)
@@ -69,8 +69,7 @@ class Case:
         return text
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "passed": self.passed, "expected": self.expected, "got": self.got,
-                "why": self.why}
+        return {"name": self.name, "passed": self.passed, "expected": self.expected, "got": self.got, "why": self.why}
 
 
 @dataclass(frozen=True)
@@ -100,13 +99,20 @@ class Feedback:
     withheld: bool = False
     status: str = ""
 
-    def without_answer(self, status: str = "") -> "Feedback":
+    def without_answer(self, status: str = "") -> Feedback:
         """What the learner sees before the answer may be shown: the wrong items named, each with a nudge;
         no expected value, no fix, no trace text (``picture()`` still draws the trace)."""
-        return replace(self, message=self.nudge or self.message, nudge="",
-                       details=tuple(c.without_answer() for c in self.details if not c.gives_away),
-                       notes=self.notes if self.nudge_notes is None else self.nudge_notes, nudge_notes=None,
-                       answer="", withheld=True, status=status)
+        return replace(
+            self,
+            message=self.nudge or self.message,
+            nudge="",
+            details=tuple(c.without_answer() for c in self.details if not c.gives_away),
+            notes=self.notes if self.nudge_notes is None else self.nudge_notes,
+            nudge_notes=None,
+            answer="",
+            withheld=True,
+            status=status,
+        )
 
     @property
     def passed(self) -> tuple[Case, ...]:
@@ -146,19 +152,26 @@ class Feedback:
 
     def to_dict(self) -> dict:
         return {
-            "exercise": self.exercise_id, "correct": self.correct, "message": self.message,
-            "details": [c.to_dict() for c in self.details], "notes": list(self.notes),
-            "trace": self.trace.to_dict() if self.trace is not None and hasattr(self.trace, "to_dict")
-            and not self.withheld else None,
-            "withheld": self.withheld, "status": self.status, "answer": self.answer,
+            "exercise": self.exercise_id,
+            "correct": self.correct,
+            "message": self.message,
+            "details": [c.to_dict() for c in self.details],
+            "notes": list(self.notes),
+            "trace": self.trace.to_dict()
+            if self.trace is not None and hasattr(self.trace, "to_dict") and not self.withheld
+            else None,
+            "withheld": self.withheld,
+            "status": self.status,
+            "answer": self.answer,
         }
 
     def _repr_html_(self) -> str:
         e = html.escape
         colour = "#1a7f37" if self.correct else "#cf222e"
         verdict = "✔ Correct" if self.correct else "✘ Not yet"
-        out = [f'<div class="labkit-feedback"><p><b style="color:{colour}">{verdict}.</b> '
-               f"{_paragraphs(self.message)}</p>"]
+        out = [
+            f'<div class="labkit-feedback"><p><b style="color:{colour}">{verdict}.</b> {_paragraphs(self.message)}</p>'
+        ]
         if self.details:
             out.append(f"<p>Cases: {e(self.score)} right</p><ul>")
             for c in self.details:
@@ -182,8 +195,10 @@ class Feedback:
         if self.status:
             out.append(f'<p class="labkit-feedback-status"><i>{e(self.status)}</i></p>')
         if self.answer:
-            out.append(f'<details class="labkit-answer"><summary>The expected answer</summary><pre>{e(self.answer)}'
-                       "</pre></details>")
+            out.append(
+                f'<details class="labkit-answer"><summary>The expected answer</summary><pre>{e(self.answer)}'
+                "</pre></details>"
+            )
         out.append("</div>")
         return "".join(out)
 

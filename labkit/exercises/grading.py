@@ -41,8 +41,10 @@ def read_policies(answer, example: str = "") -> tuple[Policy, ...]:
     """
     example_text = f" For example:\n{example}" if example else ""
     if answer is None or (isinstance(answer, (str, bytes)) and not answer.strip()) or answer == {} or answer == []:
-        raise AnswerError("Your answer is empty. Write an IAM policy document (a dict, or JSON text) with a "
-                          f"\"Statement\" list.{example_text}")
+        raise AnswerError(
+            "Your answer is empty. Write an IAM policy document (a dict, or JSON text) with a "
+            f'"Statement" list.{example_text}'
+        )
     if isinstance(answer, bytes):
         answer = answer.decode("utf-8", errors="replace")
     if isinstance(answer, str):
@@ -51,8 +53,10 @@ def read_policies(answer, example: str = "") -> tuple[Policy, ...]:
             try:
                 answer = json.loads(text)
             except ValueError as e:
-                raise AnswerError(f"Your answer is not valid JSON: {e}. Fix: check the commas, quotes and "
-                                  "brackets near that place (JSON needs double quotes).") from None
+                raise AnswerError(
+                    f"Your answer is not valid JSON: {e}. Fix: check the commas, quotes and "
+                    "brackets near that place (JSON needs double quotes)."
+                ) from None
         else:
             answer = text
     documents = list(answer) if isinstance(answer, (list, tuple)) else [answer]
@@ -65,14 +69,20 @@ def read_policies(answer, example: str = "") -> tuple[Policy, ...]:
             policies.append(doc)
             continue
         if not isinstance(doc, (dict, str)):
-            raise AnswerError(f"{name.capitalize()} is {_a(type(doc).__name__)} ({doc!r:.40}); a policy is a dict "
-                              'or JSON text, e.g. {"Version": "2012-10-17", "Statement": [...]}.')
+            raise AnswerError(
+                f"{name.capitalize()} is {_a(type(doc).__name__)} ({doc!r:.40}); a policy is a dict "
+                'or JSON text, e.g. {"Version": "2012-10-17", "Statement": [...]}.'
+            )
         if isinstance(doc, dict) and "Statement" not in doc and ("Effect" in doc or "Action" in doc):
-            raise AnswerError(f"{name.capitalize()} looks like a single statement. A policy wraps its statements: "
-                              '{"Version": "2012-10-17", "Statement": [ <your statement> ]}.')
+            raise AnswerError(
+                f"{name.capitalize()} looks like a single statement. A policy wraps its statements: "
+                '{"Version": "2012-10-17", "Statement": [ <your statement> ]}.'
+            )
         if isinstance(doc, str) and doc.strip().startswith("{") and "'" in doc and '"' not in doc:
-            raise AnswerError(f"{name.capitalize()} uses single quotes. JSON needs double quotes: "
-                              '{"Effect": "Deny", …}. (Or give a Python dict instead of text.)')
+            raise AnswerError(
+                f"{name.capitalize()} uses single quotes. JSON needs double quotes: "
+                '{"Effect": "Deny", …}. (Or give a Python dict instead of text.)'
+            )
         try:
             policies.append(parse_policy(doc, name=name))
         except PolicyError as e:
@@ -96,16 +106,27 @@ def _explain(ev, answer_names: set[str]) -> str:
     elif ev.decision is Decision.ALLOWED:
         deciding = [str(s) for s in ev.matched]
         denies = [str(s) for s in mine if s.effect == "Deny"]
-        lines = deciding + ([f"(your Deny does not apply) {d}" for d in denies]
-                            if any(s.policy not in answer_names for s in ev.matched) else [])
+        lines = deciding + (
+            [f"(your Deny does not apply) {d}" for d in denies]
+            if any(s.policy not in answer_names for s in ev.matched)
+            else []
+        )
     else:
         lines = [str(s) for s in mine]
     return "\n".join([ev.summary()] + lines)
 
 
-def grade_policy(exercise_id: str, answer, battery: tuple[Request, ...], *, existing=(), example: str = "",
-                 advice: dict[str, str] | None = None, intro: str = "",
-                 nudges: dict[str, str] | None = None) -> Feedback:
+def grade_policy(
+    exercise_id: str,
+    answer,
+    battery: tuple[Request, ...],
+    *,
+    existing=(),
+    example: str = "",
+    advice: dict[str, str] | None = None,
+    intro: str = "",
+    nudges: dict[str, str] | None = None,
+) -> Feedback:
     """Evaluate ``answer`` (with the learner's ``existing`` policies) on every request of ``battery``.
 
     ``advice``: tag → what to change (shown once the answer may be shown); ``nudges``: tag → the same idea
@@ -153,12 +174,22 @@ def grade_policy(exercise_id: str, answer, battery: tuple[Request, ...], *, exis
             if f.severity == "error":
                 parts.append(f"The linter says ({f.code}): {f.message} Fix: {f.fix}.")
                 hidden.append(f"The linter says ({f.code}): {f.message}")
-    nudge_notes = tuple(f"{f.code} ({f.severity}) in {f.policy}, statement {f.statement}: {f.message}"
-                        for f in findings)
-    return Feedback(exercise_id, False, "\n".join(parts), tuple(cases), notes,
-                    nudge="\n".join(dict.fromkeys(hidden)), nudge_notes=nudge_notes)
+    nudge_notes = tuple(
+        f"{f.code} ({f.severity}) in {f.policy}, statement {f.statement}: {f.message}" for f in findings
+    )
+    return Feedback(
+        exercise_id,
+        False,
+        "\n".join(parts),
+        tuple(cases),
+        notes,
+        nudge="\n".join(dict.fromkeys(hidden)),
+        nudge_notes=nudge_notes,
+    )
 
 
 #: The nudge for a wrongly decided request when the exercise gives none for its tag.
-GENERIC_NUDGE = ("Evaluate your policy on one of those requests yourself (lk.iam.evaluate(policy, action, "
-                 "context=…)): which condition decides it, and what does it do when a key is absent?")
+GENERIC_NUDGE = (
+    "Evaluate your policy on one of those requests yourself (lk.iam.evaluate(policy, action, "
+    "context=…)): which condition decides it, and what does it do when a key is absent?"
+)

@@ -4,10 +4,8 @@ permissions, and running a scripted sequence of Lambda calls. Plain boto3 calls 
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 
 from labkit.exercises.core import Exercise
 from labkit.exercises.errors import AnswerError
@@ -46,23 +44,36 @@ def make_role(lab, actions, name: str = ROLE) -> str:
     iam = lab.client("iam")
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
     if actions:
-        iam.put_role_policy(RoleName=name, PolicyName="permissions", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}))
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="permissions",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
+            ),
+        )
     return arn
 
 
 def function_group(lab, vpc_id: str, name: str = "orders-fn") -> str:
     """A security group for the function: AWS's defaults (all outbound traffic, no inbound)."""
-    return lab.client("ec2").create_security_group(GroupName=name, Description="The orders function",
-                                                   VpcId=vpc_id)["GroupId"]
+    return lab.client("ec2").create_security_group(GroupName=name, Description="The orders function", VpcId=vpc_id)[
+        "GroupId"
+    ]
 
 
-def create_function(lab, role_arn: str, subnet_ids, group_ids, *, client=None, name: str = FUNCTION,
-                    code: str = HANDLER):
+def create_function(
+    lab, role_arn: str, subnet_ids, group_ids, *, client=None, name: str = FUNCTION, code: str = HANDLER
+):
     lam = client or lab.client("lambda")
-    return lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn, Handler="app.handler",
-                               Code={"ZipFile": package(code)}, Timeout=5,
-                               VpcConfig={"SubnetIds": list(subnet_ids), "SecurityGroupIds": list(group_ids)})
+    return lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role_arn,
+        Handler="app.handler",
+        Code={"ZipFile": package(code)},
+        Timeout=5,
+        VpcConfig={"SubnetIds": list(subnet_ids), "SecurityGroupIds": list(group_ids)},
+    )
 
 
 def check_actions(actions) -> list[str]:
@@ -70,13 +81,15 @@ def check_actions(actions) -> list[str]:
     if isinstance(actions, str):
         actions = actions.replace(",", " ").split()
     if not isinstance(actions, (list, tuple, set, frozenset)):
-        raise AnswerError(f"Give the actions as a list such as ['ec2:CreateNetworkInterface', …]; got "
-                          f"{type(actions).__name__}.")
+        raise AnswerError(
+            f"Give the actions as a list such as ['ec2:CreateNetworkInterface', …]; got {type(actions).__name__}."
+        )
     out = []
     for a in actions:
         if not isinstance(a, str) or not _ACTION.match(a.strip()):
-            raise AnswerError(f"{a!r} is not an IAM action name; write service:Action, e.g. "
-                              "'ec2:CreateNetworkInterface'.")
+            raise AnswerError(
+                f"{a!r} is not an IAM action name; write service:Action, e.g. 'ec2:CreateNetworkInterface'."
+            )
         out.append(a.strip())
     return out
 
@@ -101,8 +114,10 @@ def create_with_role_actions(actions) -> str:
             result = create_function(lab, role, subnets, [group])
         except Exception as e:  # noqa: BLE001 - the error is the lesson
             return _error_text(e)
-        return (f"CreateFunction succeeded: State {result.get('State')} ({result.get('StateReasonCode')}) while "
-                "Lambda creates the function's network interfaces with the execution role.")
+        return (
+            f"CreateFunction succeeded: State {result.get('State')} ({result.get('StateReasonCode')}) while "
+            "Lambda creates the function's network interfaces with the execution role."
+        )
 
 
 def create_as_user(actions) -> str:
@@ -200,8 +215,10 @@ class LabExercise(Exercise):
         """Start the lab (the widget's Start lab button) and say what is in it."""
         self.start()
         shown = {k: v for k, v in (self.scenario or {}).items() if not k.startswith("_")}
-        lines = ["The lab is ready: exercise.lab is its lk.Lab (lab.client('ec2'), lab.client('lambda')…).",
-                 *[f"  {k}: {v}" for k, v in shown.items()]]
+        lines = [
+            "The lab is ready: exercise.lab is its lk.Lab (lab.client('ec2'), lab.client('lambda')…).",
+            *[f"  {k}: {v}" for k, v in shown.items()],
+        ]
         return "\n".join(lines)
 
     def _params(self) -> dict:
@@ -218,15 +235,19 @@ class LabExercise(Exercise):
 
         if answer is None or answer is self.lab:
             if self.lab is None or self.lab.closed:
-                raise AnswerError("Start the lab first: lab = exercise.start() (or click Start lab), change it with "
-                                  "boto3, then check again.")
+                raise AnswerError(
+                    "Start the lab first: lab = exercise.start() (or click Start lab), change it with "
+                    "boto3, then check again."
+                )
             return grade(self.lab, self.scenario)
         if isinstance(answer, Lab):
             if answer.closed:
                 raise AnswerError("That lab is closed. Start a new one with lab = exercise.start().")
             if self.scenario is None or answer is not self.lab:
-                raise AnswerError("That lab was not started by this exercise: use lab = exercise.start(), change "
-                                  "it, then exercise.check() (or exercise.check(lab)).")
+                raise AnswerError(
+                    "That lab was not started by this exercise: use lab = exercise.start(), change "
+                    "it, then exercise.check() (or exercise.check(lab))."
+                )
             return grade(answer, self.scenario)
         if callable(answer):
             lab = new_lab()
@@ -235,13 +256,17 @@ class LabExercise(Exercise):
                 try:
                     answer(lab, scenario)
                 except Exception as e:  # noqa: BLE001 - the learner's code failed: say how
-                    raise AnswerError(f"Your fix raised {type(e).__name__}: {_error_text(e)}. Fix the code and "
-                                      "check again (it is called as fix(lab, scenario)).") from None
+                    raise AnswerError(
+                        f"Your fix raised {type(e).__name__}: {_error_text(e)}. Fix the code and "
+                        "check again (it is called as fix(lab, scenario))."
+                    ) from None
                 return grade(lab, scenario)
             finally:
                 lab.close()
-        raise AnswerError("Give the lab to check: exercise.check() checks exercise.lab (after exercise.start()); "
-                          "or give a function fix(lab, scenario) that changes a fresh lab.")
+        raise AnswerError(
+            "Give the lab to check: exercise.check() checks exercise.lab (after exercise.start()); "
+            "or give a function fix(lab, scenario) that changes a fresh lab."
+        )
 
     def picture(self):
         """The lab's network now (``lk.draw``), with the function's trace highlighted."""
@@ -273,14 +298,22 @@ def stack_ids(lab, stack, *, public: bool) -> dict:
     r = stack.resources
     ec2 = lab.client("ec2")
     vpc = r.get("pubPrivateVPC") or r.get("privateVPC")
-    ids = {"vpc_id": vpc, "private_subnet_ids": [r["privateSubnet1"], r["privateSubnet2"]],
-           "private_route_table_id": r["privateRouteTable"]}
-    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
-                                              {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
+    ids = {
+        "vpc_id": vpc,
+        "private_subnet_ids": [r["privateSubnet1"], r["privateSubnet2"]],
+        "private_route_table_id": r["privateRouteTable"],
+    }
+    main = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"]
     ids["main_route_table_id"] = main[0]["RouteTableId"] if main else None
     if public:
-        ids.update(public_subnet_id=r["publicSubnet1"], public_route_table_id=r["publicRouteTable"],
-                   nat_gateway_id=r["natGateway"], internet_gateway_id=r["internetGateway"])
+        ids.update(
+            public_subnet_id=r["publicSubnet1"],
+            public_route_table_id=r["publicRouteTable"],
+            nat_gateway_id=r["natGateway"],
+            internet_gateway_id=r["internetGateway"],
+        )
     return ids
 
 

@@ -36,8 +36,10 @@ def instructor(on: bool) -> bool:
     """
     global _override
     if not isinstance(on, bool):
-        raise TypeError(f"lk.instructor expects True or False, got {on!r}. "
-                        "Write lk.instructor(True) to reveal solutions, lk.instructor(False) to hide them.")
+        raise TypeError(
+            f"lk.instructor expects True or False, got {on!r}. "
+            "Write lk.instructor(True) to reveal solutions, lk.instructor(False) to hide them."
+        )
     previous = is_instructor()
     _override = on
     return previous

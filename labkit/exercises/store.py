@@ -100,7 +100,7 @@ class ProgressStore:
 
     def _reset_cache(self) -> None:
         self._offset = 0
-        self._inode = None
+        self._inode: tuple[int, int] | None = None
         self._ids: set[str] = set()
         self._tallies: dict[str, _Tally] = {}
         self._skipped = 0
@@ -151,8 +151,11 @@ class ProgressStore:
         """The counts of every exercise: ``{"exercises": {id: entry}}`` (the shape of earlier labkit versions)."""
         with self._lock:
             self._refresh()
-            return {"format": "labkit-events", "version": VERSION,
-                    "exercises": {k: t.entry() for k, t in self._tallies.items()}}
+            return {
+                "format": "labkit-events",
+                "version": VERSION,
+                "exercises": {k: t.entry() for k, t in self._tallies.items()},
+            }
 
     def summary(self, entries=None) -> dict:
         """Per topic: ``{"topic": {"total", "attempted", "solved", "exercises": {id: entry}}}``.
@@ -226,8 +229,11 @@ class ProgressStore:
         self._offset += end
         if bad:
             self._skipped += bad
-            self._warn("corrupt", f"labkit skipped {bad} line(s) of its progress log {self.path} that are not "
-                                  f"events (an interrupted write or an edit by hand); the rest is kept.")
+            self._warn(
+                "corrupt",
+                f"labkit skipped {bad} line(s) of its progress log {self.path} that are not "
+                f"events (an interrupted write or an edit by hand); the rest is kept.",
+            )
         for e in events:
             self._add(e)
 
@@ -267,8 +273,14 @@ class ProgressStore:
 
     def _new_event(self, exercise_id: str, topic: str, kind: str, fields: dict) -> dict:
         tally = self._tallies.get(exercise_id) or _Tally()
-        event = {"v": VERSION, "id": uuid.uuid4().hex, "time": _now(), "kind": kind, "exercise": exercise_id,
-                 "topic": topic}
+        event = {
+            "v": VERSION,
+            "id": uuid.uuid4().hex,
+            "time": _now(),
+            "kind": kind,
+            "exercise": exercise_id,
+            "topic": topic,
+        }
         if kind == "check":
             event["attempt"] = tally.attempts + 1
             event["correct"] = fields.pop("correct")
@@ -291,6 +303,8 @@ class ProgressStore:
                 except OSError as e:
                     self._fall_back_to_memory(e)
             event = self._new_event(exercise_id, topic, kind, fields)
+            if self._memory is None:
+                self._memory = []
             self._memory.append(event)
             self._add(event)
             return event
@@ -392,9 +406,11 @@ class ProgressStore:
                 except OSError as e:
                     self._fall_back_to_memory(e)
             new = _new_only(clean, self._ids)
-            for e in new:
-                self._memory.append(e)
-                self._add(e)
+            memory = self._memory if self._memory is not None else []
+            self._memory = memory
+            for event in new:
+                memory.append(event)
+                self._add(event)
             return len(new)
 
     def clear(self) -> None:
@@ -408,17 +424,23 @@ class ProgressStore:
             self._migrated = True
 
     def _fall_back_to_memory(self, error: OSError) -> None:
-        self._warn("write", f"labkit can't write its progress log {self.path} ({error}); progress is kept in "
-                            f"memory for this session only. Fix: choose a writable file with "
-                            f"lk.exercises.progress_store('/some/writable/{FILE_NAME}') or {ENV_VAR}.")
+        self._warn(
+            "write",
+            f"labkit can't write its progress log {self.path} ({error}); progress is kept in "
+            f"memory for this session only. Fix: choose a writable file with "
+            f"lk.exercises.progress_store('/some/writable/{FILE_NAME}') or {ENV_VAR}.",
+        )
         self._refresh()
         self._memory = []
         with contextlib.suppress(OSError):
             self._memory = read_events(self.path)[0]
 
     def _warn_unreadable(self, error: OSError) -> None:
-        self._warn("read", f"labkit could not read its progress log {self.path} ({error}). Fix: check the file's "
-                           f"permissions, or choose another file with lk.exercises.progress_store(path) or {ENV_VAR}.")
+        self._warn(
+            "read",
+            f"labkit could not read its progress log {self.path} ({error}). Fix: check the file's "
+            f"permissions, or choose another file with lk.exercises.progress_store(path) or {ENV_VAR}.",
+        )
 
     def _warn(self, kind: str, message: str) -> None:
         if kind in self._warned:
@@ -474,8 +496,9 @@ def progress_store(path=None) -> ProgressStore:
             raise TypeError(f"progress_store expects a file path such as '~/.labkit/{FILE_NAME}', got {path!r}")
         chosen = Path(path).expanduser()
         if chosen.is_dir():
-            raise ValueError(f"{chosen} is a folder; progress_store needs a file path inside it, e.g. "
-                             f"{chosen / FILE_NAME}")
+            raise ValueError(
+                f"{chosen} is a folder; progress_store needs a file path inside it, e.g. {chosen / FILE_NAME}"
+            )
         _configured = chosen
         return _store_for(chosen)
     return _store_for(_configured if _configured is not None else default_path())
@@ -519,12 +542,16 @@ def import_progress(path) -> int:
     added twice. Returns the number of events added."""
     source = Path(path).expanduser()
     if not source.is_file():
-        raise FileNotFoundError(f"No progress log at {source}. Give the path of a file written by "
-                                f"lk.exercises.export_progress(path) (or the Download link of lk.exercises.progress()).")
+        raise FileNotFoundError(
+            f"No progress log at {source}. Give the path of a file written by "
+            f"lk.exercises.export_progress(path) (or the Download link of lk.exercises.progress())."
+        )
     events, bad = read_events(source)
     if bad and not events:
-        raise ValueError(f"{source} holds no labkit progress events ({bad} line(s) that are not events). "
-                         f"Give a file written by lk.exercises.export_progress(path).")
+        raise ValueError(
+            f"{source} holds no labkit progress events ({bad} line(s) that are not events). "
+            f"Give a file written by lk.exercises.export_progress(path)."
+        )
     return progress_store().merge(events)
 
 

@@ -23,19 +23,21 @@ class _MultiSelect:
     """Check boxes, one per option; ``value`` is the tuple of ticked option values."""
 
     def __init__(self, f: Field):
-        self.boxes = [w.Checkbox(value=False, description=label, indent=False, layout=w.Layout(width="auto"))
-                      for label, _ in f.options]
+        self.boxes = [
+            w.Checkbox(value=False, description=label, indent=False, layout=w.Layout(width="auto"))
+            for label, _ in f.options
+        ]
         self.values = [v for _, v in f.options]
         self.widget = w.VBox([w.HTML(f"<b>{html.escape(f.label)}</b>")] + self.boxes)
 
     @property
     def value(self):
-        return tuple(v for v, b in zip(self.values, self.boxes) if b.value)
+        return tuple(v for v, b in zip(self.values, self.boxes, strict=False) if b.value)
 
     @value.setter
     def value(self, selected) -> None:
         selected = set(selected or ())
-        for v, b in zip(self.values, self.boxes):
+        for v, b in zip(self.values, self.boxes, strict=False):
             b.value = v in selected
 
 
@@ -46,12 +48,22 @@ def _make_input(f: Field):
         return m.widget, m
     style = {"description_width": "initial"}
     if f.kind == "choice":
-        d = w.Dropdown(options=list(f.options), value=f.default if f.default is not None else f.options[0][1],
-                       description=f.label, style=style, layout=w.Layout(width="auto"))
+        d = w.Dropdown(
+            options=list(f.options),
+            value=f.default if f.default is not None else f.options[0][1],
+            description=f.label,
+            style=style,
+            layout=w.Layout(width="auto"),
+        )
         return d, d
     if f.kind == "text":
-        t = w.Text(value=f.default or "", description=f.label, placeholder=f.placeholder, style=style,
-                   layout=w.Layout(width="100%"))
+        t = w.Text(
+            value=f.default or "",
+            description=f.label,
+            placeholder=f.placeholder,
+            style=style,
+            layout=w.Layout(width="100%"),
+        )
         return t, t
     t = w.Textarea(value=f.default or "", placeholder=f.placeholder, layout=w.Layout(width="100%", height="16em"))
     return w.VBox([w.HTML(f"<b>{html.escape(f.label)}</b>"), t]), t
@@ -89,8 +101,9 @@ class ExerciseView:
         self.reset_button.on_click(lambda _b: self.on_reset())
         self.solution_button.on_click(lambda _b: self.on_solution())
         self._sync_mode()
-        buttons = w.HBox([self.check_button, self.hint_button, self.reset_button, self.solution_button]
-                         + self.extra_buttons)
+        buttons = w.HBox(
+            [self.check_button, self.hint_button, self.reset_button, self.solution_button] + self.extra_buttons
+        )
         self.box = w.VBox([self.header, *shown, buttons, self.hint_area, self.extra_area, self.feedback])
         self.box.view = self
         self.box.add_class("labkit-exercise-widget")
@@ -184,22 +197,31 @@ def progress_widget(store, entries):
         summary = store.summary(entries)
         rows = [w.HTML("<b>Exercises solved, per topic</b>")]
         for topic, s in summary.items():
-            bar = w.IntProgress(value=s["solved"], min=0, max=max(s["total"], 1), description=topic,
-                                style={"description_width": "8em"}, bar_style="success" if s["solved"] == s["total"]
-                                else "")
+            bar = w.IntProgress(
+                value=s["solved"],
+                min=0,
+                max=max(s["total"], 1),
+                description=topic,
+                style={"description_width": "8em"},
+                bar_style="success" if s["solved"] == s["total"] else "",
+            )
             attempts = sum(e["attempts"] for e in s["exercises"].values())
             label = w.Label(f"{s['solved']}/{s['total']} solved · {s['attempted']} tried · {attempts} checks")
             items = "".join(
                 f"<li>{'✔' if e['solved'] else ('…' if e['attempts'] else '○')} <code>{html.escape(i)}</code>"
-                f" — {e['attempts']} checks, {e['hints']} hints</li>" for i, e in s["exercises"].items())
+                f" — {e['attempts']} checks, {e['hints']} hints</li>"
+                for i, e in s["exercises"].items()
+            )
             rows.append(w.HBox([bar, label]))
             rows.append(w.HTML(f"<ul style='margin:0 0 0 2em'>{items}</ul>"))
         rows.append(w.HTML(f"<small>Saved in {html.escape(str(store.path))}</small>"))
         body.children = rows
         log = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in store.events())
         data = base64.b64encode(log.encode("utf-8")).decode("ascii")
-        download.value = (f'<a download="labkit-events.jsonl" href="data:application/x-ndjson;base64,{data}">'
-                          f"⬇ Download my progress log</a>")
+        download.value = (
+            f'<a download="labkit-events.jsonl" href="data:application/x-ndjson;base64,{data}">'
+            f"⬇ Download my progress log</a>"
+        )
 
     def on_upload(change) -> None:
         files = change["new"] or ()

@@ -13,6 +13,7 @@ Modules: ``policy`` (reading and checking documents), ``conditions`` (the operat
 Lambda guide's example policies). No boto3 or moto here.
 """
 
+from labkit.iam import examples
 from labkit.iam.conditions import OPERATORS, ConditionResult, Operator
 from labkit.iam.errors import ContextError, PolicyError, PolicyJSONError, UnknownOperatorError
 from labkit.iam.evaluate import Decision, Evaluation, StatementResult, evaluate, is_allowed, lambda_vpc_context
@@ -20,11 +21,30 @@ from labkit.iam.lint import CODES as LINT_CODES
 from labkit.iam.lint import LAMBDA_ACTIONS, Finding, lint
 from labkit.iam.policy import Policy, Statement, parse_policies, parse_policy
 from labkit.iam.table import DecisionTable, decision_table
-from labkit.iam import examples
 
 __all__ = [
-    "evaluate", "is_allowed", "Decision", "Evaluation", "StatementResult", "ConditionResult",
-    "lint", "Finding", "LINT_CODES", "LAMBDA_ACTIONS", "lambda_vpc_context", "parse_policy", "parse_policies", "Policy",
-    "Statement", "OPERATORS", "Operator", "PolicyError", "PolicyJSONError", "UnknownOperatorError",
-    "ContextError", "examples", "decision_table", "DecisionTable",
+    "evaluate",
+    "is_allowed",
+    "Decision",
+    "Evaluation",
+    "StatementResult",
+    "ConditionResult",
+    "lint",
+    "Finding",
+    "LINT_CODES",
+    "LAMBDA_ACTIONS",
+    "lambda_vpc_context",
+    "parse_policy",
+    "parse_policies",
+    "Policy",
+    "Statement",
+    "OPERATORS",
+    "Operator",
+    "PolicyError",
+    "PolicyJSONError",
+    "UnknownOperatorError",
+    "ContextError",
+    "examples",
+    "decision_table",
+    "DecisionTable",
 ]

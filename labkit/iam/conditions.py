@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import operator as _op
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from labkit.iam import patterns
 from labkit.iam.errors import ContextError, PolicyError, UnknownOperatorError
@@ -43,6 +44,7 @@ SET_PREFIXES = ("ForAllValues", "ForAnyValue")
 
 
 # ---------------------------------------------------------------- the registry
+
 
 @dataclass(frozen=True)
 class Family:
@@ -143,14 +145,42 @@ _BASE: list[tuple[str, str, bool, str, Callable, Callable | None, dict]] = [
     # name, family, negated, description, match, compile override, extras
     ("StringEquals", "String", False, "exact match, case-sensitive", _op.eq, None, {}),
     ("StringNotEquals", "String", True, "matches none of the values, case-sensitive", _op.eq, None, {}),
-    ("StringEqualsIgnoreCase", "String", False, "exact match, ignoring case", _lower_eq, _compile_lower,
-     {"ignore_case": True}),
-    ("StringNotEqualsIgnoreCase", "String", True, "matches none of the values, ignoring case", _lower_eq,
-     _compile_lower, {"ignore_case": True}),
-    ("StringLike", "String", False, "case-sensitive match with * and ? wildcards", _string_like_match,
-     _compile_like, {"wildcards": True}),
-    ("StringNotLike", "String", True, "matches none of the wildcard patterns", _string_like_match, _compile_like,
-     {"wildcards": True}),
+    (
+        "StringEqualsIgnoreCase",
+        "String",
+        False,
+        "exact match, ignoring case",
+        _lower_eq,
+        _compile_lower,
+        {"ignore_case": True},
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        "String",
+        True,
+        "matches none of the values, ignoring case",
+        _lower_eq,
+        _compile_lower,
+        {"ignore_case": True},
+    ),
+    (
+        "StringLike",
+        "String",
+        False,
+        "case-sensitive match with * and ? wildcards",
+        _string_like_match,
+        _compile_like,
+        {"wildcards": True},
+    ),
+    (
+        "StringNotLike",
+        "String",
+        True,
+        "matches none of the wildcard patterns",
+        _string_like_match,
+        _compile_like,
+        {"wildcards": True},
+    ),
     ("NumericEquals", "Numeric", False, "number equal to", _op.eq, None, {}),
     ("NumericNotEquals", "Numeric", True, "number equal to none of", _op.eq, None, {}),
     ("NumericLessThan", "Numeric", False, "number less than", _op.lt, None, {}),
@@ -163,18 +193,39 @@ _BASE: list[tuple[str, str, bool, str, Callable, Callable | None, dict]] = [
     ("DateLessThanEquals", "Date", False, "at or before", _op.le, None, {}),
     ("DateGreaterThan", "Date", False, "after", _op.gt, None, {}),
     ("DateGreaterThanEquals", "Date", False, "at or after", _op.ge, None, {}),
-    ("Bool", "Bool", False, "boolean match (\"true\"/\"false\")", _op.eq, None, {}),
+    ("Bool", "Bool", False, 'boolean match ("true"/"false")', _op.eq, None, {}),
     ("BinaryEquals", "Binary", False, "byte-for-byte match of a base-64 value", _op.eq, None, {}),
     ("IpAddress", "IpAddress", False, "address inside the CIDR range", _in_network, None, {}),
     ("NotIpAddress", "IpAddress", True, "address inside none of the ranges", _in_network, None, {}),
-    ("ArnEquals", "Arn", False, "ARN match, segment by segment, with wildcards (same as ArnLike)",
-     _string_like_match, None, {"wildcards": True}),
-    ("ArnLike", "Arn", False, "ARN match, segment by segment, with wildcards", _string_like_match, None,
-     {"wildcards": True}),
-    ("ArnNotEquals", "Arn", True, "matches none of the ARN patterns (same as ArnNotLike)", _string_like_match,
-     None, {"wildcards": True}),
+    (
+        "ArnEquals",
+        "Arn",
+        False,
+        "ARN match, segment by segment, with wildcards (same as ArnLike)",
+        _string_like_match,
+        None,
+        {"wildcards": True},
+    ),
+    (
+        "ArnLike",
+        "Arn",
+        False,
+        "ARN match, segment by segment, with wildcards",
+        _string_like_match,
+        None,
+        {"wildcards": True},
+    ),
+    (
+        "ArnNotEquals",
+        "Arn",
+        True,
+        "matches none of the ARN patterns (same as ArnNotLike)",
+        _string_like_match,
+        None,
+        {"wildcards": True},
+    ),
     ("ArnNotLike", "Arn", True, "matches none of the ARN patterns", _string_like_match, None, {"wildcards": True}),
-    ("Null", "Null", False, "\"true\": the key is absent (or empty); \"false\": it is present", _op.eq, None, {}),
+    ("Null", "Null", False, '"true": the key is absent (or empty); "false": it is present', _op.eq, None, {}),
 ]
 
 
@@ -183,12 +234,33 @@ def _build() -> dict[str, Operator]:
     for name, fam, negated, desc, match, compile_override, extras in _BASE:
         family = FAMILIES[fam]
         compile_fn = compile_override or family.compile
-        registry[name] = Operator(name, name, fam, negated, False, desc, compile_fn, family.coerce, match,
-                                  variables=family.variables, **extras)
+        registry[name] = Operator(
+            name,
+            name,
+            fam,
+            negated,
+            False,
+            desc,
+            compile_fn,
+            family.coerce,
+            match,
+            variables=family.variables,
+            **extras,
+        )
         if name != "Null":
             registry[name + "IfExists"] = Operator(
-                name + "IfExists", name, fam, negated, True, desc + "; true if the key is absent",
-                compile_fn, family.coerce, match, variables=family.variables, **extras)
+                name + "IfExists",
+                name,
+                fam,
+                negated,
+                True,
+                desc + "; true if the key is absent",
+                compile_fn,
+                family.coerce,
+                match,
+                variables=family.variables,
+                **extras,
+            )
     return registry
 
 
@@ -227,30 +299,33 @@ def lookup(name: str) -> tuple[Operator, str | None]:
     labkit.iam.errors.UnknownOperatorError: unknown condition operator 'StringEqual'. Fix: did you mean StringEquals? Operator names are case-sensitive; labkit.iam.OPERATORS lists them all.
     """
     if not isinstance(name, str):
-        raise UnknownOperatorError(f"condition operator {_short(name)} is not a string",
-                                   fix="write an operator name such as StringEquals")
+        raise UnknownOperatorError(
+            f"condition operator {_short(name)} is not a string", fix="write an operator name such as StringEquals"
+        )
     prefix = None
     base = name
     if ":" in name:
         prefix, base = name.split(":", 1)
         if prefix not in SET_PREFIXES:
             raise UnknownOperatorError(
-                f"unknown set prefix {prefix!r} in condition operator {name!r}",
-                fix=_prefix_hint(prefix, base))
+                f"unknown set prefix {prefix!r} in condition operator {name!r}", fix=_prefix_hint(prefix, base)
+            )
     op = OPERATORS.get(base)
     if op is None:
         if base == "NullIfExists":
             raise UnknownOperatorError(
                 "unknown condition operator 'NullIfExists': Null has no IfExists variant (it already tests "
-                "whether the key exists)", fix='use "Null" with "true" (key absent) or "false" (key present)')
+                "whether the key exists)",
+                fix='use "Null" with "true" (key absent) or "false" (key present)',
+            )
         raise UnknownOperatorError(f"unknown condition operator {name!r}", fix=_operator_hint(base))
     if prefix and op.family == "Null":
-        raise UnknownOperatorError(
-            f"{name!r}: Null can't take a set prefix", fix=f'write "Null" without "{prefix}:"')
+        raise UnknownOperatorError(f"{name!r}: Null can't take a set prefix", fix=f'write "Null" without "{prefix}:"')
     return op, prefix
 
 
 # ---------------------------------------------------------------- evaluating one condition (operator + key)
+
 
 @dataclass(frozen=True)
 class ConditionResult:
@@ -274,8 +349,14 @@ class ConditionResult:
 
     def to_dict(self) -> dict:
         cv = list(self.context_value) if isinstance(self.context_value, tuple) else self.context_value
-        return {"operator": self.operator, "key": self.key, "context_value": cv,
-                "policy_values": list(self.policy_values), "result": self.result, "reason": self.reason}
+        return {
+            "operator": self.operator,
+            "key": self.key,
+            "context_value": cv,
+            "policy_values": list(self.policy_values),
+            "result": self.result,
+            "reason": self.reason,
+        }
 
 
 def _fmt(values: Any) -> str:
@@ -317,6 +398,7 @@ def evaluate_null(want: tuple[str, ...], present: bool, empty: bool = False) -> 
 
 # ---------------------------------------------------------------- the request context
 
+
 class ContextEntry:
     """One key of the request context, normalised: its values as a tuple, and whether it was a list."""
 
@@ -348,16 +430,20 @@ def normalize_context(context: dict | None) -> dict[str, ContextEntry]:
     if context is None:
         return {}
     if not isinstance(context, dict):
-        raise ContextError(f"the request context must be a dict of key → value, got {type(context).__name__}; "
-                           "write e.g. {\"lambda:VpcIds\": \"vpc-1\"}")
+        raise ContextError(
+            f"the request context must be a dict of key → value, got {type(context).__name__}; "
+            'write e.g. {"lambda:VpcIds": "vpc-1"}'
+        )
     out: dict[str, ContextEntry] = {}
     for key, value in context.items():
         if key.__class__ is not str or not key:
             raise ContextError(f"context key {_short(key)} is not a non-empty string; write keys like 'lambda:VpcIds'")
         low = key.lower()
         if low in out:
-            raise ContextError(f"context key {key!r} is given twice ({out[low].key!r} and {key!r}); key names are "
-                               "case-insensitive in IAM, so keep only one")
+            raise ContextError(
+                f"context key {key!r} is given twice ({out[low].key!r} and {key!r}); key names are "
+                "case-insensitive in IAM, so keep only one"
+            )
         kind = value.__class__
         if kind in _SCALARS:
             out[low] = ContextEntry(key, (value,), False)
@@ -380,8 +466,10 @@ def _check_scalar(key: str, value: Any) -> None:
     if value is None:
         raise ContextError(f"context key {key!r} is None; leave the key out of the context to make it absent")
     if not isinstance(value, (str, bool, int, float, Decimal, datetime, bytes, bytearray)):
-        raise ContextError(f"context key {key!r} has a value of type {type(value).__name__}; give a string, "
-                           "bool, number, date or a list of them")
+        raise ContextError(
+            f"context key {key!r} has a value of type {type(value).__name__}; give a string, "
+            "bool, number, date or a list of them"
+        )
 
 
 def variable_view(context: dict[str, ContextEntry]) -> dict[str, str]:
@@ -398,13 +486,22 @@ def variable_view(context: dict[str, ContextEntry]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- one compiled condition
 
+
 class Condition:
     """One operator/key pair of a Condition block, compiled once and evaluated many times."""
 
     __slots__ = ("operator_name", "op", "prefix", "key", "key_lower", "values", "compiled", "static", "lookup")
 
-    def __init__(self, operator_name: str, op: Operator, prefix: str | None, key: str, values: tuple[str, ...],
-                 compiled: tuple, static: bool):
+    def __init__(
+        self,
+        operator_name: str,
+        op: Operator,
+        prefix: str | None,
+        key: str,
+        values: tuple[str, ...],
+        compiled: tuple,
+        static: bool,
+    ):
         self.operator_name = operator_name
         self.op = op
         self.prefix = prefix
@@ -417,7 +514,7 @@ class Condition:
         self.lookup = None
         if static and op.family == "String" and not op.wildcards:
             table: dict[str, str] = {}
-            for text, comp in zip(values, compiled):
+            for text, comp in zip(values, compiled, strict=False):
                 table.setdefault(comp, text)
             self.lookup = table
 
@@ -479,10 +576,12 @@ class Condition:
         values = self.values
         unresolved = None
         if not self.static:
-            unresolved = next((t for t, c in zip(values, compiled) if c is None), None)
+            unresolved = next((t for t, c in zip(values, compiled, strict=False) if c is None), None)
             if unresolved is not None and negated:
-                return False, (f"policy variable in {unresolved!r} is not in the request context, so IAM can't "
-                               "evaluate the statement → false")
+                return False, (
+                    f"policy variable in {unresolved!r} is not in the request context, so IAM can't "
+                    "evaluate the statement → false"
+                )
         hits: list = []  # per request value: the policy value it matches, or None
         errors: dict[int, str] = {}
         lookup = self.lookup
@@ -500,7 +599,7 @@ class Condition:
                     errors[n] = str(err)
                     continue
                 hit = None
-                for text, pol in zip(values, compiled):
+                for text, pol in zip(values, compiled, strict=False):
                     if pol is not None and op.match(value, pol):
                         hit = text
                         break
@@ -520,7 +619,7 @@ class Condition:
         def why() -> str:
             note = f" (policy variable in {unresolved!r} unresolved: that value matches nothing)" if unresolved else ""
             lines = []
-            for n, (raw, hit) in enumerate(zip(entry.values, hits)):
+            for n, (raw, hit) in enumerate(zip(entry.values, hits, strict=False)):
                 if n in errors:
                     lines.append(f"{raw!r} can't be compared ({errors[n]})")
                 elif hit is None:
@@ -543,8 +642,9 @@ class Condition:
         return result, why
 
 
-def compile_condition(operator_name: str, key: str, values: tuple[str, ...], *, variables: bool,
-                      where: str = "") -> Condition:
+def compile_condition(
+    operator_name: str, key: str, values: tuple[str, ...], *, variables: bool, where: str = ""
+) -> Condition:
     """Compile one operator/key pair; ``variables`` says whether the policy version allows policy variables.
 
     >>> c = compile_condition("ForAllValues:StringEquals", "lambda:SubnetIds", ("subnet-1", "subnet-2"), variables=True)
@@ -555,39 +655,46 @@ def compile_condition(operator_name: str, key: str, values: tuple[str, ...], *, 
     """
     op, prefix = lookup(operator_name)
     if not values:
-        raise PolicyError(f"condition {operator_name} on {key!r} has no values", where=where,
-                          fix="give at least one value, e.g. \"lambda:VpcIds\": [\"vpc-1\"]")
+        raise PolicyError(
+            f"condition {operator_name} on {key!r} has no values",
+            where=where,
+            fix='give at least one value, e.g. "lambda:VpcIds": ["vpc-1"]',
+        )
     compiled: list = []
     static = True
     for text in values:
         if op.family == "Null":
             if text.strip().lower() not in ("true", "false"):
-                raise PolicyError(f"Null on {key!r} takes \"true\" or \"false\", not {text!r}", where=where,
-                                  fix='"true" means the key is absent, "false" that it is present')
+                raise PolicyError(
+                    f'Null on {key!r} takes "true" or "false", not {text!r}',
+                    where=where,
+                    fix='"true" means the key is absent, "false" that it is present',
+                )
             compiled.append(text.strip().lower())
             continue
         if variables and patterns.has_variables(text):
             if not op.variables:
                 raise PolicyError(
                     f"{operator_name} on {key!r} uses a policy variable in {text!r}, but variables work only with "
-                    "the String, ARN and Bool operators", where=where,
-                    fix="write the value literally, or use a String operator")
+                    "the String, ARN and Bool operators",
+                    where=where,
+                    fix="write the value literally, or use a String operator",
+                )
             compiled.append(patterns.Template.parse(text))
             static = False
             continue
         try:
             compiled.append(op.compile(text))
         except ValueError as err:
-            raise PolicyError(f"{operator_name} on {key!r}: {err}", where=where,
-                              fix=_value_fix(op.family)) from None
+            raise PolicyError(f"{operator_name} on {key!r}: {err}", where=where, fix=_value_fix(op.family)) from None
     return Condition(operator_name, op, prefix, key, tuple(values), tuple(compiled), static)
 
 
 def _value_fix(family: str) -> str:
     return {
-        "Numeric": "give a number such as \"10\" or \"2.5\"",
-        "Date": "give an ISO 8601 date/time such as \"2024-01-01T00:00:00Z\" or epoch seconds",
-        "Bool": "give \"true\" or \"false\"",
+        "Numeric": 'give a number such as "10" or "2.5"',
+        "Date": 'give an ISO 8601 date/time such as "2024-01-01T00:00:00Z" or epoch seconds',
+        "Bool": 'give "true" or "false"',
         "Binary": "give the base-64 encoding of the bytes",
-        "IpAddress": "give an address or a CIDR range such as \"203.0.113.0/24\"",
+        "IpAddress": 'give an address or a CIDR range such as "203.0.113.0/24"',
     }.get(family, "correct the value")

@@ -23,7 +23,7 @@ def shown(value: object, limit: int = 60) -> str:
         text = repr(value)
     except (ValueError, RecursionError):
         return f"a {type(value).__name__} too large to show"
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class PolicyError(LabkitError, ValueError):

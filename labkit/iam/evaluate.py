@@ -21,7 +21,6 @@ from labkit.iam.errors import ContextError
 from labkit.iam.errors import shown as short
 from labkit.iam.policy import Statement, parse_policies
 
-
 #: The form of a request's action: a service prefix, a colon and one action name, as IAM names actions
 #: ("iam:PassRole", "lambda:CreateFunction"; prefix and name are case-insensitive). A request names one
 #: action, so no wildcards here (they belong in a policy's Action element).
@@ -41,10 +40,15 @@ def check_action(action: object) -> str:
     if isinstance(action, str) and ACTION_FORM.fullmatch(action):
         return action
     shown = short(action, 80)
-    wild = " (a request names one action: wildcards belong in a policy's Action element)" if (
-        isinstance(action, str) and ("*" in action or "?" in action)) else ""
-    raise ContextError(f"action {shown} is not of the form service:Action (a service prefix, a colon and one action "
-                       f"name of letters and digits, e.g. 'lambda:CreateFunction' or 'iam:PassRole'){wild}")
+    wild = (
+        " (a request names one action: wildcards belong in a policy's Action element)"
+        if (isinstance(action, str) and ("*" in action or "?" in action))
+        else ""
+    )
+    raise ContextError(
+        f"action {shown} is not of the form service:Action (a service prefix, a colon and one action "
+        f"name of letters and digits, e.g. 'lambda:CreateFunction' or 'iam:PassRole'){wild}"
+    )
 
 
 class Decision(str, Enum):
@@ -110,8 +114,10 @@ class StatementResult:
             return "resource not checked"
         if st.not_resource:
             if self.unresolved:
-                return (f"NotResource {self.unresolved[0]} uses a policy variable that is not in the request "
-                        "context → resource not matched")
+                return (
+                    f"NotResource {self.unresolved[0]} uses a policy variable that is not in the request "
+                    "context → resource not matched"
+                )
             if hit is None:
                 return f"resource {resource} is not in NotResource {_show(st.resources)} → matched"
             return f"resource {resource} is covered by NotResource {hit} → not matched"
@@ -150,7 +156,10 @@ class StatementResult:
 
     def to_dict(self) -> dict:
         return {
-            "policy": self.policy, "sid": self.sid, "index": self.index, "effect": self.effect,
+            "policy": self.policy,
+            "sid": self.sid,
+            "index": self.index,
+            "effect": self.effect,
             "applies": self.applies,
             "action": {"matched": self.action_matched, "detail": self.action_detail},
             "resource": {"matched": self.resource_matched, "detail": self.resource_detail},
@@ -185,14 +194,15 @@ class Evaluation:
     def summary(self) -> str:
         names = ", ".join(s.label for s in self.matched)
         if self.decision is Decision.EXPLICIT_DENY:
-            return (f"{self.action} on {self.resource}: explicitDeny (statement {names} denies it; an explicit deny "
-                    "overrides every allow)")
+            return (
+                f"{self.action} on {self.resource}: explicitDeny (statement {names} denies it; an explicit deny "
+                "overrides every allow)"
+            )
         if self.decision is Decision.ALLOWED:
             return f"{self.action} on {self.resource}: allowed (statement {names} allows it and no statement denies it)"
         if not self.statements:
             return f"{self.action} on {self.resource}: implicitDeny (there are no statements)"
-        return (f"{self.action} on {self.resource}: implicitDeny (no statement allows it, so it is denied by "
-                "default)")
+        return f"{self.action} on {self.resource}: implicitDeny (no statement allows it, so it is denied by default)"
 
     def _context_text(self) -> str:
         if not self.context:
@@ -224,19 +234,24 @@ class Evaluation:
     def _repr_html_(self) -> str:
         e = html.escape
         colour = "#1a7f37" if self.allowed else "#cf222e"
-        out = [f'<div class="labkit-iam"><p style="font-weight:bold;color:{colour}">{e(self.summary())}</p>',
-               f"<p>{e(self._context_text())}</p><ol>"]
+        out = [
+            f'<div class="labkit-iam"><p style="font-weight:bold;color:{colour}">{e(self.summary())}</p>',
+            f"<p>{e(self._context_text())}</p><ol>",
+        ]
         matched = self.matched
         for s in self.statements:
             style = ' style="font-weight:bold"' if any(s is m for m in matched) else ""
-            out.append(f"<li{style}>Statement <code>{e(s.label)}</code> ({e(s.effect)}, {e(s.policy)}): "
-                       f"<b>{e(s.outcome)}</b><ul><li>{e(s.action_detail)}</li>")
+            out.append(
+                f"<li{style}>Statement <code>{e(s.label)}</code> ({e(s.effect)}, {e(s.policy)}): "
+                f"<b>{e(s.outcome)}</b><ul><li>{e(s.action_detail)}</li>"
+            )
             if s.resource_matched is not None:
                 out.append(f"<li>{e(s.resource_detail)}</li>")
             for c in s.conditions if s.conditions_matched is not None else ():
                 mark = "✔" if c.result else "✘"
-                out.append(f"<li>{mark} condition <code>{e(c.operator)}</code> <code>{e(c.key)}</code>: "
-                           f"{e(c.reason)}</li>")
+                out.append(
+                    f"<li>{mark} condition <code>{e(c.operator)}</code> <code>{e(c.key)}</code>: {e(c.reason)}</li>"
+                )
             out.append("</ul></li>")
         out.append("</ol></div>")
         return "".join(out)
@@ -248,8 +263,14 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _statement_result(st: Statement, action: str, action_lower: str, resource: str, ctx: dict[str, ContextEntry],
-                      variables: dict[str, str]) -> StatementResult:
+def _statement_result(
+    st: Statement,
+    action: str,
+    action_lower: str,
+    resource: str,
+    ctx: dict[str, ContextEntry],
+    variables: dict[str, str],
+) -> StatementResult:
     action_ok = st.action_listed_fast(action_lower) != st.not_action
     if not action_ok:
         return StatementResult(st, action, resource, False, None, (), None)
@@ -320,8 +341,7 @@ def is_allowed(policies: object, action: str, resource: str = "*", context: dict
     return evaluate(policies, action, resource, context).allowed
 
 
-def lambda_vpc_context(subnet_ids: object = None, security_group_ids: object = None,
-                       vpc_id: str | None = None) -> dict:
+def lambda_vpc_context(subnet_ids: object = None, security_group_ids: object = None, vpc_id: str | None = None) -> dict:
     """The VPC condition keys of a CreateFunction/UpdateFunctionConfiguration request.
 
     * no VPC settings in the request (all arguments ``None``): ``{}`` — the keys are absent;
@@ -340,19 +360,25 @@ def lambda_vpc_context(subnet_ids: object = None, security_group_ids: object = N
     """
     if subnet_ids is None and security_group_ids is None:
         if vpc_id is not None:
-            raise ContextError("a VPC id was given without subnets or security groups; Lambda derives the VPC from "
-                               "them. Give subnet_ids and security_group_ids too")
+            raise ContextError(
+                "a VPC id was given without subnets or security groups; Lambda derives the VPC from "
+                "them. Give subnet_ids and security_group_ids too"
+            )
         return {}
     subnets = _id_list(subnet_ids, "subnet_ids")
     groups = _id_list(security_group_ids, "security_group_ids")
     if not subnets and not groups:
         if vpc_id is not None:
-            raise ContextError(f"vpc_id {vpc_id!r} was given for a request with empty subnet and security group lists "
-                               "(a disconnect): such a request has no VPC. Leave vpc_id out")
+            raise ContextError(
+                f"vpc_id {vpc_id!r} was given for a request with empty subnet and security group lists "
+                "(a disconnect): such a request has no VPC. Leave vpc_id out"
+            )
         return {"lambda:SubnetIds": [], "lambda:SecurityGroupIds": []}
     if not isinstance(vpc_id, str) or not vpc_id:
-        raise ContextError("vpc_id is needed when subnets or security groups are given (Lambda derives it from them; "
-                           "labkit must be told), e.g. vpc_id='vpc-0abc'")
+        raise ContextError(
+            "vpc_id is needed when subnets or security groups are given (Lambda derives it from them; "
+            "labkit must be told), e.g. vpc_id='vpc-0abc'"
+        )
     return {"lambda:VpcIds": vpc_id, "lambda:SubnetIds": subnets, "lambda:SecurityGroupIds": groups}
 
 
@@ -360,8 +386,11 @@ def _id_list(value: object, name: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ContextError(f"{name} must be a list of ids, got {value!r}; write e.g. [{value!r}]"
-                           if isinstance(value, str) else f"{name} must be a list of ids, got {type(value).__name__}")
+        raise ContextError(
+            f"{name} must be a list of ids, got {value!r}; write e.g. [{value!r}]"
+            if isinstance(value, str)
+            else f"{name} must be a list of ids, got {type(value).__name__}"
+        )
     for item in value:
         if not isinstance(item, str) or not item:
             raise ContextError(f"{name} holds {item!r}, which is not an id string")

@@ -19,8 +19,9 @@ VPC_ACTIONS = ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"]
 def _policy(sid: str, effect: str, condition: dict) -> dict:
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Sid": sid, "Action": list(VPC_ACTIONS), "Effect": effect, "Resource": "*",
-                       "Condition": condition}],
+        "Statement": [
+            {"Sid": sid, "Action": list(VPC_ACTIONS), "Effect": effect, "Resource": "*", "Condition": condition}
+        ],
     }
 
 
@@ -29,25 +30,39 @@ def _policy(sid: str, effect: str, condition: dict) -> dict:
 LAMBDA_VPC_EXAMPLES: dict[str, dict] = {
     "EnforceVPCFunction": _policy("EnforceVPCFunction", "Deny", {"Null": {"lambda:VpcIds": "true"}}),
     "EnforceOutOfVPC": _policy("EnforceOutOfVPC", "Deny", {"StringEquals": {"lambda:VpcIds": ["vpc-1", "vpc-2"]}}),
-    "EnforceOutOfSubnet": _policy("EnforceOutOfSubnet", "Deny",
-                                  {"ForAnyValue:StringEquals": {"lambda:SubnetIds": ["subnet-1", "subnet-2"]}}),
-    "EnforceOutOfSecurityGroups": _policy("EnforceOutOfSecurityGroups", "Deny",
-                                          {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": ["sg-1", "sg-2"]}}),
-    "EnforceStayInSpecificVpc": _policy("EnforceStayInSpecificVpc", "Allow",
-                                        {"StringEquals": {"lambda:VpcIds": ["vpc-1", "vpc-2"]}}),
-    "EnforceStayInSpecificSubnets": _policy("EnforceStayInSpecificSubnets", "Allow",
-                                            {"ForAllValues:StringEquals": {"lambda:SubnetIds": ["subnet-1", "subnet-2"]}}),
+    "EnforceOutOfSubnet": _policy(
+        "EnforceOutOfSubnet", "Deny", {"ForAnyValue:StringEquals": {"lambda:SubnetIds": ["subnet-1", "subnet-2"]}}
+    ),
+    "EnforceOutOfSecurityGroups": _policy(
+        "EnforceOutOfSecurityGroups",
+        "Deny",
+        {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": ["sg-1", "sg-2"]}},
+    ),
+    "EnforceStayInSpecificVpc": _policy(
+        "EnforceStayInSpecificVpc", "Allow", {"StringEquals": {"lambda:VpcIds": ["vpc-1", "vpc-2"]}}
+    ),
+    "EnforceStayInSpecificSubnets": _policy(
+        "EnforceStayInSpecificSubnets",
+        "Allow",
+        {"ForAllValues:StringEquals": {"lambda:SubnetIds": ["subnet-1", "subnet-2"]}},
+    ),
     "EnforceStayInSpecificSecurityGroup": _policy(
-        "EnforceStayInSpecificSecurityGroup", "Allow",
-        {"ForAllValues:StringEquals": {"lambda:SecurityGroupIds": ["sg-1", "sg-2"]}}),
+        "EnforceStayInSpecificSecurityGroup",
+        "Allow",
+        {"ForAllValues:StringEquals": {"lambda:SecurityGroupIds": ["sg-1", "sg-2"]}},
+    ),
 }
 
 #: The fix of the ForAllValues pitfall: the same allow-list, plus a ``Null … "false"`` condition so that a
 #: request without VPC settings (or a disconnect, with empty lists) is not allowed.
 STAY_IN_SUBNETS_FIXED: dict = _policy(
-    "EnforceStayInSpecificSubnets", "Allow",
-    {"ForAllValues:StringEquals": {"lambda:SubnetIds": ["subnet-1", "subnet-2"]},
-     "Null": {"lambda:SubnetIds": "false"}})
+    "EnforceStayInSpecificSubnets",
+    "Allow",
+    {
+        "ForAllValues:StringEquals": {"lambda:SubnetIds": ["subnet-1", "subnet-2"]},
+        "Null": {"lambda:SubnetIds": "false"},
+    },
+)
 
 
 def example(sid: str) -> dict:

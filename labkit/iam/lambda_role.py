@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 __all__ = [
-    "LAMBDA_SERVICE", "TRUST_POLICY", "ENI_ACTIONS_2021", "ENI_ACTIONS_CURRENT", "LOG_ACTIONS",
-    "VPC_ACCESS_EXECUTION_ROLE_ARN", "VPC_ACCESS_EXECUTION_ROLE_POLICY",
+    "LAMBDA_SERVICE",
+    "TRUST_POLICY",
+    "ENI_ACTIONS_2021",
+    "ENI_ACTIONS_CURRENT",
+    "LOG_ACTIONS",
+    "VPC_ACCESS_EXECUTION_ROLE_ARN",
+    "VPC_ACCESS_EXECUTION_ROLE_POLICY",
 ]
 
 #: The service principal Lambda uses to assume an execution role (and the ``iam:PassedToService`` value).
@@ -32,14 +37,20 @@ VPC_ACCESS_EXECUTION_ROLE_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaV
 #: The document of the AWS managed policy AWSLambdaVPCAccessExecutionRole (version v3, January 2024).
 VPC_ACCESS_EXECUTION_ROLE_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{
-        "Sid": "AWSLambdaVPCAccessExecutionPermissions",
-        "Effect": "Allow",
-        "Action": [
-            *LOG_ACTIONS,
-            "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-            "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
-        ],
-        "Resource": "*",
-    }],
+    "Statement": [
+        {
+            "Sid": "AWSLambdaVPCAccessExecutionPermissions",
+            "Effect": "Allow",
+            "Action": [
+                *LOG_ACTIONS,
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": "*",
+        }
+    ],
 }

@@ -50,13 +50,13 @@ class Template:
         self.variables = variables
 
     @classmethod
-    def parse(cls, text: str) -> "Template":
+    def parse(cls, text: str) -> Template:
         parts: list[tuple] = []
         variables: list[str] = []
         pos = 0
         for m in _VARIABLE.finditer(text):
             if m.start() > pos:
-                parts.append(("text", text[pos:m.start()]))
+                parts.append(("text", text[pos : m.start()]))
             body = m.group(1)
             if body in _ESCAPES:
                 parts.append(("lit", _ESCAPES[body]))
@@ -162,7 +162,7 @@ def arn_match(pattern: str, arn: str) -> bool:
     pattern_segments, arn_segments = pattern.split(":", last), arn.split(":", last)
     if len(pattern_segments) != len(arn_segments):
         return False
-    return all(glob_match(p, a) for p, a in zip(pattern_segments, arn_segments))
+    return all(glob_match(p, a) for p, a in zip(pattern_segments, arn_segments, strict=False))
 
 
 @lru_cache(maxsize=16384)

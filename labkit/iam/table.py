@@ -23,8 +23,9 @@ allow all      allowed       allowed
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from labkit.iam.errors import ContextError
 from labkit.iam.evaluate import evaluate, lambda_vpc_context  # noqa: F401  (lambda_vpc_context: doctest)
@@ -55,15 +56,20 @@ class DecisionTable:
         return {r: self.decision(policy, r) for r in self.requests}
 
     def to_dict(self) -> dict:
-        return {"action": self.action, "requests": list(self.requests),
-                "rows": [{"policy": p, "decisions": dict(zip(self.requests, row))}
-                         for p, row in zip(self.policies, self.decisions)]}
+        return {
+            "action": self.action,
+            "requests": list(self.requests),
+            "rows": [
+                {"policy": p, "decisions": dict(zip(self.requests, row, strict=False))}
+                for p, row in zip(self.policies, self.decisions, strict=False)
+            ],
+        }
 
     def __str__(self) -> str:
         header = ("policy",) + self.requests
-        rows = [header] + [(p,) + row for p, row in zip(self.policies, self.decisions)]
+        rows = [header] + [(p,) + row for p, row in zip(self.policies, self.decisions, strict=False)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
+        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip() for r in rows)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's text form: the table itself
         printer.text(str(self))
@@ -72,11 +78,13 @@ class DecisionTable:
         esc = html.escape
         head = "".join(f"<th>{esc(c)}</th>" for c in ("policy",) + self.requests)
         body = []
-        for p, row in zip(self.policies, self.decisions):
+        for p, row in zip(self.policies, self.decisions, strict=False):
             cells = "".join(f'<td class="labkit-{esc(d)}">{esc(d)}</td>' for d in row)
             body.append(f"<tr><th>{esc(p)}</th>{cells}</tr>")
-        return (f'<table class="labkit-decision-table"><caption>Decisions for {esc(self.action)}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+        return (
+            f'<table class="labkit-decision-table"><caption>Decisions for {esc(self.action)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
 
 
 def _request(name: str, value: Any, default_action: str) -> tuple[str, dict]:
@@ -84,12 +92,15 @@ def _request(name: str, value: Any, default_action: str) -> tuple[str, dict]:
         return value[0], dict(value[1] or {})
     if isinstance(value, Mapping):
         return default_action, dict(value)
-    raise ContextError(f"Request {name!r}: give a context dict (e.g. lk.iam.lambda_vpc_context(...)) or an "
-                       f"(action, context) pair; got {type(value).__name__}.")
+    raise ContextError(
+        f"Request {name!r}: give a context dict (e.g. lk.iam.lambda_vpc_context(...)) or an "
+        f"(action, context) pair; got {type(value).__name__}."
+    )
 
 
-def decision_table(policies: Mapping, requests: Mapping, action: str = "lambda:CreateFunction",
-                   resource: str = "*") -> DecisionTable:
+def decision_table(
+    policies: Mapping, requests: Mapping, action: str = "lambda:CreateFunction", resource: str = "*"
+) -> DecisionTable:
     """Evaluate each entry of ``policies`` on each entry of ``requests``.
 
     ``policies``: name → a policy document, or a list of documents evaluated together (e.g. a Deny

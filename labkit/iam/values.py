@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -54,7 +54,7 @@ def number(value: Any) -> Decimal:
 def epoch(value: Any) -> datetime:
     """Epoch seconds → an aware datetime; ``ValueError`` when the number is outside the years 1–9999."""
     try:
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        return datetime.fromtimestamp(float(value), tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise ValueError(f"{_short(value)} is not a date: as epoch seconds it lies outside the years 1-9999") from None
 
@@ -64,7 +64,7 @@ def date(value: Any) -> datetime:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a date")
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, (int, float, Decimal)):
         return epoch(value)
     if isinstance(value, str):
@@ -75,7 +75,7 @@ def date(value: Any) -> datetime:
             moment = datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
             raise ValueError(f"{value!r} is not an ISO 8601 date/time or epoch seconds") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     raise ValueError(f"{value!r} is not a date")
 
 

@@ -27,8 +27,9 @@ def missing_message() -> str:
     After a failure that has its own message (``dot`` could not start; in a browser, the WebAssembly
     engine is missing or still loading), that message.
     """
-    if _wasm.last_message():
-        return _wasm.last_message()
+    last = _wasm.last_message()
+    if last:
+        return last
     if _wasm.in_browser():
         return _wasm.no_engine_message()
     return (

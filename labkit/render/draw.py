@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from labkit.render.palette import FILL, GREEN, GREY, INK, RED, VPC_OUTLINE, VPC_TITLE
 from labkit.render.picture import Picture
 from labkit.vpc.graph import INTERNET, function_node, route_table_of, service_node
-from labkit.vpc.model import LambdaFunction, Topology, service_short_name
+from labkit.vpc.model import LambdaFunction, Subnet, Topology, service_short_name
 from labkit.vpc.results import Trace, named
 
 LAMBDA_NETWORK = "lambda-network"
@@ -185,14 +185,14 @@ class _Builder:
                         wanted.append(peer)
             return self._sorted_vpcs(topo.vpc(v) for v in dict.fromkeys(wanted))
         with_functions = {vid for f in topo.functions for vid in self._function_vpcs(f)}
-        return self._sorted_vpcs(
-            v for v in topo.vpcs if show_default_vpc or not v.is_default or v.id in with_functions
-        )
+        return self._sorted_vpcs(v for v in topo.vpcs if show_default_vpc or not v.is_default or v.id in with_functions)
 
     @staticmethod
     def _sorted_vpcs(vpcs):
-        return sorted(set(vpcs), key=lambda v: (v.is_default, _network_key(v.cidr_blocks[0] if v.cidr_blocks else ""),
-                                                v.name, v.id))
+        return sorted(
+            set(vpcs),
+            key=lambda v: (v.is_default, _network_key(v.cidr_blocks[0] if v.cidr_blocks else ""), v.name, v.id),
+        )
 
     def _choose_functions(self):
         topo = self.topo
@@ -239,61 +239,104 @@ class _Builder:
         topo = self.topo
         drawn_subnets = {}
         for vpc in self.vpcs:
-            for s in sorted(topo.subnets_of(vpc.id), key=lambda s: (s.availability_zone, _network_key(s.cidr), s.name, s.id)):
+            for s in sorted(
+                topo.subnets_of(vpc.id), key=lambda s: (s.availability_zone, _network_key(s.cidr), s.name, s.id)
+            ):
                 public = topo.is_public_subnet(s.id)
-                self.node(s.id, "public" if public else "private",
-                          _label(s.name, s.id, s.cidr, "public subnet" if public else "private subnet"),
-                          vpc=vpc.id, az=s.availability_zone or "?")
+                self.node(
+                    s.id,
+                    "public" if public else "private",
+                    _label(s.name, s.id, s.cidr, "public subnet" if public else "private subnet"),
+                    vpc=vpc.id,
+                    az=s.availability_zone or "?",
+                )
                 drawn_subnets[s.id] = s
 
         # NAT gateways sit in their subnet's Availability Zone.
-        for nat in sorted(topo.nat_gateways, key=lambda n: (_network_key(drawn_subnets[n.subnet_id].cidr)
-                                                             if n.subnet_id in drawn_subnets else (9, 0, 0), n.id)):
+        for nat in sorted(
+            topo.nat_gateways,
+            key=lambda n: (
+                _network_key(drawn_subnets[n.subnet_id].cidr) if n.subnet_id in drawn_subnets else (9, 0, 0),
+                n.id,
+            ),
+        ):
             if nat.vpc_id not in self.vpc_set:
                 continue
-            s = drawn_subnets.get(nat.subnet_id)
+            nat_subnet = drawn_subnets.get(nat.subnet_id)
             state = "" if nat.state == "available" else f"state: {nat.state}"
             kind_text = "private NAT gateway" if nat.connectivity_type == "private" else "NAT gateway"
-            self.node(nat.id, "nat-gateway", _label(kind_text, nat.name, nat.id, state),
-                      vpc=nat.vpc_id, az=s.availability_zone if s else None)
-            if s is not None:
-                self.edge(nat.id, s.id, style="dotted", arrowhead="none", color=GREY, constraint="false",
-                          label="in", fontcolor=GREY)
+            self.node(
+                nat.id,
+                "nat-gateway",
+                _label(kind_text, nat.name, nat.id, state),
+                vpc=nat.vpc_id,
+                az=nat_subnet.availability_zone if nat_subnet else None,
+            )
+            if nat_subnet is not None:
+                self.edge(
+                    nat.id,
+                    nat_subnet.id,
+                    style="dotted",
+                    arrowhead="none",
+                    color=GREY,
+                    constraint="false",
+                    label="in",
+                    fontcolor=GREY,
+                )
 
         # Interface endpoints: one node in the VPC, dotted lines to the subnets holding their interfaces.
-        endpoints = sorted((e for e in topo.vpc_endpoints if e.vpc_id in self.vpc_set),
-                           key=lambda e: (e.endpoint_type, e.service, e.id))
+        endpoints = sorted(
+            (e for e in topo.vpc_endpoints if e.vpc_id in self.vpc_set),
+            key=lambda e: (e.endpoint_type, e.service, e.id),
+        )
         for e in endpoints:
             state = "" if e.state.lower() == "available" else f"state: {e.state}"
             if e.endpoint_type == "Gateway":
-                self.node(e.id, "vpc-endpoint", _label(f"gateway endpoint: {e.service}", e.name, e.id, state), vpc=e.vpc_id)
+                self.node(
+                    e.id, "vpc-endpoint", _label(f"gateway endpoint: {e.service}", e.name, e.id, state), vpc=e.vpc_id
+                )
             else:
                 dns = "private DNS on" if e.private_dns_enabled else "private DNS off"
-                self.node(e.id, "vpc-endpoint",
-                          _label(f"interface endpoint: {e.service}", e.name, e.id, dns, state), vpc=e.vpc_id)
+                self.node(
+                    e.id,
+                    "vpc-endpoint",
+                    _label(f"interface endpoint: {e.service}", e.name, e.id, dns, state),
+                    vpc=e.vpc_id,
+                )
                 for sid in e.subnet_ids:
                     if sid in drawn_subnets:
-                        self.edge(sid, e.id, style="dotted", color=GREY, arrowhead="none", label="interface",
-                                  fontcolor=GREY)
+                        self.edge(
+                            sid, e.id, style="dotted", color=GREY, arrowhead="none", label="interface", fontcolor=GREY
+                        )
             self.edge(e.id, self.service(e.service), color=GREY)
 
         # Internet gateways attached to a drawn VPC.
         for igw in topo.internet_gateways:
             attached = [v for v in igw.attached_vpc_ids if v in self.vpc_set]
             if attached:
-                self.node(igw.id, "internet-gateway", _label("internet gateway", igw.name, igw.id),
-                          vpc=attached[0] if len(attached) == 1 else None)
+                self.node(
+                    igw.id,
+                    "internet-gateway",
+                    _label("internet gateway", igw.name, igw.id),
+                    vpc=attached[0] if len(attached) == 1 else None,
+                )
                 self.edge(igw.id, self.internet(), color=GREY)
 
         # Route tables, their routes and what the routes point at.
         tables = [rt for rt in topo.route_tables if rt.vpc_id in self.vpc_set]
-        users = {rt.id: [] for rt in tables}
+        users: dict[str, list[Subnet]] = {rt.id: [] for rt in tables}
         for sid, s in drawn_subnets.items():
             rt = route_table_of(self.graph, sid)
             if rt is not None and rt.id in users:
                 users[rt.id].append(s)
-        tables.sort(key=lambda rt: (min((_network_key(s.cidr) for s in users[rt.id]), default=(9, 0, 0)),
-                                    not rt.is_main, rt.name, rt.id))
+        tables.sort(
+            key=lambda rt: (
+                min((_network_key(s.cidr) for s in users[rt.id]), default=(9, 0, 0)),
+                not rt.is_main,
+                rt.name,
+                rt.id,
+            )
+        )
         for rt in tables:
             if users[rt.id]:  # a table no subnet uses changes nothing: leave it out
                 self._route_table(rt)
@@ -304,13 +347,18 @@ class _Builder:
 
         # Peering connections of drawn VPCs not yet drawn (no route uses them).
         for pcx in topo.peering_connections:
-            if (pcx.requester_vpc_id in self.vpc_set or pcx.accepter_vpc_id in self.vpc_set) and pcx.id not in self.nodes:
+            if (
+                pcx.requester_vpc_id in self.vpc_set or pcx.accepter_vpc_id in self.vpc_set
+            ) and pcx.id not in self.nodes:
                 self._peering_node(pcx.id)
 
         # Functions, left of everything.
         for f in self.functions:
-            fid = self.node(function_node(f.name), "function", _label(f"λ {f.name}", "Lambda function",
-                                                                       f"state: {f.state}" if f.state else ""))
+            fid = self.node(
+                function_node(f.name),
+                "function",
+                _label(f"λ {f.name}", "Lambda function", f"state: {f.state}" if f.state else ""),
+            )
             if f.vpc_connected:
                 for sid in self.graph.successors(fid):  # the function's "eni" edges
                     if sid in self.nodes:
@@ -365,14 +413,24 @@ class _Builder:
         if kind == "igw":
             igw = topo.internet_gateway(tid)
             if igw is None:
-                return self.node(tid, "missing", _label("internet gateway", tid, "not found"), vpc=vpc_id, style="dashed")
+                return self.node(
+                    tid, "missing", _label("internet gateway", tid, "not found"), vpc=vpc_id, style="dashed"
+                )
             attached = "attached elsewhere" if igw.attached_vpc_ids else "not attached"
-            return self.node(tid, "internet-gateway", _label("internet gateway", igw.name, tid, attached),
-                             style="dashed,filled")
+            return self.node(
+                tid, "internet-gateway", _label("internet gateway", igw.name, tid, attached), style="dashed,filled"
+            )
         if kind == "pcx":
             return self._peering_node(tid)
-        names = {"nat": "NAT gateway", "vpce": "VPC endpoint", "eni": "network interface", "instance": "EC2 instance",
-                 "tgw": "transit gateway", "vgw": "virtual private gateway", "eigw": "egress-only internet gateway"}
+        names = {
+            "nat": "NAT gateway",
+            "vpce": "VPC endpoint",
+            "eni": "network interface",
+            "instance": "EC2 instance",
+            "tgw": "transit gateway",
+            "vgw": "virtual private gateway",
+            "eigw": "egress-only internet gateway",
+        }
         if kind in ("nat", "vpce"):
             obj = topo.nat_gateway(tid) if kind == "nat" else topo.vpc_endpoint(tid)
             where = "in another VPC" if obj is not None else "not found"
@@ -384,8 +442,11 @@ class _Builder:
         if pcx is None:
             return self.node(pcx_id, "missing", _label("peering connection", pcx_id, "not found"), style="dashed")
         status = "" if pcx.status == "active" else f"status: {pcx.status}"
-        return self.node(pcx_id, "peering", _label("peering connection", pcx.name, pcx.id,
-                                                     f"{pcx.requester_vpc_id} ↔ {pcx.accepter_vpc_id}", status))
+        return self.node(
+            pcx_id,
+            "peering",
+            _label("peering connection", pcx.name, pcx.id, f"{pcx.requester_vpc_id} ↔ {pcx.accepter_vpc_id}", status),
+        )
 
     # --- highlight ------------------------------------------------------------------------------
     def _destination_node(self, t: Trace) -> str:
@@ -397,12 +458,16 @@ class _Builder:
             ip = ipaddress.ip_address(host if port else dest)
         except ValueError:
             return self.service(dest)
-        subnet = self.topo.subnet_containing(ip)
+        subnet = self.topo.subnet_containing(ip) if isinstance(ip, ipaddress.IPv4Address) else None
         eni = self.topo.interface_owning(str(ip))
         inside = subnet is not None and subnet.id in self.nodes
-        return self.node(f"dest/{dest.replace(':', '_')}", "other",
-                         _label(dest, eni.id if eni is not None else "", eni.description if eni is not None else ""),
-                         vpc=subnet.vpc_id if inside else None, az=subnet.availability_zone if inside else None)
+        return self.node(
+            f"dest/{dest.replace(':', '_')}",
+            "other",
+            _label(dest, eni.id if eni is not None else "", eni.description if eni is not None else ""),
+            vpc=subnet.vpc_id if inside and subnet is not None else None,
+            az=subnet.availability_zone if inside and subnet is not None else None,
+        )
 
     def _node_for_hop(self, hop, t: Trace) -> str | None:
         kind, rid = hop.kind, hop.resource_id
@@ -434,16 +499,23 @@ class _Builder:
 
     def _extra_node(self, resource_id: str, kind: str, fallback_vpc: str | None) -> str:
         """A node for a resource the picture doesn't otherwise show (security group, network ACL…)."""
-        names = {"security-group": "security group", "network-acl": "network ACL",
-                 "network-interface": "network interface"}
+        names = {
+            "security-group": "security group",
+            "network-acl": "network ACL",
+            "network-interface": "network interface",
+        }
         by_prefix = {"sg-": "security-group", "acl-": "network-acl", "eni-": "network-interface"}
         if kind not in names:
             kind = next((k for p, k in by_prefix.items() if resource_id.startswith(p)), kind)
         obj = self.topo.find(resource_id)
         vpc = getattr(obj, "vpc_id", None) or fallback_vpc
         name = getattr(obj, "name", "") if kind != "network-interface" else ""
-        return self.node(resource_id, "other", _label(names.get(kind, kind), name, resource_id),
-                         vpc=vpc if vpc in self.vpc_set else None)
+        return self.node(
+            resource_id,
+            "other",
+            _label(names.get(kind, kind), name, resource_id),
+            vpc=vpc if vpc in self.vpc_set else None,
+        )
 
     def _highlight(self, t: Trace) -> None:
         dest = self._destination_node(t)
@@ -453,7 +525,7 @@ class _Builder:
         for p in t.paths:
             seq: list[str] = []
 
-            def add(n):
+            def add(n, seq=seq):
                 if n is not None and n not in seq:
                     seq.append(n)
 
@@ -472,7 +544,7 @@ class _Builder:
                 reached = True
             for n in seq:
                 self._mark(n, GREEN)
-            for a, b in zip(seq, seq[1:]):  # thick ("bold"): the path reads without colour too
+            for a, b in zip(seq, seq[1:], strict=False):  # thick ("bold"): the path reads without colour too
                 self.edge(a, b, color=GREEN, penwidth="3", fontcolor=GREEN, style="bold")
             if p.reachable:
                 continue
@@ -517,10 +589,11 @@ class _Builder:
 
     # --- output ---------------------------------------------------------------------------------
     def picture(self, *, legend: bool) -> Picture:
-        topo = self.topo
         n_subnets = sum(1 for n in self.nodes.values() if n["_kind"] in ("public", "private"))
-        summary = (f"{_plural(len(self.vpcs), 'VPC')}, {_plural(n_subnets, 'subnet')}, "
-                   f"{_plural(len(self.functions), 'function')}")
+        summary = (
+            f"{_plural(len(self.vpcs), 'VPC')}, {_plural(n_subnets, 'subnet')}, "
+            f"{_plural(len(self.functions), 'function')}"
+        )
         titles = [t.headline() for t in self.traces]
         if titles:
             summary += "; " + " ".join(titles)
@@ -528,10 +601,16 @@ class _Builder:
             name="labkit",
             summary=summary,
             description=_description(summary, self.traces),
-            graph_attr={"rankdir": "LR", "compound": "true", "fontname": "Helvetica", "fontsize": "11",
-                        "nodesep": "0.3", "ranksep": "0.6", "newrank": "true"},
-            node_attr={"fontname": "Helvetica", "fontsize": "10", "style": "filled", "color": INK,
-                       "fontcolor": INK},
+            graph_attr={
+                "rankdir": "LR",
+                "compound": "true",
+                "fontname": "Helvetica",
+                "fontsize": "11",
+                "nodesep": "0.3",
+                "ranksep": "0.6",
+                "newrank": "true",
+            },
+            node_attr={"fontname": "Helvetica", "fontsize": "10", "style": "filled", "color": INK, "fontcolor": INK},
             edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": GREY, "arrowsize": "0.7"},
         )
         if titles:
@@ -543,16 +622,25 @@ class _Builder:
 
         for vpc in self.vpcs:
             members = [n for n in self.nodes if self.place[n][0] == vpc.id]
-            azs = sorted({self.place[n][1] for n in members if self.place[n][1]})
-            label = _label(f"VPC {vpc.name}" if vpc.name else "VPC", vpc.id, ", ".join(vpc.cidr_blocks),
-                           "default VPC" if vpc.is_default else "",
-                           f"instance tenancy: {vpc.instance_tenancy}" if vpc.instance_tenancy != "default" else "")
+            azs = sorted({az for n in members if (az := self.place[n][1])})
+            label = _label(
+                f"VPC {vpc.name}" if vpc.name else "VPC",
+                vpc.id,
+                ", ".join(vpc.cidr_blocks),
+                "default VPC" if vpc.is_default else "",
+                f"instance tenancy: {vpc.instance_tenancy}" if vpc.instance_tenancy != "default" else "",
+            )
             with pic.subgraph(name=f"cluster_{vpc.id}") as c:
                 c.attr(label=label, style="rounded", color=VPC_OUTLINE, fontcolor=VPC_TITLE, labeljust="l")
                 for az in azs:
                     with c.subgraph(name=f"cluster_{vpc.id}_{az}") as z:
-                        z.attr(label=_label(f"Availability Zone {az}"), style="dashed", color=GREY,
-                               fontcolor=GREY, labeljust="l")
+                        z.attr(
+                            label=_label(f"Availability Zone {az}"),
+                            style="dashed",
+                            color=GREY,
+                            fontcolor=GREY,
+                            labeljust="l",
+                        )
                         for n in members:
                             if self.place[n][1] == az:
                                 emit(z, n)
@@ -571,11 +659,18 @@ class _Builder:
         for (a, b), attrs in self.edges.items():
             pic.edge(dot_id(a), dot_id(b), **attrs)
         if legend:
-            pic.node("legend", shape="plaintext", style="", fontsize="9", label=(
-                "thick green line: the way the traffic goes\\l"
-                "red, double outline, ✘ CODE: where it stops, and why\\l"
-                "dashed line \"not reached\": the destination it does not reach\\l"
-                "dashed grey arrow: the subnet's route table\\l"))
+            pic.node(
+                "legend",
+                shape="plaintext",
+                style="",
+                fontsize="9",
+                label=(
+                    "thick green line: the way the traffic goes\\l"
+                    "red, double outline, ✘ CODE: where it stops, and why\\l"
+                    'dashed line "not reached": the destination it does not reach\\l'
+                    "dashed grey arrow: the subnet's route table\\l"
+                ),
+            )
         return pic
 
 
@@ -589,8 +684,10 @@ def _description(summary: str, traces: tuple[Trace, ...]) -> str:
         if blockers:
             text += " It stops at " + ", ".join(f"{named(r, t.names)}: {c}" for c, r in sorted(blockers)) + "."
     if traces:
-        text += (" A thick line shows the way the traffic goes; where it stops is marked ✘ with the blocker "
-                 "code and a double outline; a dashed line leads to a destination that is not reached.")
+        text += (
+            " A thick line shows the way the traffic goes; where it stops is marked ✘ with the blocker "
+            "code and a double outline; a dashed line leads to a destination that is not reached."
+        )
     return text
 
 

@@ -32,8 +32,9 @@ class Picture(graphviz.Digraph):
     def __init__(self, *args, summary: str = "", description: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.summary = summary
-        self.description = description or (f"A picture of the network: {summary}." if summary else
-                                           "A picture of the network.")
+        self.description = description or (
+            f"A picture of the network: {summary}." if summary else "A picture of the network."
+        )
 
     def _copy_kwargs(self, **kwargs):
         out = super()._copy_kwargs(**kwargs)
@@ -95,15 +96,19 @@ def accessible_figure(svg: str, description: str) -> str:
     ``<desc>`` (``description``), scaled down to the available width, and a ``<figcaption>``."""
     n = next(_IDS)
     title_id, desc_id = f"labkit-picture-{n}-title", f"labkit-picture-{n}-desc"
-    body = svg[svg.find("<svg"):] if "<svg" in svg else svg  # no XML prolog or doctype inside HTML
+    body = svg[svg.find("<svg") :] if "<svg" in svg else svg  # no XML prolog or doctype inside HTML
     e = html.escape
     match = _SVG_OPEN.search(body)
     if match is None:
         raise ValueError("not an SVG document")
     attrs = match.group(1)
-    opening = (f'<svg{attrs} role="img" aria-labelledby="{title_id} {desc_id}" '
-               'style="max-width:100%;height:auto">'
-               f'<title id="{title_id}">Network picture</title><desc id="{desc_id}">{e(description)}</desc>')
-    body = body[:match.start()] + opening + body[match.end():]
-    return (f'<figure class="labkit-picture" style="margin:0;max-width:100%;overflow:visible">{body}'
-            f'<figcaption class="labkit-picture-caption">{e(description)}</figcaption></figure>')
+    opening = (
+        f'<svg{attrs} role="img" aria-labelledby="{title_id} {desc_id}" '
+        'style="max-width:100%;height:auto">'
+        f'<title id="{title_id}">Network picture</title><desc id="{desc_id}">{e(description)}</desc>'
+    )
+    body = body[: match.start()] + opening + body[match.end() :]
+    return (
+        f'<figure class="labkit-picture" style="margin:0;max-width:100%;overflow:visible">{body}'
+        f'<figcaption class="labkit-picture-caption">{e(description)}</figcaption></figure>'
+    )

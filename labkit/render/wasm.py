@@ -82,8 +82,8 @@ def start_loading() -> bool:
     source = engine_source()
     if source is None:
         return False
-    from pyodide.code import run_js  # only exists in Pyodide
-    from pyodide.ffi import create_once_callable
+    from pyodide.code import run_js  # type: ignore[import-not-found]  # only exists in Pyodide
+    from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
     url = "data:text/javascript;base64," + base64.b64encode(source).decode("ascii")
     load = run_js("(url) => import(url).then((m) => m.Graphviz.load())")
@@ -107,9 +107,11 @@ def _wait_for_engine():
     if not start_loading():
         raise _missing(no_engine_message())
     if _state["error"]:
-        raise _missing(f"graphviz (WebAssembly) could not be loaded: {_state['error']}. "
-                                   "Restart the kernel and run the notebook again.")
-    import pyodide.ffi
+        raise _missing(
+            f"graphviz (WebAssembly) could not be loaded: {_state['error']}. "
+            "Restart the kernel and run the notebook again."
+        )
+    import pyodide.ffi  # type: ignore[import-not-found]  # only exists in Pyodide
 
     can_run_sync = getattr(pyodide.ffi, "can_run_sync", lambda: False)
     if can_run_sync():
@@ -117,7 +119,8 @@ def _wait_for_engine():
         return _state["engine"]
     raise _missing(
         "The picture engine (graphviz compiled to WebAssembly) is still loading: run this cell again in a "
-        "moment. The picture's DOT text is already available as picture.source.")
+        "moment. The picture's DOT text is already available as picture.source."
+    )
 
 
 def render(source: str | bytes, format: str = "svg", engine: str = "dot") -> str:
@@ -128,8 +131,10 @@ def render(source: str | bytes, format: str = "svg", engine: str = "dot") -> str
     would).
     """
     if format not in TEXT_FORMATS:
-        raise ValueError(f"graphviz compiled to WebAssembly writes only {', '.join(TEXT_FORMATS)}, "
-                         f"not {format!r}; ask for format='svg'.")
+        raise ValueError(
+            f"graphviz compiled to WebAssembly writes only {', '.join(TEXT_FORMATS)}, "
+            f"not {format!r}; ask for format='svg'."
+        )
     if isinstance(source, bytes):
         source = source.decode("utf-8")
     gv = _wait_for_engine()
@@ -143,10 +148,12 @@ def render(source: str | bytes, format: str = "svg", engine: str = "dot") -> str
 
 def no_engine_message() -> str:
     """Why there is no picture in a browser copy of labkit without the engine, and what to do."""
-    return ("graphviz's 'dot' program can't run in this browser kernel, and this copy of labkit has no "
-            "WebAssembly graphviz. Install labkit from the lab's own site (the first cell of each "
-            "lesson: %pip install labkit), which includes it. The picture's DOT text is still available "
-            "as picture.source.")
+    return (
+        "graphviz's 'dot' program can't run in this browser kernel, and this copy of labkit has no "
+        "WebAssembly graphviz. Install labkit from the lab's own site (the first cell of each "
+        "lesson: %pip install labkit), which includes it. The picture's DOT text is still available "
+        "as picture.source."
+    )
 
 
 def oserror_message(exc: OSError) -> str:
@@ -155,13 +162,17 @@ def oserror_message(exc: OSError) -> str:
 
     if in_browser():
         if engine_source() is not None:
-            return ("In a browser labkit draws pictures with graphviz compiled to WebAssembly, which writes "
-                    f"text formats only ({', '.join(TEXT_FORMATS)}): ask for format='svg'.")
+            return (
+                "In a browser labkit draws pictures with graphviz compiled to WebAssembly, which writes "
+                f"text formats only ({', '.join(TEXT_FORMATS)}): ask for format='svg'."
+            )
         return no_engine_message()
-    return (f"graphviz's 'dot' program could not be started ({exc.strerror or exc}), so the picture can't "
-            f"be drawn. Check that 'dot' on PATH is graphviz's and runs (dot -V), or reinstall it: "
-            f"{INSTALL_HINT}; then restart the Jupyter kernel. The picture's DOT text is still available "
-            "as picture.source.")
+    return (
+        f"graphviz's 'dot' program could not be started ({exc.strerror or exc}), so the picture can't "
+        f"be drawn. Check that 'dot' on PATH is graphviz's and runs (dot -V), or reinstall it: "
+        f"{INSTALL_HINT}; then restart the Jupyter kernel. The picture's DOT text is still available "
+        "as picture.source."
+    )
 
 
 # ------------------------------------------------------------------------------------------- hook
@@ -215,7 +226,7 @@ def install() -> None:
                 raise _missing(oserror_message(exc)) from None
             raise
 
-    run_check.__wrapped__ = original
+    run_check.__wrapped__ = original  # type: ignore[attr-defined]  # functools.wraps style, for unpatching
     execute.run_check = run_check
     _state["installed"] = True
     start_loading()

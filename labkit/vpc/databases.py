@@ -21,8 +21,9 @@ This module imports no AWS SDK: the loader calls the session it was given.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from labkit.errors import AwsAccessError, DestinationError, did_you_mean
 
@@ -38,8 +39,17 @@ DATABASE_CALLS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 #: Default ports by engine, when a description carries none (a database still being created).
-DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "oracle": 1521, "sqlserver": 1433,
-                 "db2": 50000, "redis": 6379, "valkey": 6379, "memcached": 11211}
+DEFAULT_PORTS = {
+    "postgres": 5432,
+    "mysql": 3306,
+    "mariadb": 3306,
+    "oracle": 1521,
+    "sqlserver": 1433,
+    "db2": 50000,
+    "redis": 6379,
+    "valkey": 6379,
+    "memcached": 11211,
+}
 
 
 @dataclass(frozen=True)
@@ -63,9 +73,11 @@ class Database:
         return f"{self.kind}:{self.name}"
 
     def __str__(self) -> str:
-        return (f"{self.label} ({self.engine or 'database'} on tcp/{self.port} in {self.subnet_id}"
-                + (f", {self.availability_zone}" if self.availability_zone else "")
-                + f", groups {', '.join(self.security_group_ids) or 'none'})")
+        return (
+            f"{self.label} ({self.engine or 'database'} on tcp/{self.port} in {self.subnet_id}"
+            + (f", {self.availability_zone}" if self.availability_zone else "")
+            + f", groups {', '.join(self.security_group_ids) or 'none'})"
+        )
 
 
 def split_name(destination: str) -> tuple[str, str] | None:
@@ -75,8 +87,9 @@ def split_name(destination: str) -> tuple[str, str] | None:
         return None
     name = name.strip()
     if not name:
-        raise DestinationError(f"{destination!r} names no database: write {kind.lower()}:NAME, e.g. "
-                               f"\"{kind.lower()}:orders-db\".")
+        raise DestinationError(
+            f'{destination!r} names no database: write {kind.lower()}:NAME, e.g. "{kind.lower()}:orders-db".'
+        )
     return kind.lower(), name
 
 
@@ -85,12 +98,16 @@ def not_found(kind: str, name: str, known: dict[str, Any], groups: dict[str, Any
     names = sorted(known) + sorted(groups or ())
     what = "DB instance" if kind == "rds" else "cache cluster or replication group"
     listed = ", ".join(names) if names else "none in this account and region"
-    scope = (" Aurora DB clusters are out of scope: name one of the cluster's DB instances only if it is not "
-             "Aurora." if kind == "rds" else " ElastiCache Serverless caches are out of scope (they are not "
-             "cache clusters).")
-    return DestinationError(f"No {what} named {name!r}" + did_you_mean(name, names, n=1, form=" (did you mean {}?)",
-                                                                     quote=True)
-                            + f". The {kind} destinations here: {listed}.{scope}")
+    scope = (
+        " Aurora DB clusters are out of scope: name one of the cluster's DB instances only if it is not Aurora."
+        if kind == "rds"
+        else " ElastiCache Serverless caches are out of scope (they are not cache clusters)."
+    )
+    return DestinationError(
+        f"No {what} named {name!r}"
+        + did_you_mean(name, names, n=1, form=" (did you mean {}?)", quote=True)
+        + f". The {kind} destinations here: {listed}.{scope}"
+    )
 
 
 # ------------------------------------------------------------------------------------------ from AWS
@@ -111,28 +128,43 @@ def rds_from_aws(instances: list[dict]) -> dict[str, Database | str]:
         name = inst.get("DBInstanceIdentifier", "")
         engine = inst.get("Engine", "") or ""
         if engine.startswith("aurora") or inst.get("DBClusterIdentifier"):
-            out[name] = (f"rds:{name} belongs to the Aurora DB cluster {inst.get('DBClusterIdentifier', '?')}: "
-                         "Aurora clusters are out of scope for labkit's trace. Trace its address instead "
-                         "(\"IP:PORT\").")
+            out[name] = (
+                f"rds:{name} belongs to the Aurora DB cluster {inst.get('DBClusterIdentifier', '?')}: "
+                "Aurora clusters are out of scope for labkit's trace. Trace its address instead "
+                '("IP:PORT").'
+            )
             continue
         group = inst.get("DBSubnetGroup") or {}
         az = inst.get("AvailabilityZone", "")  # Multi-AZ: the primary's zone
         subnet = _subnet_in_az(group.get("Subnets") or [], az)
         if not subnet:
-            out[name] = (f"rds:{name} has no DB subnet group (a DB instance outside a VPC): it has no subnet to "
-                         "trace to.")
+            out[name] = (
+                f"rds:{name} has no DB subnet group (a DB instance outside a VPC): it has no subnet to trace to."
+            )
             continue
         endpoint = inst.get("Endpoint") or {}
         port = endpoint.get("Port") or inst.get("DbInstancePort") or DEFAULT_PORTS.get(engine.split("-")[0], 0)
         out[name] = Database(
-            "rds", name, subnet, tuple(g["VpcSecurityGroupId"] for g in inst.get("VpcSecurityGroups") or ()
-                                       if g.get("Status", "active") != "removing"),
-            int(port), group.get("VpcId"), engine, az, endpoint.get("Address", ""))
+            "rds",
+            name,
+            subnet,
+            tuple(
+                g["VpcSecurityGroupId"]
+                for g in inst.get("VpcSecurityGroups") or ()
+                if g.get("Status", "active") != "removing"
+            ),
+            int(port),
+            group.get("VpcId"),
+            engine,
+            az,
+            endpoint.get("Address", ""),
+        )
     return out
 
 
-def elasticache_from_aws(clusters: list[dict], subnet_groups: list[dict],
-                         replication_groups: list[dict]) -> tuple[dict[str, Database | str], dict[str, str]]:
+def elasticache_from_aws(
+    clusters: list[dict], subnet_groups: list[dict], replication_groups: list[dict]
+) -> tuple[dict[str, Database | str], dict[str, str]]:
     """(cache cluster id → ``Database`` or the reason it can't be one, replication group id → primary's id)."""
     groups = {g.get("CacheSubnetGroupName"): g for g in subnet_groups}
     out: dict[str, Database | str] = {}
@@ -149,10 +181,17 @@ def elasticache_from_aws(clusters: list[dict], subnet_groups: list[dict],
         port = endpoint.get("Port") or DEFAULT_PORTS.get(engine, 0)
         subnets = list(group.get("Subnets") or ())
         out[name] = Database(
-            "elasticache", name, _subnet_in_az(subnets, az),
-            tuple(g["SecurityGroupId"] for g in c.get("SecurityGroups") or ()), int(port), group.get("VpcId"),
-            engine, az, endpoint.get("Address", ""),
-            subnet_choices=tuple(s.get("SubnetIdentifier", "") for s in subnets))
+            "elasticache",
+            name,
+            _subnet_in_az(subnets, az),
+            tuple(g["SecurityGroupId"] for g in c.get("SecurityGroups") or ()),
+            int(port),
+            group.get("VpcId"),
+            engine,
+            az,
+            endpoint.get("Address", ""),
+            subnet_choices=tuple(s.get("SubnetIdentifier", "") for s in subnets),
+        )
     primaries: dict[str, str] = {}
     for rg in replication_groups:
         for ng in rg.get("NodeGroups") or ():
@@ -179,9 +218,11 @@ class DatabaseLoader:
             if kind == "rds":
                 self._read[kind] = (rds_from_aws(self._collect("rds", 0)), {})
             else:
-                self._read[kind] = elasticache_from_aws(self._collect("elasticache", 1, ShowCacheNodeInfo=True),
-                                                        self._collect("elasticache", 2),
-                                                        self._collect("elasticache", 3))
+                self._read[kind] = elasticache_from_aws(
+                    self._collect("elasticache", 1, ShowCacheNodeInfo=True),
+                    self._collect("elasticache", 2),
+                    self._collect("elasticache", 3),
+                )
         return self._read[kind]
 
     def _collect(self, service: str, index: int, **params: Any) -> list[dict]:
@@ -200,7 +241,8 @@ class DatabaseLoader:
                 raise AwsAccessError(
                     f"AWS said {code} for {service}:{operation}, which labkit needs to trace to a {service} "
                     f"destination. Allow {service}:{operation} (docs/readonly-policy.json lists every call "
-                    "labkit reach makes), or trace the database's address instead (\"IP:PORT\").") from e
+                    'labkit reach makes), or trace the database\'s address instead ("IP:PORT").'
+                ) from e
             raise
         return items
 

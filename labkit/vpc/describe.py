@@ -33,8 +33,9 @@ from labkit.vpc.model import (
 __all__ = ["build_topology", "route_from_aws", "sg_rules_from_aws"]
 
 
-def build_topology(responses: Mapping[str, Iterable[Mapping]], *, region: str = "us-east-1",
-                   account_id: str = "") -> Topology:
+def build_topology(
+    responses: Mapping[str, Iterable[Mapping]], *, region: str = "us-east-1", account_id: str = ""
+) -> Topology:
     """A ``Topology`` from describe output: ``responses`` maps each list key of ``IMPORT_CALLS``
     ("Vpcs", "Subnets", …, "Functions") to its items. Missing keys mean "none of those".
 
@@ -93,7 +94,8 @@ def _cidrs(values: Iterable[str]) -> tuple[str, ...]:
 def _vpc(v: Mapping) -> Vpc:
     primary = v.get("CidrBlock", "")
     secondary = [
-        a.get("CidrBlock") for a in v.get("CidrBlockAssociationSet") or ()
+        a.get("CidrBlock")
+        for a in v.get("CidrBlockAssociationSet") or ()
         if (a.get("CidrBlockState") or {}).get("State", "associated") == "associated" and a.get("CidrBlock") != primary
     ]
     return Vpc(
@@ -165,8 +167,13 @@ def route_from_aws(r: Mapping) -> Route | None:
     if not destination:
         return None
     kind, target = _target(r)
-    return Route(destination, kind, target, state=r.get("State", "active") or "active",
-                 origin=r.get("Origin", "CreateRoute") or "CreateRoute")
+    return Route(
+        destination,
+        kind,
+        target,
+        state=r.get("State", "active") or "active",
+        origin=r.get("Origin", "CreateRoute") or "CreateRoute",
+    )
 
 
 def _route_key(route: Route) -> tuple:
@@ -179,7 +186,8 @@ def _route_key(route: Route) -> tuple:
 def _route_table(t: Mapping) -> RouteTable:
     routes = (route_from_aws(r) for r in t.get("Routes") or ())
     associations = [
-        a for a in t.get("Associations") or ()
+        a
+        for a in t.get("Associations") or ()
         if (a.get("AssociationState") or {}).get("State", "associated") in ("associated", "associating")
     ]
     return RouteTable(
@@ -198,8 +206,10 @@ def _igw(g: Mapping) -> InternetGateway:
 
 
 def _nat(n: Mapping) -> NatGateway:
-    addresses = sorted(n.get("NatGatewayAddresses") or (),
-                       key=lambda a: (not a.get("IsPrimary", False), a.get("PrivateIp") or "", a.get("PublicIp") or ""))
+    addresses = sorted(
+        n.get("NatGatewayAddresses") or (),
+        key=lambda a: (not a.get("IsPrimary", False), a.get("PrivateIp") or "", a.get("PublicIp") or ""),
+    )
     first = addresses[0] if addresses else {}
     return NatGateway(
         id=n["NatGatewayId"],
@@ -235,8 +245,13 @@ def _rule_key(rule: SgRule) -> tuple:
         peer = (0, _cidr_key(rule.cidr), rule.cidr)
     else:
         peer = (1, (0, 0, 0), rule.prefix_list_id) if rule.prefix_list_id else (2, (0, 0, 0), rule.group_id or "")
-    return (rule.protocol, rule.from_port if rule.from_port is not None else -2,
-            rule.to_port if rule.to_port is not None else -2, peer, rule.description)
+    return (
+        rule.protocol,
+        rule.from_port if rule.from_port is not None else -2,
+        rule.to_port if rule.to_port is not None else -2,
+        peer,
+        rule.description,
+    )
 
 
 def sg_rules_from_aws(permissions: Iterable[Mapping]) -> tuple[SgRule, ...]:
@@ -260,12 +275,16 @@ def sg_rules_from_aws(permissions: Iterable[Mapping]) -> tuple[SgRule, ...]:
                 rules.append(SgRule(proto, cidr=rng["CidrIp"], description=rng.get("Description", "") or "", **ports))
         for pl in p.get("PrefixListIds") or ():
             if pl.get("PrefixListId"):
-                rules.append(SgRule(proto, prefix_list_id=pl["PrefixListId"],
-                                    description=pl.get("Description", "") or "", **ports))
+                rules.append(
+                    SgRule(
+                        proto, prefix_list_id=pl["PrefixListId"], description=pl.get("Description", "") or "", **ports
+                    )
+                )
         for pair in p.get("UserIdGroupPairs") or ():
             if pair.get("GroupId"):
-                rules.append(SgRule(proto, group_id=pair["GroupId"], description=pair.get("Description", "") or "",
-                                    **ports))
+                rules.append(
+                    SgRule(proto, group_id=pair["GroupId"], description=pair.get("Description", "") or "", **ports)
+                )
     return tuple(sorted(rules, key=_rule_key))
 
 
@@ -285,15 +304,17 @@ def _nacl(a: Mapping) -> NetworkAcl:
         if not e.get("CidrBlock"):  # IPv6 entry
             continue
         ports = e.get("PortRange") or {}
-        entries.append(NaclEntry(
-            rule_number=int(e.get("RuleNumber", 32767)),
-            egress=bool(e.get("Egress", False)),
-            action=(e.get("RuleAction") or "deny").lower(),
-            protocol=str(e.get("Protocol", "-1")),
-            cidr=e["CidrBlock"],
-            from_port=ports.get("From"),
-            to_port=ports.get("To"),
-        ))
+        entries.append(
+            NaclEntry(
+                rule_number=int(e.get("RuleNumber", 32767)),
+                egress=bool(e.get("Egress", False)),
+                action=(e.get("RuleAction") or "deny").lower(),
+                protocol=str(e.get("Protocol", "-1")),
+                cidr=e["CidrBlock"],
+                from_port=ports.get("From"),
+                to_port=ports.get("To"),
+            )
+        )
     return NetworkAcl(
         id=a["NetworkAclId"],
         vpc_id=a.get("VpcId", ""),
@@ -326,8 +347,10 @@ def _eni(e: Mapping) -> NetworkInterface:
     addresses = e.get("PrivateIpAddresses") or ()
     primary = next((a.get("PrivateIpAddress") for a in addresses if a.get("Primary")), None)
     primary = primary or e.get("PrivateIpAddress")
-    others = sorted({a.get("PrivateIpAddress") for a in addresses if a.get("PrivateIpAddress")} - {primary},
-                    key=lambda ip: int(ipaddress.ip_address(ip)))
+    others = sorted(
+        {a.get("PrivateIpAddress") for a in addresses if a.get("PrivateIpAddress")} - {primary},
+        key=lambda ip: int(ipaddress.ip_address(ip)),
+    )
     return NetworkInterface(
         id=e["NetworkInterfaceId"],
         subnet_id=e.get("SubnetId", ""),
@@ -343,8 +366,7 @@ def _eni(e: Mapping) -> NetworkInterface:
 
 
 def _prefix_list(p: Mapping) -> PrefixList:
-    return PrefixList(id=p["PrefixListId"], name=p.get("PrefixListName", "") or "",
-                      cidrs=_cidrs(p.get("Cidrs") or ()))
+    return PrefixList(id=p["PrefixListId"], name=p.get("PrefixListName", "") or "", cidrs=_cidrs(p.get("Cidrs") or ()))
 
 
 def _function(f: Mapping, vpc_of_subnet: Mapping[str, str], vpc_ids: set[str]) -> LambdaFunction:

@@ -62,9 +62,18 @@ from labkit.vpc.describe import build_topology, route_from_aws, sg_rules_from_aw
 from labkit.vpc.model import Topology
 
 __all__ = [
-    "topology_from_boto3", "build_topology", "read_only_client", "is_read_only", "READ_ONLY_PREFIXES",
-    "IMPORT_CALLS", "IMPORTER_CALLS", "minimal_read_only_policy", "AwsAccessError", "AwsSetupError",
-    "route_from_aws", "sg_rules_from_aws",
+    "topology_from_boto3",
+    "build_topology",
+    "read_only_client",
+    "is_read_only",
+    "READ_ONLY_PREFIXES",
+    "IMPORT_CALLS",
+    "IMPORTER_CALLS",
+    "minimal_read_only_policy",
+    "AwsAccessError",
+    "AwsSetupError",
+    "route_from_aws",
+    "sg_rules_from_aws",
 ]
 
 #: Operation-name prefixes of the reading kinds (see ``is_read_only``).
@@ -92,9 +101,11 @@ _NO_PERMISSION_NEEDED = (("sts", "GetCallerIdentity"),)
 #: Every call the importer makes, as (service, API operation) pairs: the paginated ``IMPORT_CALLS`` and
 #: the account id look-up. The read-only guard allows these and nothing else; the minimal read-only
 #: policy (``minimal_read_only_policy``) is generated from them.
-IMPORTER_CALLS: tuple[tuple[str, str], ...] = tuple(
-    (service, method.title().replace("_", "")) for service, method, _ in IMPORT_CALLS
-) + tuple((service, operation) for service, _, _, operation in DATABASE_CALLS) + _NO_PERMISSION_NEEDED
+IMPORTER_CALLS: tuple[tuple[str, str], ...] = (
+    tuple((service, method.title().replace("_", "")) for service, method, _ in IMPORT_CALLS)
+    + tuple((service, operation) for service, _, _, operation in DATABASE_CALLS)
+    + _NO_PERMISSION_NEEDED
+)
 
 
 def minimal_read_only_policy() -> dict[str, object]:
@@ -104,21 +115,36 @@ def minimal_read_only_policy() -> dict[str, object]:
     >>> policy["Statement"][0]["Action"][:2], "sts:GetCallerIdentity" in policy["Statement"][0]["Action"]
     (['ec2:DescribeInternetGateways', 'ec2:DescribeNatGateways'], False)
     """
-    actions = sorted({f"{service}:{operation}" for service, operation in IMPORTER_CALLS
-                      if (service, operation) not in _NO_PERMISSION_NEEDED})
+    actions = sorted(
+        {
+            f"{service}:{operation}"
+            for service, operation in IMPORTER_CALLS
+            if (service, operation) not in _NO_PERMISSION_NEEDED
+        }
+    )
     return {
         "Version": "2012-10-17",
         "Statement": [{"Sid": "LabkitReadTopology", "Effect": "Allow", "Action": actions, "Resource": "*"}],
     }
 
+
 _POLICY_HINT = "the importer needs read-only access (the AWS managed policy ReadOnlyAccess or ViewOnlyAccess)"
 
 # AWS error codes, grouped by what the user should do about them.
 _DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
-_BAD_CREDENTIAL_CODES = frozenset({
-    "AuthFailure", "InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException",
-    "RequestExpired", "SignatureDoesNotMatch", "InvalidSignatureException", "IncompleteSignature",
-})
+_BAD_CREDENTIAL_CODES = frozenset(
+    {
+        "AuthFailure",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
+        "SignatureDoesNotMatch",
+        "InvalidSignatureException",
+        "IncompleteSignature",
+    }
+)
 _REGION_CODES = frozenset({"OptInRequired", "InvalidRegion"})
 
 
@@ -264,8 +290,15 @@ def _translate(error: Exception, client: Any, method: str, region: str) -> None:
 
     action = f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping.get(method, method)}"
     credential_errors = tuple(
-        getattr(bx, n) for n in ("NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError",
-                                 "TokenRetrievalError", "SSOError") if hasattr(bx, n)
+        getattr(bx, n)
+        for n in (
+            "NoCredentialsError",
+            "PartialCredentialsError",
+            "CredentialRetrievalError",
+            "TokenRetrievalError",
+            "SSOError",
+        )
+        if hasattr(bx, n)
     )
     if isinstance(error, credential_errors):
         raise AwsAccessError(

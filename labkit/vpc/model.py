@@ -43,10 +43,30 @@ from labkit.vpc.protocols import (
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Vpc", "Subnet", "Route", "RouteTable", "InternetGateway", "NatGateway", "VpcEndpoint", "SgRule",
-           "SecurityGroup", "NaclEntry", "NetworkAcl", "PeeringConnection", "NetworkInterface", "PrefixList",
-           "LambdaFunction", "Topology", "TARGET_KINDS", "service_short_name", "protocol_number", "protocol_name",
-           "port_text", "prefix_mask"]
+__all__ = [
+    "Vpc",
+    "Subnet",
+    "Route",
+    "RouteTable",
+    "InternetGateway",
+    "NatGateway",
+    "VpcEndpoint",
+    "SgRule",
+    "SecurityGroup",
+    "NaclEntry",
+    "NetworkAcl",
+    "PeeringConnection",
+    "NetworkInterface",
+    "PrefixList",
+    "LambdaFunction",
+    "Topology",
+    "TARGET_KINDS",
+    "service_short_name",
+    "protocol_number",
+    "protocol_name",
+    "port_text",
+    "prefix_mask",
+]
 
 # --------------------------------------------------------------------------------------------- network
 
@@ -252,9 +272,7 @@ class NetworkAcl:
         (protocol, first port, last port, network int, prefix length, mask, is allow, entry)."""
         out = {}
         for egress, rules in ((True, self.outbound), (False, self.inbound)):
-            out[egress] = tuple(
-                (*e.compiled, prefix_mask(e.compiled[4]), e.action == "allow", e) for e in rules
-            )
+            out[egress] = tuple((*e.compiled, prefix_mask(e.compiled[4]), e.action == "allow", e) for e in rules)
         return out
 
 
@@ -302,7 +320,7 @@ class PrefixList:
 
     @property
     def service(self) -> str | None:
-        """"s3" for AWS's ``com.amazonaws.<region>.s3`` list, else None."""
+        """ "s3" for AWS's ``com.amazonaws.<region>.s3`` list, else None."""
         return service_short_name(self.name) if self.name.startswith(("com.amazonaws.", "cn.com.amazonaws.")) else None
 
 
@@ -368,13 +386,22 @@ class Topology:
     def __post_init__(self) -> None:
         # Canonical order: describe output may come in any order, the analysis must not care.
         for name in (
-            "vpcs", "subnets", "route_tables", "internet_gateways", "nat_gateways", "vpc_endpoints",
-            "security_groups", "network_acls", "peering_connections", "network_interfaces", "prefix_lists",
+            "vpcs",
+            "subnets",
+            "route_tables",
+            "internet_gateways",
+            "nat_gateways",
+            "vpc_endpoints",
+            "security_groups",
+            "network_acls",
+            "peering_connections",
+            "network_interfaces",
+            "prefix_lists",
         ):
             object.__setattr__(self, name, tuple(sorted(getattr(self, name), key=lambda o: o.id)))
         object.__setattr__(self, "functions", tuple(sorted(self.functions, key=lambda f: f.name)))
 
-    def database(self, kind: str, name: str):
+    def database(self, kind: str, name: str) -> Any:
         """The database ``kind`` ("rds" or "elasticache") named ``name``, as a ``labkit.vpc.databases.Database``
         (read from the account on first use). ``DestinationError`` lists the names that exist."""
         from dataclasses import replace
@@ -382,8 +409,11 @@ class Topology:
         from labkit.vpc.databases import lookup
 
         db = lookup(self.databases, self.database_loader, kind, name)
-        in_az = [s for s in (self.subnet_or_none(i) for i in db.subnet_choices)
-                 if s is not None and db.availability_zone and s.availability_zone == db.availability_zone]
+        in_az = [
+            s
+            for s in (self.subnet_or_none(i) for i in db.subnet_choices)
+            if s is not None and db.availability_zone and s.availability_zone == db.availability_zone
+        ]
         if in_az and in_az[0].id != db.subnet_id:  # the subnet group's AZs were not reported: the subnets say
             db = replace(db, subnet_id=in_az[0].id)
         return db
@@ -510,8 +540,18 @@ class Topology:
 
     def find(self, resource_id: str) -> object | None:
         """Any object by id (``None`` when unknown)."""
-        for index in (self._subnets, self._route_tables, self._igws, self._nats, self._endpoints, self._sgs,
-                      self._peerings, self._enis, self._vpcs, self._prefix_lists):
+        for index in (
+            self._subnets,
+            self._route_tables,
+            self._igws,
+            self._nats,
+            self._endpoints,
+            self._sgs,
+            self._peerings,
+            self._enis,
+            self._vpcs,
+            self._prefix_lists,
+        ):
             if resource_id in index:
                 return index[resource_id]
         return self._functions.get(resource_id)

@@ -34,7 +34,15 @@ def service_short_name(service_name: str) -> str:
     return service_name
 
 
-_PROTOCOL_NAMES = {"-1": "all traffic", "6": "tcp", "17": "udp", "1": "icmp", "tcp": "tcp", "udp": "udp", "icmp": "icmp"}
+_PROTOCOL_NAMES = {
+    "-1": "all traffic",
+    "6": "tcp",
+    "17": "udp",
+    "1": "icmp",
+    "tcp": "tcp",
+    "udp": "udp",
+    "icmp": "icmp",
+}
 _PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1"}
 
 

@@ -17,6 +17,7 @@ import html
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 
 #: The width of the short form's lines (``Trace.summary``).
 SUMMARY_WIDTH = 100
@@ -45,7 +46,6 @@ def named(resource_id: str | None, names: Mapping[str, str], *, short: bool = Fa
 
 def _cut(line: str, width: int = SUMMARY_WIDTH) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
-from enum import Enum
 
 
 class BlockerCode(str, Enum):
@@ -116,8 +116,14 @@ class Hop:
         return f"{mark} {self.kind} {named(self.resource_id, names)}: {self.detail}"
 
     def to_dict(self, names: Mapping[str, str] | None = None) -> dict:
-        return {"kind": self.kind, "resource_id": self.resource_id, "name": (names or {}).get(self.resource_id, ""),
-                "ok": self.ok, "detail": self.detail, "rule": self.rule}
+        return {
+            "kind": self.kind,
+            "resource_id": self.resource_id,
+            "name": (names or {}).get(self.resource_id, ""),
+            "ok": self.ok,
+            "detail": self.detail,
+            "rule": self.rule,
+        }
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,8 @@ class Path:
 
     def render(self, names: Mapping[str, str]) -> str:
         head = f"{self.where(names)}: {'reachable' if self.reachable else 'BLOCKED'}" + (
-            f" (via {self.via})" if self.via and self.reachable else "")
+            f" (via {self.via})" if self.via and self.reachable else ""
+        )
         lines = [head] + [f"    {h.render(names)}" for h in self.hops]
         if self.blocked_by:
             lines.append(f"    → blocked: {self.blocked_by.code.value} at {named(self.blocked_by.resource_id, names)}")
@@ -156,7 +163,7 @@ class Path:
     def to_dict(self, names: Mapping[str, str] | None = None) -> dict:
         names = names or {}
         blocker = self.blocked_by.to_dict() if self.blocked_by else None
-        if blocker is not None:
+        if blocker is not None and self.blocked_by is not None:
             blocker["name"] = names.get(self.blocked_by.resource_id, "")
         return {
             "subnet_id": self.subnet_id,
@@ -210,8 +217,10 @@ class Trace:
                 f" from all {len(self.paths)} of its subnets." if len(self.paths) > 1 else "."
             )
         if ok:
-            return (f"{self.source} reaches {dest} from only {len(ok)} of its {len(self.paths)} subnets: "
-                    "invocations that land in the other subnets fail.")
+            return (
+                f"{self.source} reaches {dest} from only {len(ok)} of its {len(self.paths)} subnets: "
+                "invocations that land in the other subnets fail."
+            )
         return f"{self.source} can NOT reach {dest}."
 
     def summary(self) -> str:
@@ -224,12 +233,26 @@ class Trace:
                 lines.append(_cut(f"  ✔ {where}" + (f" via {p.via}" if p.via else "")))
                 continue
             b = p.blocked_by
+            if b is None:  # an unreachable path always names its blocker
+                continue
             lines.append(_cut(f"  ✘ {where}: {b.code.value} at {named(b.resource_id, self.names, short=True)}"))
-            lines += textwrap.wrap(b.message, SUMMARY_WIDTH, initial_indent="      ", subsequent_indent="      ",
-                                   max_lines=2, placeholder=" …")
+            lines += textwrap.wrap(
+                b.message,
+                SUMMARY_WIDTH,
+                initial_indent="      ",
+                subsequent_indent="      ",
+                max_lines=2,
+                placeholder=" …",
+            )
             if b.fix:
-                lines += textwrap.wrap(f"Fix: {b.fix}", SUMMARY_WIDTH, initial_indent="      ",
-                                       subsequent_indent="      ", max_lines=2, placeholder=" …")
+                lines += textwrap.wrap(
+                    f"Fix: {b.fix}",
+                    SUMMARY_WIDTH,
+                    initial_indent="      ",
+                    subsequent_indent="      ",
+                    max_lines=2,
+                    placeholder=" …",
+                )
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -263,15 +286,20 @@ class Trace:
             parts.append(f'<pre class="labkit-trace-summary" style="margin:0">{e(rest)}</pre>')
         parts.append("<details><summary>Every hop, subnet by subnet</summary>")
         for p in self.paths:
-            where = f"from subnet <code>{e(named(p.subnet_id, self.names))}</code>" if p.subnet_id \
+            where = (
+                f"from subnet <code>{e(named(p.subnet_id, self.names))}</code>"
+                if p.subnet_id
                 else "from Lambda's own network"
+            )
             state = "reachable" + (f" via {e(p.via)}" if p.via else "") if p.reachable else "blocked"
             parts.append(f"<p>{where}: <b>{state}</b></p><ol>")
             for h in p.hops:
                 mark = "✔" if h.ok else "✘"
                 style = "" if h.ok else f' style="color:{palette.RED};font-weight:bold"'
-                parts.append(f"<li{style}>{mark} {e(h.kind)} <code>{e(named(h.resource_id, self.names))}</code>: "
-                             f"{e(h.detail)}</li>")
+                parts.append(
+                    f"<li{style}>{mark} {e(h.kind)} <code>{e(named(h.resource_id, self.names))}</code>: "
+                    f"{e(h.detail)}</li>"
+                )
             parts.append("</ol>")
             if p.blocked_by:
                 b = p.blocked_by

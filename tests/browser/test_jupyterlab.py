@@ -32,8 +32,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 START_TIMEOUT = 60  # s for JupyterLab to answer
 RUN_TIMEOUT_MS = 120_000  # a whole notebook, Run All
@@ -44,8 +50,7 @@ NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook 
 # every cell can be checked), and no news or update checks (nothing leaves the machine).
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        '{"fetchNews": "false", "checkForUpdates": false}',
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false", "checkForUpdates": false}',
 }
 
 
@@ -76,12 +81,19 @@ def _free_port() -> int:
 def _server_env(scratch: Path) -> dict:
     """JupyterLab's (and so the kernels') environment: no way to real AWS, a scratch progress file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "LABKIT_PROGRESS": str(scratch / "progress.json"), "LABKIT_INSTRUCTOR": "0",
-        "JUPYTER_CONFIG_DIR": str(scratch / "config"), "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
-    })
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "LABKIT_PROGRESS": str(scratch / "progress.json"),
+            "LABKIT_INSTRUCTOR": "0",
+            "JUPYTER_CONFIG_DIR": str(scratch / "config"),
+            "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+        }
+    )
     return env
 
 
@@ -97,10 +109,18 @@ def jupyterlab(playwright_api, tmp_path_factory):
         (settings / name).write_text(text)
     port, token = _free_port(), secrets.token_hex(24)
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={scratch / 'workspaces'}",
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={scratch / 'workspaces'}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
@@ -146,8 +166,11 @@ def browser(playwright_api, jupyterlab, tmp_path_factory):
 
     with playwright_api() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
         )
         context.route("**/*", guard)
         try:
@@ -238,11 +261,15 @@ def test_start_here_draws_the_network(browser, jupyterlab):
     first = pictures.first
     first.scroll_into_view_if_needed()
     # the SVG really was laid out with a size, and scaled to fit the output area (never wider, never cropped)
-    assert first.evaluate("svg => { const r = svg.getBoundingClientRect(); "
-                          "const area = svg.closest('.jp-OutputArea-output').getBoundingClientRect(); "
-                          "return r.width > 100 && r.height > 50 && r.width <= area.width + 1; }")
-    described = first.evaluate("svg => { const ids = (svg.getAttribute('aria-labelledby') || '').split(' '); "
-                               "return ids.map(i => (document.getElementById(i) || {}).textContent || '').join(' '); }")
+    assert first.evaluate(
+        "svg => { const r = svg.getBoundingClientRect(); "
+        "const area = svg.closest('.jp-OutputArea-output').getBoundingClientRect(); "
+        "return r.width > 100 && r.height > 50 && r.width <= area.width + 1; }"
+    )
+    described = first.evaluate(
+        "svg => { const ids = (svg.getAttribute('aria-labelledby') || '').split(' '); "
+        "return ids.map(i => (document.getElementById(i) || {}).textContent || '').join(' '); }"
+    )
     assert "A picture of the network" in described, described
     caption = page.locator(f"{NOTEBOOK} figure.labkit-picture figcaption").first.inner_text()
     assert "A picture of the network" in caption and ("reach" in caption or "subnet" in caption), caption
@@ -253,8 +280,12 @@ def test_start_here_draws_the_network(browser, jupyterlab):
 
 
 def _require_vpc_policy(action) -> dict:
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Action": action, "Resource": "*", "Condition": {"Null": {"lambda:VpcIds": "true"}}}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Action": action, "Resource": "*", "Condition": {"Null": {"lambda:VpcIds": "true"}}}
+        ],
+    }
 
 
 def test_condition_keys_exercise_gives_feedback(browser, jupyterlab):

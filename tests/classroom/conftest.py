@@ -13,8 +13,10 @@ import pytest
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory):
     if shutil.which("configurable-http-proxy") is None:
-        message = ("configurable-http-proxy is missing: sudo apt-get install node-configurable-http-proxy "
-                   "(or npm install -g configurable-http-proxy)")
+        message = (
+            "configurable-http-proxy is missing: sudo apt-get install node-configurable-http-proxy "
+            "(or npm install -g configurable-http-proxy)"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)

@@ -28,7 +28,11 @@ def test_jupyterhub_link_parses_back_to_repo_branch_and_lesson(student, folder):
     parts = urlsplit(x.jupyterhub)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "hub.example.org", "/hub/user-redirect/git-pull")
     q = _query(x.jupyterhub)
-    assert q == {"repo": REPO, "branch": "class/2026+spring&x#1", "urlpath": f"lab/tree/labkit/{folder}/{x.lesson.split('/')[1]}"}
+    assert q == {
+        "repo": REPO,
+        "branch": "class/2026+spring&x#1",
+        "urlpath": f"lab/tree/labkit/{folder}/{x.lesson.split('/')[1]}",
+    }
     assert x.lesson.startswith(f"{folder}/03-") and " " not in x.jupyterhub
 
 
@@ -63,18 +67,22 @@ def test_every_lesson_without_lesson_and_a_hub_under_a_path():
     assert every[0].jupyterhub.startswith("https://example.org/jupyter/hub/user-redirect/git-pull?")
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"hub": "hub.example.org"}, "not a web address"),
-    ({"hub": "ftp://hub.example.org"}, "not a web address"),
-    ({"hub": "https://hub.example.org/?x=1"}, "query"),
-    ({"hub": ""}, "empty"),
-    ({"repo": "git@github.com:me/labkit.git"}, "not a git repository"),
-    ({"repo": "https://github.com/onlyowner"}, "not a git repository"),
-    ({"env_repo": "labkit"}, "--env-repo"),
-    ({"binder_url": "mybinder.org"}, "--binder-url"),
-    ({"branch": "a b"}, "branch"),
-    ({"lesson": "42"}, "No lesson"),
-], ids=["no-scheme", "ftp", "query", "empty-hub", "ssh-repo", "no-name", "env-repo", "binder", "branch", "lesson"])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"hub": "hub.example.org"}, "not a web address"),
+        ({"hub": "ftp://hub.example.org"}, "not a web address"),
+        ({"hub": "https://hub.example.org/?x=1"}, "query"),
+        ({"hub": ""}, "empty"),
+        ({"repo": "git@github.com:me/labkit.git"}, "not a git repository"),
+        ({"repo": "https://github.com/onlyowner"}, "not a git repository"),
+        ({"env_repo": "labkit"}, "--env-repo"),
+        ({"binder_url": "mybinder.org"}, "--binder-url"),
+        ({"branch": "a b"}, "branch"),
+        ({"lesson": "42"}, "No lesson"),
+    ],
+    ids=["no-scheme", "ftp", "query", "empty-hub", "ssh-repo", "no-name", "env-repo", "binder", "branch", "lesson"],
+)
 def test_bad_input_is_a_clear_error(kwargs, message):
     args = {"hub": HUB, "repo": REPO, **kwargs}
     with pytest.raises(LinkError, match=message):

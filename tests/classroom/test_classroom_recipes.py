@@ -87,8 +87,11 @@ def test_z2jh_values_hold_what_the_docs_promise():
 
 
 def test_one_jupyterhub_version_for_both_recipes():
-    pins = dict(line.split("#")[0].strip().split("==") for line in (ROOT / "requirements-classroom.txt").read_text()
-                .splitlines() if "==" in line)
+    pins = dict(
+        line.split("#")[0].strip().split("==")
+        for line in (ROOT / "requirements-classroom.txt").read_text().splitlines()
+        if "==" in line
+    )
     assert pins["jupyterhub"].startswith("5.") and "nbgitpuller" in pins and "jupyterhub-idle-culler" in pins
     import jupyterhub
 
@@ -103,8 +106,10 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-@pytest.mark.skipif(not os.environ.get("LABKIT_Z2JH_CHART"),
-                    reason="set LABKIT_Z2JH_CHART to an unpacked jupyterhub chart (helm pull --untar) to validate")
+@pytest.mark.skipif(
+    not os.environ.get("LABKIT_Z2JH_CHART"),
+    reason="set LABKIT_Z2JH_CHART to an unpacked jupyterhub chart (helm pull --untar) to validate",
+)
 def test_z2jh_values_are_valid_for_the_charts_schema():
     import json
 
@@ -112,8 +117,11 @@ def test_z2jh_values_are_valid_for_the_charts_schema():
 
     chart = Path(os.environ["LABKIT_Z2JH_CHART"])
     schema_file = next(p for p in (chart / "values.schema.json", chart / "values.schema.yaml") if p.exists())
-    schema = json.loads(schema_file.read_text()) if schema_file.suffix == ".json" else yaml.safe_load(
-        schema_file.read_text())
+    schema = (
+        json.loads(schema_file.read_text())
+        if schema_file.suffix == ".json"
+        else yaml.safe_load(schema_file.read_text())
+    )
     merged = _merge(yaml.safe_load((chart / "values.yaml").read_text()), _z2jh())
     errors = [f"{list(e.path)}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(merged)]
     assert errors == []

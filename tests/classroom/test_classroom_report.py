@@ -51,7 +51,10 @@ def test_csv_and_html_with_a_heatmap(homes, tmp_path):
     report = lk.classroom.report(homes)  # a folder: its */.labkit/events.jsonl
     rows = list(csv.DictReader(open(report.to_csv(tmp_path / "out" / "class.csv"), encoding="utf-8")))
     assert {(r["learner"], r["exercise"], r["solved"], r["attempts"]) for r in rows} == {
-        ("alice", EX, "True", "2"), ("bob", EX, "False", "2"), ("carol", OTHER, "True", "1")}
+        ("alice", EX, "True", "2"),
+        ("bob", EX, "False", "2"),
+        ("carol", OTHER, "True", "1"),
+    }
     page = report.to_html()
     assert page.count("<tr><th style='text-align:left") == 3 and "background:#" in page
     assert "lambda:CreateFunction" in page  # the commonest wrong first answer
@@ -68,11 +71,17 @@ def test_bad_files_are_counted_and_named_never_fatal(homes, tmp_path):
     foreign.write_text('{"hello": "world"}\n')
     binary = tmp_path / "blob.jsonl"
     binary.write_bytes(b"\x00\xff\xfe" * 50)
-    report = lk.classroom.report(str(homes / "*" / ".labkit" / "events.jsonl"), str(foreign), str(binary),
-                                 str(tmp_path / "missing.jsonl"))
+    report = lk.classroom.report(
+        str(homes / "*" / ".labkit" / "events.jsonl"), str(foreign), str(binary), str(tmp_path / "missing.jsonl")
+    )
     kinds = {(p.kind, p.path.split("/")[-1] if p.kind != "empty" else "dave") for p in report.problems}
-    assert kinds == {("empty", "dave"), ("corrupted", "events.jsonl"), ("foreign", "notes.jsonl"),
-                     ("foreign", "blob.jsonl"), ("missing", "missing.jsonl")}
+    assert kinds == {
+        ("empty", "dave"),
+        ("corrupted", "events.jsonl"),
+        ("foreign", "notes.jsonl"),
+        ("foreign", "blob.jsonl"),
+        ("missing", "missing.jsonl"),
+    }
     assert "erin" in report.learners and report.cell("erin", EX).solved
     assert "dave" not in report.learners
     text = str(report)
@@ -82,8 +91,15 @@ def test_bad_files_are_counted_and_named_never_fatal(homes, tmp_path):
 def test_a_legacy_progress_json_is_read_too(tmp_path):
     path = tmp_path / "frank" / ".labkit" / "progress.json"
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"format": "labkit-progress", "version": 1, "exercises": {
-        EX: {"topic": "permissions", "attempts": 4, "correct": 1, "hints": 2, "solved": True}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "format": "labkit-progress",
+                "version": 1,
+                "exercises": {EX: {"topic": "permissions", "attempts": 4, "correct": 1, "hints": 2, "solved": True}},
+            }
+        )
+    )
     report = lk.classroom.report(tmp_path)
     assert report.cell("frank", EX).attempts == 4 and report.cell("frank", EX).solved
 

@@ -13,18 +13,35 @@ from labkit.classroom.service import EventDB
 
 
 def _event(i: int, **kw) -> dict:
-    return {"v": 1, "id": f"ev{i}", "time": f"2026-01-01T00:00:{i:02d}Z", "kind": "check",
-            "exercise": "permissions/user", "topic": "permissions", "attempt": i, "correct": False, "hints": 0, **kw}
+    return {
+        "v": 1,
+        "id": f"ev{i}",
+        "time": f"2026-01-01T00:00:{i:02d}Z",
+        "kind": "check",
+        "exercise": "permissions/user",
+        "topic": "permissions",
+        "attempt": i,
+        "correct": False,
+        "hints": 0,
+        **kw,
+    }
 
 
 def test_the_database_adds_each_event_once_per_learner_and_rejects_non_events(tmp_path):
     db = EventDB(tmp_path / "events.sqlite")
     assert db.add("alice", [_event(1), _event(2), {"kind": "nonsense"}, "text"]) == {
-        "added": 2, "duplicates": 0, "rejected": 2}
+        "added": 2,
+        "duplicates": 0,
+        "rejected": 2,
+    }
     assert db.add("alice", [_event(2), _event(3)]) == {"added": 1, "duplicates": 1, "rejected": 0}
     assert db.add("bob", [_event(1)])["added"] == 1  # the same id from another learner is another event
     assert [(e["user"], e["id"]) for e in db.events()] == [
-        ("alice", "ev1"), ("bob", "ev1"), ("alice", "ev2"), ("alice", "ev3")]
+        ("alice", "ev1"),
+        ("bob", "ev1"),
+        ("alice", "ev2"),
+        ("alice", "ev3"),
+    ]
     assert [e["id"] for e in db.events("bob")] == ["ev1"]
     assert (tmp_path / "events.sqlite").stat().st_mode & 0o777 == 0o600
 

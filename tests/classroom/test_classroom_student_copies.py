@@ -16,8 +16,11 @@ def _make_student():
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    }
 
 
 def test_committed_student_copies_are_up_to_date(tmp_path):
@@ -28,5 +31,6 @@ def test_committed_student_copies_are_up_to_date(tmp_path):
     extra = sorted(set(committed) - set(expected))
     assert not stale and not extra, (
         f"student/ is stale: {', '.join(stale) or '-'} differ, {', '.join(extra) or '-'} should not be there. "
-        "Run `make student` and commit student/.")
+        "Run `make student` and commit student/."
+    )
     assert any(name.endswith(".ipynb") for name in committed)

@@ -8,9 +8,15 @@ import labkit as lk
 from tests.policies import policy, statement
 
 REQUIRED_IDS = {
-    "permissions/execution-role", "permissions/user", "states/timeline", "conditions/require-vpc",
-    "conditions/allow-only-approved-subnets", "conditions/deny-listed-groups", "reachability/diagnose",
-    "reachability/fix-internet", "reachability/private-s3",
+    "permissions/execution-role",
+    "permissions/user",
+    "states/timeline",
+    "conditions/require-vpc",
+    "conditions/allow-only-approved-subnets",
+    "conditions/deny-listed-groups",
+    "reachability/diagnose",
+    "reachability/fix-internet",
+    "reachability/private-s3",
 }
 
 

@@ -7,8 +7,13 @@ import pytest
 import labkit as lk
 
 ROLE = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"]
-USER = ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration", "ec2:DescribeSecurityGroups",
-        "ec2:DescribeSubnets", "ec2:DescribeVpcs"]
+USER = [
+    "lambda:CreateFunction",
+    "lambda:UpdateFunctionConfiguration",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+]
 
 
 def test_execution_role_reference_is_the_three_eni_actions():
@@ -16,23 +21,36 @@ def test_execution_role_reference_is_the_three_eni_actions():
     assert sorted(ex.solution) == sorted(ROLE)
 
 
-@pytest.mark.parametrize("answer", [
-    ROLE,
-    ROLE + ["ec2:DescribeSubnets", "ec2:AssignPrivateIpAddresses", "logs:PutLogEvents"],  # the managed policy's extras
-    "ec2:createnetworkinterface, EC2:DescribeNetworkInterfaces ec2:DeleteNetworkInterface",  # text, any case
-    set(ROLE),
-], ids=["exact", "with-managed-policy-extras", "text", "set"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ROLE,
+        ROLE
+        + ["ec2:DescribeSubnets", "ec2:AssignPrivateIpAddresses", "logs:PutLogEvents"],  # the managed policy's extras
+        "ec2:createnetworkinterface, EC2:DescribeNetworkInterfaces ec2:DeleteNetworkInterface",  # text, any case
+        set(ROLE),
+    ],
+    ids=["exact", "with-managed-policy-extras", "text", "set"],
+)
 def test_execution_role_right_answers(answer):
     fb = lk.exercises.get("permissions/execution-role").check(answer)
     assert fb.correct, str(fb)
 
 
-@pytest.mark.parametrize("answer,missing,extra,why", [
-    (ROLE[:2], ["ec2:DeleteNetworkInterface"], [], "deletes the network interfaces"),
-    (ROLE + ["ec2:DescribeSecurityGroups"], [], ["ec2:DescribeSecurityGroups"], "caller's permissions"),
-    (["ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"], ROLE,
-     ["ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"], "CreateNetworkInterface on EC2"),
-], ids=["missing-delete", "user-permission-on-role", "user-set-on-role"])
+@pytest.mark.parametrize(
+    "answer,missing,extra,why",
+    [
+        (ROLE[:2], ["ec2:DeleteNetworkInterface"], [], "deletes the network interfaces"),
+        (ROLE + ["ec2:DescribeSecurityGroups"], [], ["ec2:DescribeSecurityGroups"], "caller's permissions"),
+        (
+            ["ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"],
+            ROLE,
+            ["ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"],
+            "CreateNetworkInterface on EC2",
+        ),
+    ],
+    ids=["missing-delete", "user-permission-on-role", "user-set-on-role"],
+)
 def test_execution_role_wrong_answers_say_what_is_missing_or_extra(answer, missing, extra, why):
     lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     fb = lk.exercises.get("permissions/execution-role").check(answer)
@@ -98,8 +116,14 @@ def test_reachability_predict_is_graded_by_the_trace():
     lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     ex = lk.exercises.get("reachability/predict")
     sol = ex.solution
-    assert sol == {"a": "NO_PUBLIC_IP", "b": "NAT_NO_INTERNET_ROUTE", "c": "NO_ROUTE", "d": "SG_EGRESS",
-                   "e": "reachable", "f": "NO_ENDPOINT_ACCESS"}
+    assert sol == {
+        "a": "NO_PUBLIC_IP",
+        "b": "NAT_NO_INTERNET_ROUTE",
+        "c": "NO_ROUTE",
+        "d": "SG_EGRESS",
+        "e": "reachable",
+        "f": "NO_ENDPOINT_ACCESS",
+    }
     fb = ex.check(dict(sol, a="reachable"))
     assert not fb.correct
     case = fb.failed[0]

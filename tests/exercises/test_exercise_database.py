@@ -42,7 +42,8 @@ def test_the_scenario_database_is_blocked_at_its_own_security_group(database):
     t = lk.trace(database.lab.topology(), "orders", f"rds:{DATABASE}")
     assert not t.reachable
     assert {(p.blocked_by.code.value, p.blocked_by.resource_id) for p in t.paths} == {
-        ("SG_INGRESS", s["db_security_group_id"])}
+        ("SG_INGRESS", s["db_security_group_id"])
+    }
     fb = database.check()
     assert not fb.correct and "SG_INGRESS" in fb.message
 

@@ -33,8 +33,13 @@ def test_moving_the_function_to_the_public_subnet_is_graded_wrong_with_the_reaso
     lk.instructor(True)  # the full feedback (the fix, expected values); learners see it after 3 checks
     ex = started("reachability/fix-internet")
     lam = ex.lab.client("lambda")
-    lam.update_function_configuration(FunctionName=FUNCTION, VpcConfig={
-        "SubnetIds": [ex.scenario["public_subnet_id"]], "SecurityGroupIds": [ex.scenario["security_group_id"]]})
+    lam.update_function_configuration(
+        FunctionName=FUNCTION,
+        VpcConfig={
+            "SubnetIds": [ex.scenario["public_subnet_id"]],
+            "SecurityGroupIds": [ex.scenario["security_group_id"]],
+        },
+    )
     ex.lab.advance("5 min")
     fb = ex.check()
     assert not fb.correct
@@ -44,8 +49,11 @@ def test_moving_the_function_to_the_public_subnet_is_graded_wrong_with_the_reaso
 
 def test_routing_the_private_subnets_to_the_internet_gateway_is_graded_wrong(started):
     ex = started("reachability/fix-internet")
-    ex.lab.client("ec2").create_route(RouteTableId=ex.scenario["private_route_table_id"],
-                                      DestinationCidrBlock="0.0.0.0/0", GatewayId=ex.scenario["internet_gateway_id"])
+    ex.lab.client("ec2").create_route(
+        RouteTableId=ex.scenario["private_route_table_id"],
+        DestinationCidrBlock="0.0.0.0/0",
+        GatewayId=ex.scenario["internet_gateway_id"],
+    )
     fb = ex.check()
     assert not fb.correct
     assert "makes them public subnets" in fb.message and "NO_PUBLIC_IP" in fb.message
@@ -54,7 +62,8 @@ def test_routing_the_private_subnets_to_the_internet_gateway_is_graded_wrong(sta
 def test_taking_the_function_out_of_the_vpc_is_graded_wrong(started):
     ex = started("reachability/fix-internet")
     ex.lab.client("lambda").update_function_configuration(
-        FunctionName=FUNCTION, VpcConfig={"SubnetIds": [], "SecurityGroupIds": []})
+        FunctionName=FUNCTION, VpcConfig={"SubnetIds": [], "SecurityGroupIds": []}
+    )
     ex.lab.advance("5 min")
     fb = ex.check()
     assert not fb.correct and "no longer connected to the VPC" in fb.message
@@ -62,8 +71,9 @@ def test_taking_the_function_out_of_the_vpc_is_graded_wrong(started):
 
 def test_a_fix_that_raises_gets_friendly_feedback():
     def fix(lab, scenario):
-        lab.client("ec2").create_route(RouteTableId="rtb-nope", DestinationCidrBlock="0.0.0.0/0",
-                                       NatGatewayId=scenario["nat_gateway_id"])
+        lab.client("ec2").create_route(
+            RouteTableId="rtb-nope", DestinationCidrBlock="0.0.0.0/0", NatGatewayId=scenario["nat_gateway_id"]
+        )
 
     fb = lk.exercises.get("reachability/fix-internet").check(fix)
     assert not fb.correct
@@ -98,8 +108,11 @@ def test_private_s3_endpoint_on_the_wrong_route_table(started):
     ex = started("reachability/private-s3")
     assert "NO_ROUTE" in ex.check().message
     ex.lab.client("ec2").create_vpc_endpoint(
-        VpcEndpointType="Gateway", VpcId=ex.scenario["vpc_id"], ServiceName="com.amazonaws.us-east-1.s3",
-        RouteTableIds=[ex.scenario["main_route_table_id"]])
+        VpcEndpointType="Gateway",
+        VpcId=ex.scenario["vpc_id"],
+        ServiceName="com.amazonaws.us-east-1.s3",
+        RouteTableIds=[ex.scenario["main_route_table_id"]],
+    )
     fb = ex.check()
     assert not fb.correct
     assert "NO_ENDPOINT_ACCESS" in fb.message and ex.scenario["private_route_table_id"] in fb.message
@@ -117,8 +130,9 @@ def _internet_through_nat(lab, scenario):
     ec2.associate_route_table(RouteTableId=rtb, SubnetId=public)
     eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=eip)["NatGateway"]["NatGatewayId"]
-    ec2.create_route(RouteTableId=scenario["private_route_table_id"], DestinationCidrBlock="0.0.0.0/0",
-                     NatGatewayId=nat)
+    ec2.create_route(
+        RouteTableId=scenario["private_route_table_id"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat
+    )
 
 
 def test_private_s3_through_the_internet_is_graded_wrong():
@@ -173,11 +187,14 @@ def test_diagnose_scenario_and_params_keep_the_answer_private(started, variant):
     assert ex.check({"code": code, "resource_id": resource}).correct
 
 
-@pytest.mark.parametrize("answer,words", [
-    ({"code": "NACL_INBOND", "resource_id": "acl-1"}, "did you mean NACL_INBOUND"),
-    ({"code": "NACL_INBOUND"}, "resource id"),
-    ("acl-1", "resource id"),
-])
+@pytest.mark.parametrize(
+    "answer,words",
+    [
+        ({"code": "NACL_INBOND", "resource_id": "acl-1"}, "did you mean NACL_INBOUND"),
+        ({"code": "NACL_INBOUND"}, "resource id"),
+        ("acl-1", "resource id"),
+    ],
+)
 def test_diagnose_malformed_answers(started, answer, words):
     ex = started("reachability/diagnose")
     fb = ex.check(answer)
@@ -221,20 +238,30 @@ def test_what_fails_agrees_with_the_lab():
     truth = {m.key: set(m.fails) for m in MOMENTS}
     with new_lab() as lab:
         ids = stack_ids(lab, lab.deploy("vpc-private"), public=False)
-        role = make_role(lab, ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-                               "ec2:DeleteNetworkInterface"])
-        create_function(lab, role, ids["private_subnet_ids"], [function_group(lab, ids["vpc_id"])],
-                        code="def handler(e, c):\n    return 1\n")
+        role = make_role(
+            lab, ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"]
+        )
+        create_function(
+            lab,
+            role,
+            ids["private_subnet_ids"],
+            [function_group(lab, ids["vpc_id"])],
+            code="def handler(e, c):\n    return 1\n",
+        )
         lam = lab.client("lambda")
 
         def fails(op):
-            calls = {"Invoke": lambda: lam.invoke(FunctionName=FUNCTION),
-                     "GetFunctionConfiguration": lambda: lam.get_function_configuration(FunctionName=FUNCTION),
-                     "UpdateFunctionCode": lambda: lam.update_function_code(
-                         FunctionName=FUNCTION, ZipFile=package("def handler(e, c):\n    return 2\n")),
-                     "UpdateFunctionConfiguration": lambda: lam.update_function_configuration(
-                         FunctionName=FUNCTION, Description="x"),
-                     "PublishVersion": lambda: lam.publish_version(FunctionName=FUNCTION)}
+            calls = {
+                "Invoke": lambda: lam.invoke(FunctionName=FUNCTION),
+                "GetFunctionConfiguration": lambda: lam.get_function_configuration(FunctionName=FUNCTION),
+                "UpdateFunctionCode": lambda: lam.update_function_code(
+                    FunctionName=FUNCTION, ZipFile=package("def handler(e, c):\n    return 2\n")
+                ),
+                "UpdateFunctionConfiguration": lambda: lam.update_function_configuration(
+                    FunctionName=FUNCTION, Description="x"
+                ),
+                "PublishVersion": lambda: lam.publish_version(FunctionName=FUNCTION),
+            }
             try:
                 calls[op]()
                 return False
@@ -243,13 +270,31 @@ def test_what_fails_agrees_with_the_lab():
                 return True
 
         # each probe that fails changes nothing; probe the ones that succeed last
-        creating = {op for op in ("Invoke", "UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion",
-                                  "GetFunctionConfiguration") if fails(op)}
+        creating = {
+            op
+            for op in (
+                "Invoke",
+                "UpdateFunctionCode",
+                "UpdateFunctionConfiguration",
+                "PublishVersion",
+                "GetFunctionConfiguration",
+            )
+            if fails(op)
+        }
         assert creating == truth["creating"]
         lab.advance("5 min")
         lam.update_function_configuration(FunctionName=FUNCTION, MemorySize=256)
-        updating = {op for op in ("UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion",
-                                  "GetFunctionConfiguration", "Invoke") if fails(op)}
+        updating = {
+            op
+            for op in (
+                "UpdateFunctionCode",
+                "UpdateFunctionConfiguration",
+                "PublishVersion",
+                "GetFunctionConfiguration",
+                "Invoke",
+            )
+            if fails(op)
+        }
         assert updating == truth["updating"]
         lab.advance("30 days")
         assert lam.get_function_configuration(FunctionName=FUNCTION)["State"] == "Inactive"
@@ -265,8 +310,10 @@ def test_execution_role_try_in_lab_returns_the_real_error(missing):
     ex = lk.exercises.get("permissions/execution-role")
     actions = [a for a in ex.solution if a != missing]
     message = ex.try_in_lab(actions)
-    assert message.startswith("InvalidParameterValueException: The provided execution role does not have "
-                              f"permissions to call {missing.split(':')[1]} on EC2")
+    assert message.startswith(
+        "InvalidParameterValueException: The provided execution role does not have "
+        f"permissions to call {missing.split(':')[1]} on EC2"
+    )
     assert ex.try_in_lab(ex.solution).startswith("CreateFunction succeeded")
 
 
@@ -274,8 +321,9 @@ def test_read_the_error_messages_are_the_labs():
     ex = lk.exercises.get("permissions/read-the-error")
     role = lk.exercises.get("permissions/execution-role").try_in_lab([])
     assert role == ex.params["first message"]
-    user = lk.exercises.get("permissions/user").try_in_lab(["lambda:CreateFunction", "ec2:DescribeSubnets",
-                                                           "ec2:DescribeVpcs"])
+    user = lk.exercises.get("permissions/user").try_in_lab(
+        ["lambda:CreateFunction", "ec2:DescribeSubnets", "ec2:DescribeVpcs"]
+    )
     expected = ex.params["second message"]
     assert user.split(" for sg-")[0] == expected.split(" for sg-")[0]
     assert user.split(". EC2 Error Code")[1] == expected.split(". EC2 Error Code")[1]

@@ -23,26 +23,56 @@ FOR_ALL_SUBNETS = {"ForAllValues:StringEquals": {"lambda:SubnetIds": APPROVED}}
 # (exercise id, case id, answer) — answers that are right in a different way than the reference
 RIGHT = [
     ("conditions/require-vpc", "null-subnets", policy(st("Deny", {"Null": {"lambda:SubnetIds": "true"}}))),
-    ("conditions/require-vpc", "two-statements", policy(
-        st("Deny", {"Null": {"lambda:VpcIds": "true"}}, "lambda:CreateFunction"),
-        st("Deny", {"Null": {"lambda:VpcIds": "true"}}, "lambda:UpdateFunctionConfiguration"))),
+    (
+        "conditions/require-vpc",
+        "two-statements",
+        policy(
+            st("Deny", {"Null": {"lambda:VpcIds": "true"}}, "lambda:CreateFunction"),
+            st("Deny", {"Null": {"lambda:VpcIds": "true"}}, "lambda:UpdateFunctionConfiguration"),
+        ),
+    ),
     ("conditions/require-vpc", "json-text", json.dumps(policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}})))),
-    ("conditions/allow-only-approved-subnets", "null-false", policy(
-        st("Allow", {**FOR_ALL_SUBNETS, "Null": {"lambda:SubnetIds": "false"}}, "lambda:CreateFunction"))),
-    ("conditions/allow-only-approved-subnets", "allow-plus-deny", [
-        policy(st("Allow", FOR_ALL_SUBNETS, "lambda:CreateFunction")),
-        policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}}, "lambda:CreateFunction"))]),
-    ("conditions/allow-only-approved-subnets", "create-and-update", policy(
-        st("Allow", {**FOR_ALL_SUBNETS, "StringEquals": {"lambda:VpcIds": C.VPC}}))),
-    ("conditions/allow-only-approved-vpc", "string-equals-ignore-case", policy(
-        st("Allow", {"StringEqualsIgnoreCase": {"lambda:VpcIds": [C.VPC, C.SECOND_VPC]}}))),
-    ("conditions/deny-listed-groups", "two-statements", policy(
-        st("Deny", {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS[:1]}}),
-        st("Deny", {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS[1:]}}))),
-    ("conditions/fix-the-pitfall", "paired-deny", [
-        C._pitfall_policy(), policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}}))]),
-    ("conditions/fix-the-pitfall", "vpc-equals", policy(
-        st("Allow", {**FOR_ALL_SUBNETS, "StringEquals": {"lambda:VpcIds": C.VPC}}))),
+    (
+        "conditions/allow-only-approved-subnets",
+        "null-false",
+        policy(st("Allow", {**FOR_ALL_SUBNETS, "Null": {"lambda:SubnetIds": "false"}}, "lambda:CreateFunction")),
+    ),
+    (
+        "conditions/allow-only-approved-subnets",
+        "allow-plus-deny",
+        [
+            policy(st("Allow", FOR_ALL_SUBNETS, "lambda:CreateFunction")),
+            policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}}, "lambda:CreateFunction")),
+        ],
+    ),
+    (
+        "conditions/allow-only-approved-subnets",
+        "create-and-update",
+        policy(st("Allow", {**FOR_ALL_SUBNETS, "StringEquals": {"lambda:VpcIds": C.VPC}})),
+    ),
+    (
+        "conditions/allow-only-approved-vpc",
+        "string-equals-ignore-case",
+        policy(st("Allow", {"StringEqualsIgnoreCase": {"lambda:VpcIds": [C.VPC, C.SECOND_VPC]}})),
+    ),
+    (
+        "conditions/deny-listed-groups",
+        "two-statements",
+        policy(
+            st("Deny", {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS[:1]}}),
+            st("Deny", {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS[1:]}}),
+        ),
+    ),
+    (
+        "conditions/fix-the-pitfall",
+        "paired-deny",
+        [C._pitfall_policy(), policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}}))],
+    ),
+    (
+        "conditions/fix-the-pitfall",
+        "vpc-equals",
+        policy(st("Allow", {**FOR_ALL_SUBNETS, "StringEquals": {"lambda:VpcIds": C.VPC}})),
+    ),
 ]
 
 
@@ -55,46 +85,103 @@ def test_answers_right_in_another_way_are_graded_right(exercise_id, answer):
 
 # (exercise id, case id, answer, wrongly-decided request names (substrings), words the message must contain)
 WRONG = [
-    ("conditions/require-vpc", "an-allow-instead", policy(st("Allow", {"Null": {"lambda:VpcIds": "false"}})),
-     ["CreateFunction without VPC settings"], ["wrongly ALLOWS", "no Deny statement"]),
-    ("conditions/require-vpc", "deny-on-every-action", policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}},
-                                                                 "lambda:*")),
-     ["InvokeFunction", "UpdateFunctionCode", "GetFunction"], ["wrongly DENIES", "never carry the VPC keys"]),
-    ("conditions/require-vpc", "compares-values", policy(st("Deny", {"StringEquals": {"lambda:VpcIds": ""}})),
-     ["CreateFunction without VPC settings"], ["Null", "lambda:VpcIds"]),
-    ("conditions/require-vpc", "only-create", policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}},
-                                                        "lambda:CreateFunction")),
-     ["disconnecting"], ["wrongly ALLOWS"]),
-    ("conditions/allow-only-approved-subnets", "forallvalues-only", policy(st("Allow", FOR_ALL_SUBNETS)),
-     ["CreateFunction without VPC settings", "empty subnet and security group lists"],
-     ["A function without a VPC slips through", '"Null": {"lambda:SubnetIds": "false"}']),
-    ("conditions/allow-only-approved-subnets", "foranyvalue", policy(
-        st("Allow", {"ForAnyValue:StringEquals": {"lambda:SubnetIds": APPROVED}})),
-     ["an approved subnet plus an unapproved one"], ["every subnet must be approved"]),
-    ("conditions/allow-only-approved-subnets", "vpc-only", policy(
-        st("Allow", {"StringEquals": {"lambda:VpcIds": C.VPC}})),
-     ["unapproved subnet of the same VPC"], ["other subnets of the same VPC"]),
-    ("conditions/allow-only-approved-vpc", "forallvalues-on-vpc", policy(
-        st("Allow", {"ForAllValues:StringEquals": {"lambda:VpcIds": [C.VPC, C.SECOND_VPC]}})),
-     ["without VPC settings", "disconnecting"], ["single value", "StringEquals"]),
-    ("conditions/allow-only-approved-vpc", "wildcard", policy(st("Allow", {"StringLike": {"lambda:VpcIds": "vpc-*"}})),
-     ["another VPC"], ["exact VPC ids"]),
-    ("conditions/deny-listed-groups", "forallvalues-in-deny", policy(
-        st("Deny", {"ForAllValues:StringEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS}})),
-     ["a retired group and an allowed one", "without VPC settings"], ["ForAnyValue:StringEquals", "escapes"]),
-    ("conditions/deny-listed-groups", "allow-instead", policy(
-        st("Allow", {"ForAnyValue:StringNotEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS}})),
-     ["with a retired group"], ["no Deny statement"]),
-    ("conditions/fix-the-pitfall", "unchanged", C._pitfall_policy(),
-     ["without VPC settings", "disconnecting"], ["slips through"]),
-    ("conditions/fix-the-pitfall", "over-fixed", policy(
-        st("Allow", {**FOR_ALL_SUBNETS, "Null": {"lambda:SubnetIds": "false"}}, "lambda:CreateFunction")),
-     ["UpdateFunctionConfiguration to one approved subnet"], ["rightly allowed"]),
+    (
+        "conditions/require-vpc",
+        "an-allow-instead",
+        policy(st("Allow", {"Null": {"lambda:VpcIds": "false"}})),
+        ["CreateFunction without VPC settings"],
+        ["wrongly ALLOWS", "no Deny statement"],
+    ),
+    (
+        "conditions/require-vpc",
+        "deny-on-every-action",
+        policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}}, "lambda:*")),
+        ["InvokeFunction", "UpdateFunctionCode", "GetFunction"],
+        ["wrongly DENIES", "never carry the VPC keys"],
+    ),
+    (
+        "conditions/require-vpc",
+        "compares-values",
+        policy(st("Deny", {"StringEquals": {"lambda:VpcIds": ""}})),
+        ["CreateFunction without VPC settings"],
+        ["Null", "lambda:VpcIds"],
+    ),
+    (
+        "conditions/require-vpc",
+        "only-create",
+        policy(st("Deny", {"Null": {"lambda:VpcIds": "true"}}, "lambda:CreateFunction")),
+        ["disconnecting"],
+        ["wrongly ALLOWS"],
+    ),
+    (
+        "conditions/allow-only-approved-subnets",
+        "forallvalues-only",
+        policy(st("Allow", FOR_ALL_SUBNETS)),
+        ["CreateFunction without VPC settings", "empty subnet and security group lists"],
+        ["A function without a VPC slips through", '"Null": {"lambda:SubnetIds": "false"}'],
+    ),
+    (
+        "conditions/allow-only-approved-subnets",
+        "foranyvalue",
+        policy(st("Allow", {"ForAnyValue:StringEquals": {"lambda:SubnetIds": APPROVED}})),
+        ["an approved subnet plus an unapproved one"],
+        ["every subnet must be approved"],
+    ),
+    (
+        "conditions/allow-only-approved-subnets",
+        "vpc-only",
+        policy(st("Allow", {"StringEquals": {"lambda:VpcIds": C.VPC}})),
+        ["unapproved subnet of the same VPC"],
+        ["other subnets of the same VPC"],
+    ),
+    (
+        "conditions/allow-only-approved-vpc",
+        "forallvalues-on-vpc",
+        policy(st("Allow", {"ForAllValues:StringEquals": {"lambda:VpcIds": [C.VPC, C.SECOND_VPC]}})),
+        ["without VPC settings", "disconnecting"],
+        ["single value", "StringEquals"],
+    ),
+    (
+        "conditions/allow-only-approved-vpc",
+        "wildcard",
+        policy(st("Allow", {"StringLike": {"lambda:VpcIds": "vpc-*"}})),
+        ["another VPC"],
+        ["exact VPC ids"],
+    ),
+    (
+        "conditions/deny-listed-groups",
+        "forallvalues-in-deny",
+        policy(st("Deny", {"ForAllValues:StringEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS}})),
+        ["a retired group and an allowed one", "without VPC settings"],
+        ["ForAnyValue:StringEquals", "escapes"],
+    ),
+    (
+        "conditions/deny-listed-groups",
+        "allow-instead",
+        policy(st("Allow", {"ForAnyValue:StringNotEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS}})),
+        ["with a retired group"],
+        ["no Deny statement"],
+    ),
+    (
+        "conditions/fix-the-pitfall",
+        "unchanged",
+        C._pitfall_policy(),
+        ["without VPC settings", "disconnecting"],
+        ["slips through"],
+    ),
+    (
+        "conditions/fix-the-pitfall",
+        "over-fixed",
+        policy(st("Allow", {**FOR_ALL_SUBNETS, "Null": {"lambda:SubnetIds": "false"}}, "lambda:CreateFunction")),
+        ["UpdateFunctionConfiguration to one approved subnet"],
+        ["rightly allowed"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("exercise_id,answer,wrong_requests,words", [r[0:1] + r[2:] for r in WRONG],
-                         ids=[f"{r[0]}:{r[1]}" for r in WRONG])
+@pytest.mark.parametrize(
+    "exercise_id,answer,wrong_requests,words", [r[0:1] + r[2:] for r in WRONG], ids=[f"{r[0]}:{r[1]}" for r in WRONG]
+)
 def test_typical_mistakes_are_graded_wrong_with_specific_advice(exercise_id, answer, wrong_requests, words):
     lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
     fb = lk.exercises.get(exercise_id).check(answer)
@@ -110,8 +197,9 @@ def test_typical_mistakes_are_graded_wrong_with_specific_advice(exercise_id, ans
 
 def test_the_forallvalues_only_answer_names_the_no_vpc_request_and_the_evaluator_reason():
     lk.instructor(True)  # the full feedback (expected values and reasons); learners see it after 3 checks
-    fb = lk.exercises.get("conditions/allow-only-approved-subnets").check(policy(
-        st("Allow", FOR_ALL_SUBNETS, "lambda:CreateFunction")))
+    fb = lk.exercises.get("conditions/allow-only-approved-subnets").check(
+        policy(st("Allow", FOR_ALL_SUBNETS, "lambda:CreateFunction"))
+    )
     case = next(c for c in fb.details if c.name == "CreateFunction without VPC settings")
     assert not case.passed and case.expected == "denied" and case.got == "allowed"
     assert "key absent → true" in case.why
@@ -129,8 +217,11 @@ def test_a_right_answer_with_a_lint_warning_is_correct_and_says_so():
 MALFORMED = [
     ("bad-json", '{"Version": "2012-10-17", "Statement": [', ["not valid JSON", "line 1"]),
     ("python-quotes", "{'Version': '2012-10-17'}", ["double quotes"]),
-    ("unknown-operator", policy(st("Deny", {"StringEqual": {"lambda:VpcIds": "x"}})),
-     ["unknown condition operator 'StringEqual'", "StringEquals"]),
+    (
+        "unknown-operator",
+        policy(st("Deny", {"StringEqual": {"lambda:VpcIds": "x"}})),
+        ["unknown condition operator 'StringEqual'", "StringEquals"],
+    ),
     ("single-statement", st("Deny", {"Null": {"lambda:VpcIds": "true"}}), ["single statement", '"Statement"']),
     ("empty", "   ", ["empty"]),
     ("empty-statement-list", {"Version": "2012-10-17", "Statement": []}, ["at least one statement"]),

@@ -13,9 +13,17 @@ import labkit as lk
 from labkit.exercises import mode, store
 from labkit.exercises.store import ProgressStore, ProgressStoreWarning
 
-SOLUTION = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Deny", "Action": ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"], "Resource": "*",
-     "Condition": {"Null": {"lambda:VpcIds": "true"}}}]}
+SOLUTION = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Action": ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"],
+            "Resource": "*",
+            "Condition": {"Null": {"lambda:VpcIds": "true"}},
+        }
+    ],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -124,20 +132,40 @@ def test_missing_file_and_folder_start_fresh_without_a_warning(tmp_path):
 
 
 def _event(**kw):
-    base = {"v": 1, "id": "e1", "time": "2026-01-01T00:00:00Z", "kind": "check", "exercise": "permissions/user",
-            "topic": "permissions", "attempt": 1, "correct": False, "hints": 0}
+    base = {
+        "v": 1,
+        "id": "e1",
+        "time": "2026-01-01T00:00:00Z",
+        "kind": "check",
+        "exercise": "permissions/user",
+        "topic": "permissions",
+        "attempt": 1,
+        "correct": False,
+        "hints": 0,
+    }
     return json.dumps({**base, **kw})
 
 
-@pytest.mark.parametrize("bad", ["{not json", "[1, 2, 3]", '{"kind": "check"}', "\x00\xff garbage",
-                                 _event(id="x", kind="dance"), _event(id="y", correct="yes"),
-                                 '{"v": 1, "id": "e9", "kind": "check", "ex'],
-                         ids=["bad-json", "a-list", "missing-fields", "binary", "unknown-kind", "bad-type",
-                              "cut-mid-write"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "{not json",
+        "[1, 2, 3]",
+        '{"kind": "check"}',
+        "\x00\xff garbage",
+        _event(id="x", kind="dance"),
+        _event(id="y", correct="yes"),
+        '{"v": 1, "id": "e9", "kind": "check", "ex',
+    ],
+    ids=["bad-json", "a-list", "missing-fields", "binary", "unknown-kind", "bad-type", "cut-mid-write"],
+)
 def test_a_corrupted_line_is_skipped_with_one_warning_never_fatal(tmp_path, bad):
     path = tmp_path / "events.jsonl"
-    path.write_text(_event(id="a") + "\n" + bad + "\n" + _event(id="b", correct=True, attempt=2) + "\n",
-                    encoding="utf-8", errors="surrogateescape")
+    path.write_text(
+        _event(id="a") + "\n" + bad + "\n" + _event(id="b", correct=True, attempt=2) + "\n",
+        encoding="utf-8",
+        errors="surrogateescape",
+    )
     s = ProgressStore(path)
     with pytest.warns(ProgressStoreWarning, match="skipped 1 line"):
         assert s.entry("permissions/user")["attempts"] == 2
@@ -164,11 +192,24 @@ def test_a_corrupted_file_never_breaks_an_exercise(tmp_path):
     assert fb.correct and store.attempts("conditions/require-vpc") == 1
 
 
-LEGACY = {"format": "labkit-progress", "version": 1, "exercises": {
-    "permissions/user": {"topic": "permissions", "attempts": 3, "correct": 1, "hints": 2, "solved": True,
-                         "first_checked": "2026-01-01T10:00:00+00:00", "last_checked": "2026-01-01T10:05:00+00:00",
-                         "solved_at": "2026-01-01T10:05:00+00:00"},
-    "states/what-fails": {"attempts": "many", "correct": -3, "hints": True}, "conditions/x": 7}}
+LEGACY = {
+    "format": "labkit-progress",
+    "version": 1,
+    "exercises": {
+        "permissions/user": {
+            "topic": "permissions",
+            "attempts": 3,
+            "correct": 1,
+            "hints": 2,
+            "solved": True,
+            "first_checked": "2026-01-01T10:00:00+00:00",
+            "last_checked": "2026-01-01T10:05:00+00:00",
+            "solved_at": "2026-01-01T10:05:00+00:00",
+        },
+        "states/what-fails": {"attempts": "many", "correct": -3, "hints": True},
+        "conditions/x": 7,
+    },
+}
 
 
 def test_a_legacy_progress_json_beside_the_default_log_is_migrated_on_first_use(monkeypatch, tmp_path):
@@ -260,8 +301,10 @@ def test_kernels_writing_at_once_lose_nothing_and_mix_no_lines(tmp_path):
 
 def test_threads_writing_at_once_lose_nothing(tmp_path):
     s = ProgressStore(tmp_path / "events.jsonl")
-    threads = [threading.Thread(target=lambda: [s.record_hint("states/what-fails", "states") for _ in range(20)])
-               for _ in range(5)]
+    threads = [
+        threading.Thread(target=lambda: [s.record_hint("states/what-fails", "states") for _ in range(20)])
+        for _ in range(5)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -271,8 +314,9 @@ def test_threads_writing_at_once_lose_nothing(tmp_path):
 
 def test_summary_and_progress_widget_per_topic(tmp_path):
     lk.exercises.get("conditions/require-vpc").check(SOLUTION)
-    lk.exercises.get("conditions/allow-only-approved-vpc").check({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    lk.exercises.get("conditions/allow-only-approved-vpc").check(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    )
     summary = lk.exercises.progress_store().summary()
     cond = summary["conditions"]
     assert cond["solved"] == 1 and cond["attempted"] == 2 and cond["total"] == len(lk.exercises.catalog("conditions"))
@@ -307,11 +351,25 @@ def test_progress_widget_downloads_the_log_and_loads_one_back(tmp_path):
     other = ProgressStore(tmp_path / "other.jsonl")
     other.record_check("permissions/user", "permissions", True)
     content = (tmp_path / "other.jsonl").read_bytes()
-    box.upload.value = ({"name": "other.jsonl", "type": "", "size": len(content), "content": memoryview(content),
-                         "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+    box.upload.value = (
+        {
+            "name": "other.jsonl",
+            "type": "",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime.datetime.now(datetime.UTC),
+        },
+    )
     assert "1 new event" in box.message.value
     assert store.attempts("permissions/user") == 2 and lk.exercises.progress_store().solved("permissions/user")
     junk = b"not a log\n"
-    box.upload.value = ({"name": "x.jsonl", "type": "", "size": len(junk), "content": memoryview(junk),
-                         "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+    box.upload.value = (
+        {
+            "name": "x.jsonl",
+            "type": "",
+            "size": len(junk),
+            "content": memoryview(junk),
+            "last_modified": datetime.datetime.now(datetime.UTC),
+        },
+    )
     assert "no labkit progress events" in box.message.value

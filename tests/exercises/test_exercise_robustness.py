@@ -35,10 +35,31 @@ def _assert_bounded_feedback(fb, exercise_id):
     assert len(str(fb)) < 20 * MESSAGE_LIMIT
 
 
-@pytest.mark.parametrize("answer", [
-    None, 42, {}, MEGABYTE, [MEGABYTE], {"answer": MEGABYTE}, MEGABYTE.encode(), object(), _exit_fix,
-], ids=["none", "int", "empty-dict", "megabyte-text", "megabyte-item", "megabyte-value", "megabyte-bytes",
-        "object", "code-that-exits"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,
+        42,
+        {},
+        MEGABYTE,
+        [MEGABYTE],
+        {"answer": MEGABYTE},
+        MEGABYTE.encode(),
+        object(),
+        _exit_fix,
+    ],
+    ids=[
+        "none",
+        "int",
+        "empty-dict",
+        "megabyte-text",
+        "megabyte-item",
+        "megabyte-value",
+        "megabyte-bytes",
+        "object",
+        "code-that-exits",
+    ],
+)
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_every_check_returns_short_feedback_for_any_answer(exercise_id, answer):
     ex = lk.exercises.get(exercise_id)
@@ -89,8 +110,11 @@ class _Echoing(Exercise):
         return Feedback(self.id, False, f"You wrote {answer!r}; write a policy instead.")
 
 
-@pytest.mark.parametrize("error", [SystemExit(3), SystemExit(MEGABYTE), ValueError(MEGABYTE), RecursionError()],
-                         ids=["exit-code", "exit-megabyte", "value-error", "recursion-error"])
+@pytest.mark.parametrize(
+    "error",
+    [SystemExit(3), SystemExit(MEGABYTE), ValueError(MEGABYTE), RecursionError()],
+    ids=["exit-code", "exit-megabyte", "value-error", "recursion-error"],
+)
 def test_the_framework_turns_any_exception_of_a_check_into_feedback(error):
     fb = _Raising(error).check("answer", record=False)
     assert isinstance(fb, Feedback) and not fb.correct

@@ -6,8 +6,12 @@ from labkit.exercises.topics.lambda_vpc_config import play_scenario
 
 def test_the_lab_plays_the_rules_the_lesson_teaches():
     seen = play_scenario()
-    assert seen == {"enis": "3", "delete-group": "DependencyViolation", "six-groups": "ValidationException",
-                    "dedicated": "InvalidParameterValueException"}
+    assert seen == {
+        "enis": "3",
+        "delete-group": "DependencyViolation",
+        "six-groups": "ValidationException",
+        "dedicated": "InvalidParameterValueException",
+    }
 
 
 def test_wrong_answers_are_named_with_a_nudge_and_right_ones_pass():

@@ -43,9 +43,19 @@ def test_policy_widget_reports_the_pitfall():
     ex, view = view_of("conditions/allow-only-approved-subnets")
     textarea = view.inputs["policy"]
     assert isinstance(textarea, w.Textarea) and '"Statement"' in textarea.value  # a starter is there
-    textarea.value = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*",
-         "Condition": {"ForAllValues:StringEquals": {"lambda:SubnetIds": ex.params["subnet_ids"]}}}]})
+    textarea.value = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "lambda:CreateFunction",
+                    "Resource": "*",
+                    "Condition": {"ForAllValues:StringEquals": {"lambda:SubnetIds": ex.params["subnet_ids"]}},
+                }
+            ],
+        }
+    )
     view.check_button.click()
     assert "slips through" in view.feedback.value
     assert "CreateFunction without VPC settings" in view.feedback.value

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,51 +23,127 @@ from labkit.errors import LabkitError
 
 def fuzz_settings(max_examples: int) -> settings:
     """Hypothesis settings for a fuzz test: no per-example deadline (the machine is shared), no database."""
-    return settings(deadline=None, max_examples=max_examples, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    return settings(
+        deadline=None,
+        max_examples=max_examples,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
 
 
 #: Text that includes what breaks naive code: lone surrogates, NUL, control and non-ASCII characters.
-hostile_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40) | st.sampled_from([
-    "", " ", "::", "\x00", "\udc80", "-", "--", "--help-me", "*", "?", "${aws:username}", "1e309", "nan",
-    "internet", "internet:٣", "10.0.0.1:+80", "s3", "lambda", "iam:PassRole extra", "~", ".", "/", "/dev/zero",
-])
+hostile_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40) | st.sampled_from(
+    [
+        "",
+        " ",
+        "::",
+        "\x00",
+        "\udc80",
+        "-",
+        "--",
+        "--help-me",
+        "*",
+        "?",
+        "${aws:username}",
+        "1e309",
+        "nan",
+        "internet",
+        "internet:٣",
+        "10.0.0.1:+80",
+        "s3",
+        "lambda",
+        "iam:PassRole extra",
+        "~",
+        ".",
+        "/",
+        "/dev/zero",
+    ]
+)
 
-_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
-            | hostile_text)
+_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | hostile_text
 
 
 def json_values(max_leaves: int = 30) -> st.SearchStrategy:
     """Random JSON-like values (dicts with string keys, lists, scalars), nested a few levels."""
-    return st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4)
-                        | st.dictionaries(hostile_text, inner, max_size=4), max_leaves=max_leaves)
+    return st.recursive(
+        _scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(hostile_text, inner, max_size=4),
+        max_leaves=max_leaves,
+    )
 
 
-_POLICY_WORDS = st.sampled_from(["Version", "Statement", "Id", "Sid", "Effect", "Action", "NotAction",
-                                 "Resource", "NotResource", "Condition", "Principal", "Allow", "Deny",
-                                 "2012-10-17", "2008-10-17", "*", "lambda:*", "lambda:CreateFunction",
-                                 "arn:aws:lambda:*:*:function:*", "StringEquals", "DateLessThan", "Null",
-                                 "ForAllValues:StringLike", "NumericLessThan", "IpAddress", "lambda:VpcIds",
-                                 "aws:CurrentTime", "true"])
+_POLICY_WORDS = st.sampled_from(
+    [
+        "Version",
+        "Statement",
+        "Id",
+        "Sid",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+        "Principal",
+        "Allow",
+        "Deny",
+        "2012-10-17",
+        "2008-10-17",
+        "*",
+        "lambda:*",
+        "lambda:CreateFunction",
+        "arn:aws:lambda:*:*:function:*",
+        "StringEquals",
+        "DateLessThan",
+        "Null",
+        "ForAllValues:StringLike",
+        "NumericLessThan",
+        "IpAddress",
+        "lambda:VpcIds",
+        "aws:CurrentTime",
+        "true",
+    ]
+)
 _policy_scalars = _scalars | _POLICY_WORDS
 
 
 def policy_shapes() -> st.SearchStrategy:
     """Random documents built from policy words: closer to real policies than arbitrary JSON."""
-    values = st.recursive(_policy_scalars, lambda inner: st.lists(inner, max_size=3)
-                          | st.dictionaries(_POLICY_WORDS | hostile_text, inner, max_size=5), max_leaves=25)
+    values = st.recursive(
+        _policy_scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_POLICY_WORDS | hostile_text, inner, max_size=5),
+        max_leaves=25,
+    )
     statement = st.dictionaries(_POLICY_WORDS, values, max_size=6)
-    return st.fixed_dictionaries({}, optional={
-        "Version": _POLICY_WORDS | values, "Statement": statement | st.lists(statement, max_size=3) | values,
-        "Id": values,
-    }) | values
+    return (
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "Version": _POLICY_WORDS | values,
+                "Statement": statement | st.lists(statement, max_size=3) | values,
+                "Id": values,
+            },
+        )
+        | values
+    )
 
 
 def any_objects() -> st.SearchStrategy:
     """Arbitrary Python objects a notebook could pass by mistake."""
-    return json_values() | st.builds(object) | st.binary(max_size=20) | st.sets(st.integers(), max_size=3) \
-        | st.tuples(hostile_text, st.integers()) | st.just(10 ** 5000) | st.sampled_from([float("nan"), Ellipsis])
+    return (
+        json_values()
+        | st.builds(object)
+        | st.binary(max_size=20)
+        | st.sets(st.integers(), max_size=3)
+        | st.tuples(hostile_text, st.integers())
+        | st.just(10**5000)
+        | st.sampled_from([float("nan"), Ellipsis])
+    )
 
 
 def expect_result_or_labkit_error(call: Callable[[], object]) -> object:
@@ -107,17 +183,31 @@ def assert_clean_exit(argv: list[str]) -> tuple[int, str, str]:
 def _small_topology():
     from labkit.vpc.importer import build_topology
 
-    return build_topology({
-        "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
-        "Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}],
-        "RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1",
-                         "Associations": [{"Main": True, "AssociationState": {"State": "associated"}}],
-                         "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local",
-                                     "State": "active"}]}],
-        "SecurityGroups": [{"GroupId": "sg-1", "VpcId": "vpc-1", "IpPermissions": [],
-                            "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}],
-        "Functions": [{"FunctionName": "fn", "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}}],
-    })
+    return build_topology(
+        {
+            "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
+            "Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}],
+            "RouteTables": [
+                {
+                    "RouteTableId": "rtb-1",
+                    "VpcId": "vpc-1",
+                    "Associations": [{"Main": True, "AssociationState": {"State": "associated"}}],
+                    "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "State": "active"}],
+                }
+            ],
+            "SecurityGroups": [
+                {
+                    "GroupId": "sg-1",
+                    "VpcId": "vpc-1",
+                    "IpPermissions": [],
+                    "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                }
+            ],
+            "Functions": [
+                {"FunctionName": "fn", "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}}
+            ],
+        }
+    )
 
 
 @pytest.fixture(scope="module")

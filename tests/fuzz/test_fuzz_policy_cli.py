@@ -13,13 +13,21 @@ from hypothesis import strategies as st
 from labkit.iam import evaluate, lint, parse_policy
 from labkit.iam.policy import Policy
 
-from .conftest import (any_objects, assert_clean_exit, expect_result_or_labkit_error, fuzz_settings, hostile_text,
-                       json_values, policy_shapes)
+from .conftest import (
+    any_objects,
+    assert_clean_exit,
+    expect_result_or_labkit_error,
+    fuzz_settings,
+    hostile_text,
+    json_values,
+    policy_shapes,
+)
 
 GOOD = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]}
 
 
 # ------------------------------------------------------------------------------ the policy reader
+
 
 @fuzz_settings(150)
 @given(st.binary(max_size=300))
@@ -52,14 +60,20 @@ def test_arbitrary_json_text_into_the_reader(value):
 
 # ------------------------------------------------------------------------------ evaluate
 
+
 @fuzz_settings(200)
-@given(any_objects() | st.just(GOOD), any_objects() | hostile_text, any_objects() | hostile_text,
-       any_objects() | st.dictionaries(hostile_text, any_objects(), max_size=3))
+@given(
+    any_objects() | st.just(GOOD),
+    any_objects() | hostile_text,
+    any_objects() | hostile_text,
+    any_objects() | st.dictionaries(hostile_text, any_objects(), max_size=3),
+)
 def test_random_objects_into_evaluate(policies, action, resource, context):
     expect_result_or_labkit_error(lambda: evaluate(policies, action, resource=resource, context=context))
 
 
 # ------------------------------------------------------------------------------ the command line
+
 
 def _policy_file(directory: str, content: bytes) -> str:
     path = Path(directory) / "policy.json"
@@ -68,8 +82,14 @@ def _policy_file(directory: str, content: bytes) -> str:
 
 
 @fuzz_settings(70)
-@given(hostile_text, hostile_text, st.lists(hostile_text, max_size=3), st.lists(hostile_text, max_size=2),
-       st.booleans(), st.binary(max_size=120) | st.just(json.dumps(GOOD).encode()))
+@given(
+    hostile_text,
+    hostile_text,
+    st.lists(hostile_text, max_size=3),
+    st.lists(hostile_text, max_size=2),
+    st.booleans(),
+    st.binary(max_size=120) | st.just(json.dumps(GOOD).encode()),
+)
 def test_random_policy_eval_arguments(action, resource, context, vpc_config, as_json, content):
     with tempfile.TemporaryDirectory() as d:
         argv = ["policy", "eval", _policy_file(d, content), "--action", action, "--resource", resource]
@@ -87,16 +107,29 @@ def test_random_policy_lint_paths(paths, as_json):
 
 
 @fuzz_settings(50)
-@given(st.lists(hostile_text | st.sampled_from(["eval", "lint", "--json", "--action", "--context", "--debug"]),
-                max_size=5))
+@given(
+    st.lists(hostile_text | st.sampled_from(["eval", "lint", "--json", "--action", "--context", "--debug"]), max_size=5)
+)
 def test_random_words_after_labkit_policy(words):
     assert_clean_exit(["policy", *words])
 
 
 @fuzz_settings(120)
-@given(hostile_text, hostile_text, st.fixed_dictionaries({}, optional={
-    "--region": hostile_text, "--profile": hostile_text, "--template": hostile_text, "--timeout": hostile_text,
-}), st.booleans(), st.booleans())
+@given(
+    hostile_text,
+    hostile_text,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "--region": hostile_text,
+            "--profile": hostile_text,
+            "--template": hostile_text,
+            "--timeout": hostile_text,
+        },
+    ),
+    st.booleans(),
+    st.booleans(),
+)
 def test_random_reach_arguments(offline_cli, function, destination, options, as_json, every):
     argv = ["reach"] + ([function, destination] if not every else ["--all"])
     for flag, value in options.items():
@@ -107,8 +140,11 @@ def test_random_reach_arguments(offline_cli, function, destination, options, as_
 
 
 @fuzz_settings(40)
-@given(st.lists(hostile_text | st.sampled_from(["reach", "policy", "doctor", "--all", "--json", "fn", "internet"]),
-                max_size=4))
+@given(
+    st.lists(
+        hostile_text | st.sampled_from(["reach", "policy", "doctor", "--all", "--json", "fn", "internet"]), max_size=4
+    )
+)
 def test_random_words_after_labkit(offline_cli, words):
     if words[:1] == ["doctor"]:  # doctor inspects this machine (slow, and not input handling)
         words = words[1:]

@@ -25,10 +25,16 @@ SAMPLES = {
     "Bool": ("true", True, False),
     "BinaryEquals": ("YWJj", b"abc", b"abd"),
     "IpAddress": ("10.0.0.0/8", "10.1.2.3", "11.0.0.1"),
-    "ArnLike": ("arn:aws:sns:*:111122223333:t-*", "arn:aws:sns:us-east-1:111122223333:t-1",
-                "arn:aws:sns:us-east-1:999999999999:t-1"),
-    "ArnEquals": ("arn:aws:sns:us-east-1:111122223333:t", "arn:aws:sns:us-east-1:111122223333:t",
-                  "arn:aws:sns:us-east-1:111122223333:u"),
+    "ArnLike": (
+        "arn:aws:sns:*:111122223333:t-*",
+        "arn:aws:sns:us-east-1:111122223333:t-1",
+        "arn:aws:sns:us-east-1:999999999999:t-1",
+    ),
+    "ArnEquals": (
+        "arn:aws:sns:us-east-1:111122223333:t",
+        "arn:aws:sns:us-east-1:111122223333:t",
+        "arn:aws:sns:us-east-1:111122223333:u",
+    ),
 }
 
 
@@ -48,8 +54,16 @@ def test_registry_has_every_iam_operator():
     assert {n for n, op in OPERATORS.items() if op.if_exists} == {b + "IfExists" for b in base if b != "Null"}
     assert "NullIfExists" not in OPERATORS
     negated = {n for n in base if OPERATORS[n].negated}
-    assert negated == {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
-                       "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike"}
+    assert negated == {
+        "StringNotEquals",
+        "StringNotEqualsIgnoreCase",
+        "StringNotLike",
+        "NumericNotEquals",
+        "DateNotEquals",
+        "NotIpAddress",
+        "ArnNotEquals",
+        "ArnNotLike",
+    }
 
 
 @pytest.mark.parametrize("name", NON_NULL)
@@ -80,25 +94,31 @@ def test_ifexists_twin_agrees_when_present(name):
         assert op(value, [policy_value]) == twin(value, [policy_value])
 
 
-@pytest.mark.parametrize("prefix, values, expected", [
-    ("ForAnyValue", [20, 5], True),
-    ("ForAllValues", [20, 5], False),
-    ("ForAllValues", [1, 5], True),
-    ("ForAnyValue", [20, 30], False),
-])
+@pytest.mark.parametrize(
+    "prefix, values, expected",
+    [
+        ("ForAnyValue", [20, 5], True),
+        ("ForAllValues", [20, 5], False),
+        ("ForAllValues", [1, 5], True),
+        ("ForAnyValue", [20, 30], False),
+    ],
+)
 def test_set_prefix_on_numbers(prefix, values, expected):
     cond = compile_condition(f"{prefix}:NumericLessThan", "my:sizes", ("10",), variables=True)
     assert cond.evaluate(normalize_context({"my:sizes": values})).result is expected
 
 
-@pytest.mark.parametrize("prefix, negated_values, expected", [
-    # ForAllValues with a negated operator: no request value may be listed
-    ("ForAllValues", ["sg-8", "sg-9"], True),
-    ("ForAllValues", ["sg-1", "sg-9"], False),
-    # ForAnyValue with a negated operator: at least one request value is not listed
-    ("ForAnyValue", ["sg-1", "sg-9"], True),
-    ("ForAnyValue", ["sg-1", "sg-2"], False),
-])
+@pytest.mark.parametrize(
+    "prefix, negated_values, expected",
+    [
+        # ForAllValues with a negated operator: no request value may be listed
+        ("ForAllValues", ["sg-8", "sg-9"], True),
+        ("ForAllValues", ["sg-1", "sg-9"], False),
+        # ForAnyValue with a negated operator: at least one request value is not listed
+        ("ForAnyValue", ["sg-1", "sg-9"], True),
+        ("ForAnyValue", ["sg-1", "sg-2"], False),
+    ],
+)
 def test_set_prefix_with_negated_operator(prefix, negated_values, expected):
     cond = compile_condition(f"{prefix}:StringNotEquals", "lambda:SecurityGroupIds", ("sg-1", "sg-2"), variables=True)
     assert cond.evaluate(normalize_context({"lambda:SecurityGroupIds": negated_values})).result is expected
@@ -112,13 +132,16 @@ def test_null_checks_presence_not_value():
     assert absent.evaluate(normalize_context({"lambda:VpcIds": ""})).result is True
 
 
-@pytest.mark.parametrize("name, suggestion", [
-    ("StringEqual", "StringEquals"),
-    ("stringequals", "StringEquals"),
-    ("NumericLessThen", "NumericLessThan"),
-    ("ForAllValue:StringEquals", "ForAllValues:StringEquals"),
-    ("IpAddressIfExist", "IpAddressIfExists"),
-])
+@pytest.mark.parametrize(
+    "name, suggestion",
+    [
+        ("StringEqual", "StringEquals"),
+        ("stringequals", "StringEquals"),
+        ("NumericLessThen", "NumericLessThan"),
+        ("ForAllValue:StringEquals", "ForAllValues:StringEquals"),
+        ("IpAddressIfExist", "IpAddressIfExists"),
+    ],
+)
 def test_unknown_operator_suggests(name, suggestion):
     with pytest.raises(UnknownOperatorError) as err:
         lookup(name)
@@ -133,9 +156,13 @@ def test_operators_iam_does_not_have(name):
 
 
 def test_unknown_operator_is_never_a_pass():
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEqual": {"aws:username": "a"}}},
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEqual": {"aws:username": "a"}}},
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        ],
+    }
     with pytest.raises(UnknownOperatorError, match="StringEquals"):
         evaluate(policy, "lambda:CreateFunction", context={"aws:username": "a"})
 

@@ -36,11 +36,15 @@ def test_text_html_and_data_agree():
     assert data["requests"] == list(REQUESTS) and data["rows"][0]["decisions"]["disconnect"] == "allowed"
 
 
-@pytest.mark.parametrize("policies,requests,words", [
-    ({}, REQUESTS, "policies must be a non-empty dict"),
-    ({"p": ALLOW_LAMBDA}, {}, "requests must be a non-empty dict"),
-    ({"p": ALLOW_LAMBDA}, {"r": ["subnet-1"]}, "Request 'r'"),
-], ids=["no-policies", "no-requests", "bad-request"])
+@pytest.mark.parametrize(
+    "policies,requests,words",
+    [
+        ({}, REQUESTS, "policies must be a non-empty dict"),
+        ({"p": ALLOW_LAMBDA}, {}, "requests must be a non-empty dict"),
+        ({"p": ALLOW_LAMBDA}, {"r": ["subnet-1"]}, "Request 'r'"),
+    ],
+    ids=["no-policies", "no-requests", "bad-request"],
+)
 def test_bad_input_names_the_problem(policies, requests, words):
     with pytest.raises(lk.iam.ContextError, match=words):
         lk.iam.decision_table(policies, requests)

@@ -25,43 +25,112 @@ def bad(**changes):
 
 # (id, document, error class, words the message must contain: the problem, the statement, the fix)
 CASES = [
-    ("missing-effect", doc(bad(Effect=None)), PolicyError, ["statement Good (#1)", "Effect is missing", "Fix:", '"Allow"']),
-    ("effect-lowercase", doc(bad(Effect="allow")), PolicyError, ["statement Good", "Effect is 'allow'", "Did you mean Allow"]),
+    (
+        "missing-effect",
+        doc(bad(Effect=None)),
+        PolicyError,
+        ["statement Good (#1)", "Effect is missing", "Fix:", '"Allow"'],
+    ),
+    (
+        "effect-lowercase",
+        doc(bad(Effect="allow")),
+        PolicyError,
+        ["statement Good", "Effect is 'allow'", "Did you mean Allow"],
+    ),
     ("effect-other", doc(bad(Effect="Permit")), PolicyError, ["Effect is 'Permit'", '"Allow" or "Deny"']),
     ("missing-action", doc(bad(Action=None)), PolicyError, ["statement Good", "Action is missing", 'add "Action"']),
     ("action-and-notaction", doc(bad(NotAction="iam:*")), PolicyError, ["both Action and NotAction", "keep one"]),
-    ("action-without-prefix", doc(bad(Action="CreateFunction")), PolicyError, ["'CreateFunction'", "lambda:CreateFunction"]),
+    (
+        "action-without-prefix",
+        doc(bad(Action="CreateFunction")),
+        PolicyError,
+        ["'CreateFunction'", "lambda:CreateFunction"],
+    ),
     ("action-empty-list", doc(bad(Action=[])), PolicyError, ["Action is an empty list"]),
     ("missing-resource", doc(bad(Resource=None)), PolicyError, ["Resource is missing", '"Resource": "*"']),
     ("resource-not-arn", doc(bad(Resource="my-function")), PolicyError, ["neither", "arn:aws:lambda:"]),
     ("resource-and-notresource", doc(bad(NotResource="*")), PolicyError, ["both Resource and NotResource"]),
-    ("principal-in-identity-policy", doc(bad(Principal={"AWS": "*"})), PolicyError, ["Principal is not allowed", 'remove "Principal"']),
-    ("unknown-statement-key", doc(bad(Conditions={})), PolicyError, ["unknown statement element 'Conditions'", "Did you mean Condition"]),
-    ("unknown-top-level-key", doc(GOOD, Statements=[]), PolicyError, ["unknown top-level element 'Statements'", "Did you mean Statement"]),
+    (
+        "principal-in-identity-policy",
+        doc(bad(Principal={"AWS": "*"})),
+        PolicyError,
+        ["Principal is not allowed", 'remove "Principal"'],
+    ),
+    (
+        "unknown-statement-key",
+        doc(bad(Conditions={})),
+        PolicyError,
+        ["unknown statement element 'Conditions'", "Did you mean Condition"],
+    ),
+    (
+        "unknown-top-level-key",
+        doc(GOOD, Statements=[]),
+        PolicyError,
+        ["unknown top-level element 'Statements'", "Did you mean Statement"],
+    ),
     ("bad-version", doc(GOOD) | {"Version": "2012-10-18"}, PolicyError, ["Version is '2012-10-18'", '"2012-10-17"']),
     ("version-as-date-number", doc(GOOD) | {"Version": 2012}, PolicyError, ["Version is 2012"]),
     ("missing-statement", {"Version": "2012-10-17"}, PolicyError, ["Statement is missing"]),
     ("empty-statement-list", {"Version": "2012-10-17", "Statement": []}, PolicyError, ["Statement is an empty list"]),
     ("statement-not-object", {"Version": "2012-10-17", "Statement": ["Allow"]}, PolicyError, ["statement #1 is a str"]),
-    ("unknown-operator", doc(bad(Condition={"StringEqual": {"aws:username": "a"}})), UnknownOperatorError,
-     ["statement Good", "unknown condition operator 'StringEqual'", "did you mean StringEquals?"]),
-    ("null-ifexists", doc(bad(Condition={"NullIfExists": {"lambda:VpcIds": "true"}})), UnknownOperatorError,
-     ["statement Good", "NullIfExists", "use \"Null\""]),
+    (
+        "unknown-operator",
+        doc(bad(Condition={"StringEqual": {"aws:username": "a"}})),
+        UnknownOperatorError,
+        ["statement Good", "unknown condition operator 'StringEqual'", "did you mean StringEquals?"],
+    ),
+    (
+        "null-ifexists",
+        doc(bad(Condition={"NullIfExists": {"lambda:VpcIds": "true"}})),
+        UnknownOperatorError,
+        ["statement Good", "NullIfExists", 'use "Null"'],
+    ),
     ("null-bad-value", doc(bad(Condition={"Null": {"lambda:VpcIds": "yes"}})), PolicyError, ['"true" or "false"']),
-    ("numeric-bad-value", doc(bad(Condition={"NumericLessThan": {"s3:max-keys": "ten"}})), PolicyError,
-     ["statement Good", "'ten' is not a number", "give a number"]),
+    (
+        "numeric-bad-value",
+        doc(bad(Condition={"NumericLessThan": {"s3:max-keys": "ten"}})),
+        PolicyError,
+        ["statement Good", "'ten' is not a number", "give a number"],
+    ),
     ("ip-bad-value", doc(bad(Condition={"IpAddress": {"aws:SourceIp": "10.0.0.300/8"}})), PolicyError, ["CIDR"]),
-    ("date-bad-value", doc(bad(Condition={"DateLessThan": {"aws:CurrentTime": "yesterday"}})), PolicyError, ["ISO 8601"]),
+    (
+        "date-bad-value",
+        doc(bad(Condition={"DateLessThan": {"aws:CurrentTime": "yesterday"}})),
+        PolicyError,
+        ["ISO 8601"],
+    ),
     ("binary-bad-value", doc(bad(Condition={"BinaryEquals": {"k": "not base64!"}})), PolicyError, ["base-64"]),
-    ("bool-bad-value", doc(bad(Condition={"Bool": {"aws:SecureTransport": "yes"}})), PolicyError, ['"true" or "false"']),
-    ("variable-with-numeric", doc(bad(Condition={"NumericEquals": {"s3:max-keys": "${aws:username}"}})), PolicyError,
-     ["variables work only with the String, ARN and Bool operators"]),
-    ("condition-empty-values", doc(bad(Condition={"StringEquals": {"aws:username": []}})), PolicyError, ["has no values"]),
+    (
+        "bool-bad-value",
+        doc(bad(Condition={"Bool": {"aws:SecureTransport": "yes"}})),
+        PolicyError,
+        ['"true" or "false"'],
+    ),
+    (
+        "variable-with-numeric",
+        doc(bad(Condition={"NumericEquals": {"s3:max-keys": "${aws:username}"}})),
+        PolicyError,
+        ["variables work only with the String, ARN and Bool operators"],
+    ),
+    (
+        "condition-empty-values",
+        doc(bad(Condition={"StringEquals": {"aws:username": []}})),
+        PolicyError,
+        ["has no values"],
+    ),
     ("condition-not-object", doc(bad(Condition=["StringEquals"])), PolicyError, ["Condition must be an object"]),
-    ("condition-value-object", doc(bad(Condition={"StringEquals": {"aws:username": {"a": 1}}})), PolicyError,
-     ["not a string, number or boolean"]),
-    ("unnamed-statement", {"Statement": [GOOD, {"Effect": "Allow", "Action": "*"}]}, PolicyError,
-     ["statement #2 (no Sid)", "Resource is missing"]),
+    (
+        "condition-value-object",
+        doc(bad(Condition={"StringEquals": {"aws:username": {"a": 1}}})),
+        PolicyError,
+        ["not a string, number or boolean"],
+    ),
+    (
+        "unnamed-statement",
+        {"Statement": [GOOD, {"Effect": "Allow", "Action": "*"}]},
+        PolicyError,
+        ["statement #2 (no Sid)", "Resource is missing"],
+    ),
     ("sid-not-string", doc(bad(Sid=7)), PolicyError, ["Sid is 7"]),
 ]
 
@@ -105,13 +174,16 @@ def test_error_names_the_policy_in_a_list():
         evaluate([doc(GOOD), {"Statement": {"Action": "*", "Resource": "*"}}], "lambda:CreateFunction")
 
 
-@pytest.mark.parametrize("context, words", [
-    ({"aws:username": None}, "leave the key out"),
-    ({"aws:username": {"a": 1}}, "type dict"),
-    ({"aws:username": "a", "AWS:UserName": "b"}, "given twice"),
-    ("aws:username=a", "must be a dict"),
-    ({"lambda:SubnetIds": ["subnet-1", None]}, "is None"),
-])
+@pytest.mark.parametrize(
+    "context, words",
+    [
+        ({"aws:username": None}, "leave the key out"),
+        ({"aws:username": {"a": 1}}, "type dict"),
+        ({"aws:username": "a", "AWS:UserName": "b"}, "given twice"),
+        ("aws:username=a", "must be a dict"),
+        ({"lambda:SubnetIds": ["subnet-1", None]}, "is None"),
+    ],
+)
 def test_bad_context_is_a_clear_error(context, words):
     with pytest.raises(ContextError, match=words):
         evaluate(doc(GOOD), "lambda:CreateFunction", context=context)

@@ -19,8 +19,14 @@ def test_text_explains_each_statement_like_a_trainer():
     assert text.splitlines()[0].startswith("lambda:CreateFunction on *: explicitDeny")
     assert "request context: empty" in text
     deny = next(line for line in text.splitlines() if "EnforceVPCFunction" in line and "Statement" in line)
-    for part in ("Statement EnforceVPCFunction (Deny)", "action matched lambda:CreateFunction", "resource * matched",
-                 "Null lambda:VpcIds", "key absent", "→ this statement denies"):
+    for part in (
+        "Statement EnforceVPCFunction (Deny)",
+        "action matched lambda:CreateFunction",
+        "resource * matched",
+        "Null lambda:VpcIds",
+        "key absent",
+        "→ this statement denies",
+    ):
         assert part in deny
     allow = next(line for line in text.splitlines() if "EnforceStayInSpecificSubnets" in line)
     assert "ForAllValues:StringEquals lambda:SubnetIds" in allow and "→ this statement allows" in allow
@@ -29,8 +35,11 @@ def test_text_explains_each_statement_like_a_trainer():
 def test_matched_are_the_deciding_statements():
     ev = evaluate([ENFORCE_VPC, STAY_IN_SUBNETS], "lambda:CreateFunction")
     assert [s.label for s in ev.matched] == ["EnforceVPCFunction"]
-    ev = evaluate([ENFORCE_VPC, STAY_IN_SUBNETS], "lambda:CreateFunction",
-                  context=lambda_vpc_context(["subnet-1"], ["sg-1"], "vpc-1"))
+    ev = evaluate(
+        [ENFORCE_VPC, STAY_IN_SUBNETS],
+        "lambda:CreateFunction",
+        context=lambda_vpc_context(["subnet-1"], ["sg-1"], "vpc-1"),
+    )
     assert ev.decision is Decision.ALLOWED
     assert [s.label for s in ev.matched] == ["EnforceStayInSpecificSubnets"]
     ev = evaluate(STAY_IN_SUBNETS, "lambda:CreateFunction", context=lambda_vpc_context(["subnet-9"], ["sg-1"], "vpc-1"))
@@ -39,11 +48,18 @@ def test_matched_are_the_deciding_statements():
 
 
 def test_statement_result_says_why_it_did_not_apply():
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Other", "Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"},
-        {"Sid": "Mine", "Effect": "Allow", "Action": "lambda:*",
-         "Resource": "arn:aws:lambda:us-east-1:123456789012:function:mine"},
-    ]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Other", "Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"},
+            {
+                "Sid": "Mine",
+                "Effect": "Allow",
+                "Action": "lambda:*",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:mine",
+            },
+        ],
+    }
     ev = evaluate(policy, "lambda:CreateFunction", resource="arn:aws:lambda:us-east-1:123456789012:function:yours")
     other, mine = ev.statements
     assert other.action_matched is False and other.resource_matched is None and other.outcome.endswith("(action)")
@@ -53,8 +69,9 @@ def test_statement_result_says_why_it_did_not_apply():
 
 
 def test_not_action_and_not_resource_are_explained():
-    policy = {"Statement": [{"Effect": "Deny", "NotAction": "iam:*",
-                             "NotResource": "arn:aws:lambda:*:*:function:safe-*"}]}
+    policy = {
+        "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "NotResource": "arn:aws:lambda:*:*:function:safe-*"}]
+    }
     ev = evaluate(policy, "lambda:DeleteFunction", resource="arn:aws:lambda:us-east-1:1:function:prod")
     st = ev.statements[0]
     assert st.applies and "does not list lambda:DeleteFunction" in st.action_detail
@@ -73,15 +90,27 @@ def test_to_dict_is_json_and_complete():
     subnets = data["statements"][1]
     assert subnets["sid"] == "EnforceStayInSpecificSubnets" and subnets["applies"] is False
     cond = subnets["conditions"][0]
-    assert cond == {"operator": "ForAllValues:StringEquals", "key": "lambda:SubnetIds",
-                    "context_value": ["subnet-1", "subnet-9"], "policy_values": ["subnet-1", "subnet-2"],
-                    "result": False, "reason": cond["reason"]}
+    assert cond == {
+        "operator": "ForAllValues:StringEquals",
+        "key": "lambda:SubnetIds",
+        "context_value": ["subnet-1", "subnet-9"],
+        "policy_values": ["subnet-1", "subnet-2"],
+        "result": False,
+        "reason": cond["reason"],
+    }
     assert "subnet-9" in cond["reason"]
 
 
 def test_html_shows_decision_and_escapes():
-    policy = {"Statement": {"Sid": "X", "Effect": "Allow", "Action": "lambda:*", "Resource": "*",
-                            "Condition": {"StringEquals": {"aws:username": "<b>"}}}}
+    policy = {
+        "Statement": {
+            "Sid": "X",
+            "Effect": "Allow",
+            "Action": "lambda:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:username": "<b>"}},
+        }
+    }
     html = evaluate(policy, "lambda:GetFunction", context={"aws:username": "<b>"})._repr_html_()
     assert "allowed" in html and "aws:username=&lt;b&gt;" in html and "aws:username=<b>" not in html
     assert "#1a7f37" in html
@@ -95,11 +124,17 @@ def test_is_allowed_twin():
 def test_parsed_policy_is_reused_and_edits_are_seen():
     policy = example("EnforceOutOfVPC")
     assert parse_policy(policy) is parse_policy(policy)
-    before = evaluate([policy, {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}],
-                      "lambda:CreateFunction", context=lambda_vpc_context(["subnet-1"], ["sg-1"], "vpc-3"))
+    before = evaluate(
+        [policy, {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}],
+        "lambda:CreateFunction",
+        context=lambda_vpc_context(["subnet-1"], ["sg-1"], "vpc-3"),
+    )
     policy["Statement"][0]["Condition"]["StringEquals"]["lambda:VpcIds"].append("vpc-3")
-    after = evaluate([policy, {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}],
-                     "lambda:CreateFunction", context=lambda_vpc_context(["subnet-1"], ["sg-1"], "vpc-3"))
+    after = evaluate(
+        [policy, {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}],
+        "lambda:CreateFunction",
+        context=lambda_vpc_context(["subnet-1"], ["sg-1"], "vpc-3"),
+    )
     assert before.decision is Decision.ALLOWED and after.decision is Decision.EXPLICIT_DENY
 
 
@@ -111,13 +146,17 @@ def test_json_text_policies_are_accepted():
 
 # ------------------------------------------------------------------ lambda_vpc_context
 
+
 def test_vpc_context_without_vpc_settings_is_empty():
     assert lambda_vpc_context() == {}
 
 
 def test_vpc_context_with_settings():
     assert lambda_vpc_context(["subnet-1", "subnet-2"], ("sg-1",), "vpc-1") == {
-        "lambda:VpcIds": "vpc-1", "lambda:SubnetIds": ["subnet-1", "subnet-2"], "lambda:SecurityGroupIds": ["sg-1"]}
+        "lambda:VpcIds": "vpc-1",
+        "lambda:SubnetIds": ["subnet-1", "subnet-2"],
+        "lambda:SecurityGroupIds": ["sg-1"],
+    }
 
 
 def test_vpc_context_of_a_disconnect():
@@ -126,29 +165,41 @@ def test_vpc_context_of_a_disconnect():
     assert "lambda:VpcIds" not in ctx
 
 
-@pytest.mark.parametrize("operator, value, expected", [
-    ("Null", "true", True),
-    ("Null", "false", False),
-    ("ForAllValues:StringEquals", "subnet-1", True),
-    ("ForAnyValue:StringEquals", "subnet-1", False),
-    ("StringEquals", "subnet-1", False),
-    ("StringNotEquals", "subnet-1", True),
-])
+@pytest.mark.parametrize(
+    "operator, value, expected",
+    [
+        ("Null", "true", True),
+        ("Null", "false", False),
+        ("ForAllValues:StringEquals", "subnet-1", True),
+        ("ForAnyValue:StringEquals", "subnet-1", False),
+        ("StringEquals", "subnet-1", False),
+        ("StringNotEquals", "subnet-1", True),
+    ],
+)
 def test_disconnect_behaves_like_absent_keys(operator, value, expected):
-    policy = {"Statement": {"Effect": "Allow", "Action": "lambda:UpdateFunctionConfiguration", "Resource": "*",
-                            "Condition": {operator: {"lambda:SubnetIds": value}}}}
+    policy = {
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "lambda:UpdateFunctionConfiguration",
+            "Resource": "*",
+            "Condition": {operator: {"lambda:SubnetIds": value}},
+        }
+    }
     for ctx in (lambda_vpc_context([], []), lambda_vpc_context()):
         ev = evaluate(policy, "lambda:UpdateFunctionConfiguration", context=ctx)
         assert ev.allowed is expected, str(ev)
 
 
-@pytest.mark.parametrize("args, message", [
-    ((["subnet-1"], ["sg-1"], None), "vpc_id is needed"),
-    (("subnet-1", ["sg-1"], "vpc-1"), "must be a list"),
-    (([], [], "vpc-1"), "disconnect"),
-    ((None, None, "vpc-1"), "without subnets"),
-    (([""], ["sg-1"], "vpc-1"), "not an id"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((["subnet-1"], ["sg-1"], None), "vpc_id is needed"),
+        (("subnet-1", ["sg-1"], "vpc-1"), "must be a list"),
+        (([], [], "vpc-1"), "disconnect"),
+        ((None, None, "vpc-1"), "without subnets"),
+        (([""], ["sg-1"], "vpc-1"), "not an id"),
+    ],
+)
 def test_vpc_context_errors(args, message):
     with pytest.raises(ContextError, match=message):
         lambda_vpc_context(*args)

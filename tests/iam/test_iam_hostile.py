@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.iam import ContextError, PolicyError, PolicyJSONError, evaluate, lint, parse_policy
-from labkit.iam import patterns
+from labkit.iam import ContextError, PolicyError, PolicyJSONError, evaluate, lint, parse_policy, patterns
 from labkit.iam.evaluate import check_action
 
 ALLOW = {"Effect": "Allow", "Action": "*", "Resource": "*"}
@@ -39,7 +38,7 @@ def test_5000_digit_integer_in_json_is_a_policy_json_error():
 
 def test_5000_digit_integer_condition_value_is_a_policy_error():
     with pytest.raises(PolicyError, match="about 5000 digits"):
-        parse_policy(doc(Condition={"NumericEquals": {"s3:max-keys": 10 ** 4999}}))
+        parse_policy(doc(Condition={"NumericEquals": {"s3:max-keys": 10**4999}}))
 
 
 @pytest.mark.parametrize("where", ["top", "statement", "condition key"])
@@ -54,21 +53,28 @@ def test_non_string_keys_are_a_policy_error(where):
         parse_policy(bad)
 
 
-@pytest.mark.parametrize("value", [10 ** 30, "1" + "0" * 30, -(10 ** 30), 1e300])
+@pytest.mark.parametrize("value", [10**30, "1" + "0" * 30, -(10**30), 1e300])
 def test_date_condition_with_a_huge_number_is_a_policy_error(value):
-    with pytest.raises(PolicyError, match="DateLessThan on .aws:CurrentTime.*(outside the years 1-9999|not an ISO 8601)"):
+    with pytest.raises(
+        PolicyError, match="DateLessThan on .aws:CurrentTime.*(outside the years 1-9999|not an ISO 8601)"
+    ):
         parse_policy(doc(Condition={"DateLessThan": {"aws:CurrentTime": value}}))
 
 
 def test_date_in_the_request_with_a_huge_number_is_a_clean_false():
-    ev = evaluate(doc(Condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}), "s3:GetObject",
-                  context={"aws:CurrentTime": 10 ** 30})
+    ev = evaluate(
+        doc(Condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}),
+        "s3:GetObject",
+        context={"aws:CurrentTime": 10**30},
+    )
     assert not ev.allowed
     assert "can't be compared" in str(ev) or "not a date" in str(ev)
 
 
-@pytest.mark.parametrize("action", ["lambda", "::", " ", "iam:PassRole extra", "lambda:*", "", None, 42,
-                                    "s3:Get\nObject", "iam:Pass\udc80Role"])
+@pytest.mark.parametrize(
+    "action",
+    ["lambda", "::", " ", "iam:PassRole extra", "lambda:*", "", None, 42, "s3:Get\nObject", "iam:Pass\udc80Role"],
+)
 def test_evaluate_refuses_an_action_that_is_not_service_colon_action(action):
     with pytest.raises(ContextError, match="service:Action"):
         evaluate(doc(), action)
@@ -109,8 +115,14 @@ def test_arn_match_agrees_with_the_arn_regex(pattern, arn):
 
 
 def test_a_policy_with_thousands_of_unique_arns_compiles_no_regex():
-    statements = [{"Effect": "Allow", "Action": [f"lambda:Get{i}*"],
-                   "Resource": [f"arn:aws:lambda:us-east-1:123456789012:function:fn-{i}-*"]} for i in range(3000)]
+    statements = [
+        {
+            "Effect": "Allow",
+            "Action": [f"lambda:Get{i}*"],
+            "Resource": [f"arn:aws:lambda:us-east-1:123456789012:function:fn-{i}-*"],
+        }
+        for i in range(3000)
+    ]
     patterns.arn_regex.cache_clear()
     patterns.like_regex.cache_clear()
     policy = parse_policy({"Version": "2012-10-17", "Statement": statements})

@@ -16,11 +16,26 @@ from hypothesis import strategies as st
 from labkit.iam import OPERATORS, Decision, evaluate, lint
 
 ACTIONS = ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration", "lambda:InvokeFunction", "ec2:RunInstances"]
-ACTION_PATTERNS = ["lambda:CreateFunction", "lambda:*", "lambda:Update*", "*", "ec2:Run?nstances",
-                   "lambda:UpdateFunctionConfiguration", "LAMBDA:invokefunction"]
-RESOURCES = ["*", "arn:aws:lambda:us-east-1:123456789012:function:app", "arn:aws:lambda:us-east-1:123456789012:function:db"]
-RESOURCE_PATTERNS = ["*", "arn:aws:lambda:*:123456789012:function:*", "arn:aws:lambda:us-east-1:*:function:app*",
-                     "arn:aws:lambda:us-east-1:123456789012:function:${aws:username}"]
+ACTION_PATTERNS = [
+    "lambda:CreateFunction",
+    "lambda:*",
+    "lambda:Update*",
+    "*",
+    "ec2:Run?nstances",
+    "lambda:UpdateFunctionConfiguration",
+    "LAMBDA:invokefunction",
+]
+RESOURCES = [
+    "*",
+    "arn:aws:lambda:us-east-1:123456789012:function:app",
+    "arn:aws:lambda:us-east-1:123456789012:function:db",
+]
+RESOURCE_PATTERNS = [
+    "*",
+    "arn:aws:lambda:*:123456789012:function:*",
+    "arn:aws:lambda:us-east-1:*:function:app*",
+    "arn:aws:lambda:us-east-1:123456789012:function:${aws:username}",
+]
 
 # family → (condition keys, policy-value strategy, request-value strategy)
 WORDS = st.sampled_from(["subnet-1", "subnet-2", "subnet-9", "alice", "Alice", "vpc-1", "", "a*", "x?z"])
@@ -30,7 +45,9 @@ DATES = st.sampled_from(["2020-01-01T00:00:00Z", "2021-06-01", "2019-07-16T12:00
 IPS = st.sampled_from(["10.0.0.1", "10.1.2.3", "192.0.2.7", "2001:db8::1"])
 CIDRS = st.sampled_from(["10.0.0.0/8", "10.0.0.1", "192.0.2.0/24", "2001:db8::/32"])
 ARNS = st.sampled_from(["arn:aws:sns:us-east-1:111122223333:t-1", "arn:aws:sns:eu-west-1:999999999999:t-2"])
-ARN_PATTERNS = st.sampled_from(["arn:aws:sns:*:111122223333:t-*", "arn:aws:sns:*:*:*", "arn:aws:sns:us-east-1:*:${aws:username}"])
+ARN_PATTERNS = st.sampled_from(
+    ["arn:aws:sns:*:111122223333:t-*", "arn:aws:sns:*:*:*", "arn:aws:sns:us-east-1:*:${aws:username}"]
+)
 BLOBS = st.binary(min_size=0, max_size=4)
 
 FAMILIES = {
@@ -88,7 +105,7 @@ def policies(draw):
 @st.composite
 def contexts(draw):
     ctx: dict = {}
-    for family, (keys, _, request_values) in FAMILIES.items():
+    for keys, _, request_values in FAMILIES.values():
         for key in keys:
             if key in ctx or draw(st.booleans()):
                 continue

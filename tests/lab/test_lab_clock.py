@@ -10,44 +10,50 @@ from labkit.awslambda.clock import LabClock, format_duration, parse_duration
 from labkit.awslambda.timings import DEFAULT_TIMINGS, Timings
 from labkit.errors import DurationError, TimingsError
 
-START = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize("value, seconds", [
-    pytest.param(90, 90.0, id="int-seconds"),
-    pytest.param(2.5, 2.5, id="float-seconds"),
-    pytest.param("90", 90.0, id="text-number"),
-    pytest.param("90 s", 90.0, id="s"),
-    pytest.param("90s", 90.0, id="s-no-space"),
-    pytest.param("1 second", 1.0, id="second"),
-    pytest.param("2 min", 120.0, id="min"),
-    pytest.param("2 minutes", 120.0, id="minutes"),
-    pytest.param("1.5 h", 5400.0, id="decimal-hours"),
-    pytest.param("3 days", 3 * 86400.0, id="days"),
-    pytest.param("3 weeks", 21 * 86400.0, id="weeks"),
-    pytest.param("1 h 30 min", 5400.0, id="compound"),
-    pytest.param("1h30m", 5400.0, id="compound-short"),
-    pytest.param("2 MIN", 120.0, id="upper-case"),
-    pytest.param(dt.timedelta(days=14), 14 * 86400.0, id="timedelta"),
-    pytest.param(0, 0.0, id="zero"),
-    pytest.param("5 s 3", 8.0, id="number-without-unit-is-seconds"),
-])
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        pytest.param(90, 90.0, id="int-seconds"),
+        pytest.param(2.5, 2.5, id="float-seconds"),
+        pytest.param("90", 90.0, id="text-number"),
+        pytest.param("90 s", 90.0, id="s"),
+        pytest.param("90s", 90.0, id="s-no-space"),
+        pytest.param("1 second", 1.0, id="second"),
+        pytest.param("2 min", 120.0, id="min"),
+        pytest.param("2 minutes", 120.0, id="minutes"),
+        pytest.param("1.5 h", 5400.0, id="decimal-hours"),
+        pytest.param("3 days", 3 * 86400.0, id="days"),
+        pytest.param("3 weeks", 21 * 86400.0, id="weeks"),
+        pytest.param("1 h 30 min", 5400.0, id="compound"),
+        pytest.param("1h30m", 5400.0, id="compound-short"),
+        pytest.param("2 MIN", 120.0, id="upper-case"),
+        pytest.param(dt.timedelta(days=14), 14 * 86400.0, id="timedelta"),
+        pytest.param(0, 0.0, id="zero"),
+        pytest.param("5 s 3", 8.0, id="number-without-unit-is-seconds"),
+    ],
+)
 def test_durations_a_trainer_can_write(value, seconds):
     assert parse_duration(value) == seconds
 
 
-@pytest.mark.parametrize("value, says", [
-    pytest.param("3 fortnights", "unknown unit 'fortnights'", id="unknown-unit"),
-    pytest.param("2 months", "months and years vary", id="months"),
-    pytest.param("soon", "unexpected 'soon'", id="word"),
-    pytest.param("", "it is empty", id="empty"),
-    pytest.param("-5 s", "negative", id="negative-text"),
-    pytest.param(-5, "negative", id="negative-number"),
-    pytest.param(dt.timedelta(seconds=-1), "negative", id="negative-timedelta"),
-    pytest.param(float("inf"), "not a finite duration", id="infinite"),
-    pytest.param(True, "Accepted", id="bool"),
-    pytest.param([90], "a list", id="list"),
-])
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        pytest.param("3 fortnights", "unknown unit 'fortnights'", id="unknown-unit"),
+        pytest.param("2 months", "months and years vary", id="months"),
+        pytest.param("soon", "unexpected 'soon'", id="word"),
+        pytest.param("", "it is empty", id="empty"),
+        pytest.param("-5 s", "negative", id="negative-text"),
+        pytest.param(-5, "negative", id="negative-number"),
+        pytest.param(dt.timedelta(seconds=-1), "negative", id="negative-timedelta"),
+        pytest.param(float("inf"), "not a finite duration", id="infinite"),
+        pytest.param(True, "Accepted", id="bool"),
+        pytest.param([90], "a list", id="list"),
+    ],
+)
 def test_bad_durations_name_the_accepted_forms(value, says):
     with pytest.raises(DurationError) as info:
         parse_duration(value)
@@ -60,7 +66,13 @@ def test_bad_durations_name_the_accepted_forms(value, says):
 
 def test_format_duration_reads_like_the_timings_table():
     assert [format_duration(s) for s in (0, 5, 90, 1200, 14 * 86400, 5400)] == [
-        "0 s", "5 s", "1 min 30 s", "20 min", "14 days", "1 h 30 min"]
+        "0 s",
+        "5 s",
+        "1 min 30 s",
+        "20 min",
+        "14 days",
+        "1 h 30 min",
+    ]
 
 
 def test_events_run_in_due_order_with_now_at_their_time():

@@ -18,14 +18,15 @@ def lab():
 
 
 def default_group(lab, vpc_id):
-    return lab.client("ec2").describe_security_groups(Filters=[
-        {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0][
-        "GroupId"]
+    return lab.client("ec2").describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
 
 
 def route_table_of(lab, subnet_id):
     tables = lab.client("ec2").describe_route_tables(
-        Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])["RouteTables"]
+        Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}]
+    )["RouteTables"]
     return tables[0]["RouteTableId"] if tables else None
 
 
@@ -35,8 +36,9 @@ def pubpriv(lab):
     out = stack.outputs
     private = [out["privateSubnet1ID"], out["privateSubnet2ID"]]
     samples.create_function(lab.session, "behind-nat", private, [default_group(lab, out["privateVPCID"])])
-    samples.create_function(lab.session, "in-public", [out["publicSubnet1ID"]],
-                            [default_group(lab, out["privateVPCID"])])
+    samples.create_function(
+        lab.session, "in-public", [out["publicSubnet1ID"]], [default_group(lab, out["privateVPCID"])]
+    )
     lab.advance(lab.timings.eni_create)
     return stack
 
@@ -54,7 +56,9 @@ def test_route_table_associations_and_public_ips_match_the_template(lab, pubpriv
     assert route_table_of(lab, out["privateSubnet1ID"]) == res["privateRouteTable"]
     assert route_table_of(lab, out["privateSubnet2ID"]) == res["privateRouteTable"]
     assert route_table_of(lab, out["publicSubnet1ID"]) == res["publicRouteTable"]
-    subnets = {s["SubnetId"]: s for s in lab.client("ec2").describe_subnets(SubnetIds=list(out.values())[1:])["Subnets"]}
+    subnets = {
+        s["SubnetId"]: s for s in lab.client("ec2").describe_subnets(SubnetIds=list(out.values())[1:])["Subnets"]
+    }
     assert subnets[out["publicSubnet1ID"]]["MapPublicIpOnLaunch"] is True
     assert subnets[out["privateSubnet1ID"]]["MapPublicIpOnLaunch"] is False
 
@@ -63,8 +67,10 @@ def test_a_function_in_the_private_subnets_reaches_the_internet_via_nat_and_s3_v
     topo = lab.topology()
     internet = lk.trace(topo, "behind-nat", "internet")
     assert internet.reachable
-    assert all(any(h.kind == "nat-gateway" and h.resource_id == pubpriv.resources["natGateway"] for h in p.hops)
-               for p in internet.paths)
+    assert all(
+        any(h.kind == "nat-gateway" and h.resource_id == pubpriv.resources["natGateway"] for h in p.hops)
+        for p in internet.paths
+    )
     s3 = lk.trace(topo, "behind-nat", "s3")
     assert s3.reachable
     assert all(any(h.resource_id == pubpriv.resources["s3Endpoint"] for h in p.hops) for p in s3.paths)
@@ -76,8 +82,12 @@ def test_the_private_stack_reaches_s3_and_dynamodb_but_not_the_internet(lab):
     stack = lab.deploy("vpc-private", name="private-only")
     out = stack.outputs
     assert set(out) == {"privateVPCID", "privateSubnet1ID", "privateSubnet2ID"}
-    samples.create_function(lab.session, "private-only-fn", [out["privateSubnet1ID"], out["privateSubnet2ID"]],
-                            [default_group(lab, out["privateVPCID"])])
+    samples.create_function(
+        lab.session,
+        "private-only-fn",
+        [out["privateSubnet1ID"], out["privateSubnet2ID"]],
+        [default_group(lab, out["privateVPCID"])],
+    )
     topo = lab.topology()
     assert lk.trace(topo, "private-only-fn", "s3").reachable
     assert lk.trace(topo, "private-only-fn", "dynamodb").reachable
@@ -153,8 +163,11 @@ def test_security_group_egress_and_network_acl_resources_are_created(lab):
     acl_id = stack.outputs["Acl"]
     assert acl_id.startswith("acl-") and stack.resources["acl"] == acl_id
     (acl,) = ec2.describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"]
-    assert [(e["RuleNumber"], e["Egress"], e["RuleAction"], e["PortRange"]) for e in acl["Entries"]
-            if e["RuleNumber"] == 100] == [(100, True, "allow", {"From": 443, "To": 443})]
+    assert [
+        (e["RuleNumber"], e["Egress"], e["RuleAction"], e["PortRange"])
+        for e in acl["Entries"]
+        if e["RuleNumber"] == 100
+    ] == [(100, True, "allow", {"From": 443, "To": 443})]
     assert [a["SubnetId"] for a in acl["Associations"]] == [stack.outputs["Subnet"]]
     assert {"Key": "Name", "Value": "strict"} in acl["Tags"]
     (group,) = ec2.describe_security_groups(GroupIds=[stack.resources["group"]])["SecurityGroups"]
@@ -168,15 +181,33 @@ def test_security_group_egress_and_network_acl_resources_are_created(lab):
 
 FUNCTION = {
     "Resources": {
-        "role": {"Type": "AWS::IAM::Role", "Properties": {
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-            "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]}},
-        "fn": {"Type": "AWS::Lambda::Function", "Properties": {
-            "FunctionName": "from-template", "Runtime": "python3.12", "Handler": "index.handler",
-            "Role": {"Fn::GetAtt": ["role", "Arn"]},
-            "Code": {"ZipFile": "def handler(event, context):\n    return 1\n"},
-            "VpcConfig": {"SubnetIds": [{"Ref": "SubnetId"}], "SecurityGroupIds": [{"Ref": "GroupId"}]}}},
+        "role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"],
+            },
+        },
+        "fn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": "from-template",
+                "Runtime": "python3.12",
+                "Handler": "index.handler",
+                "Role": {"Fn::GetAtt": ["role", "Arn"]},
+                "Code": {"ZipFile": "def handler(event, context):\n    return 1\n"},
+                "VpcConfig": {"SubnetIds": [{"Ref": "SubnetId"}], "SecurityGroupIds": [{"Ref": "GroupId"}]},
+            },
+        },
     },
     "Parameters": {"SubnetId": {"Type": "String"}, "GroupId": {"Type": "String"}},
 }
@@ -185,7 +216,8 @@ FUNCTION = {
 def test_a_function_in_a_template_is_active_when_the_stack_is_done(lab, pubpriv):
     subnet = pubpriv.outputs["privateSubnet1ID"]
     group = lab.client("ec2").create_security_group(
-        VpcId=pubpriv.outputs["privateVPCID"], GroupName="template-fn", Description="x")["GroupId"]
+        VpcId=pubpriv.outputs["privateVPCID"], GroupName="template-fn", Description="x"
+    )["GroupId"]
     before = lab.clock.elapsed
     lab.deploy(json.dumps(FUNCTION), parameters={"SubnetId": subnet, "GroupId": group}, name="with-function")
     configuration = lab.client("lambda").get_function_configuration(FunctionName="from-template")
@@ -195,19 +227,25 @@ def test_a_function_in_a_template_is_active_when_the_stack_is_done(lab, pubpriv)
 
 def test_a_template_function_with_a_bad_vpc_config_rolls_the_stack_back(lab):
     with pytest.raises(DeployError, match="InvalidSubnetID.NotFound"):
-        lab.deploy(json.dumps(FUNCTION), parameters={"SubnetId": "subnet-0000000000000dead", "GroupId": "sg-1"},
-                   name="bad-function")
+        lab.deploy(
+            json.dumps(FUNCTION),
+            parameters={"SubnetId": "subnet-0000000000000dead", "GroupId": "sg-1"},
+            name="bad-function",
+        )
     stacks = lab.client("cloudformation").list_stacks()["StackSummaries"]
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == "bad-function")
 
 
-@pytest.mark.parametrize("template, error, says", [
-    pytest.param("vpc-privatepublik", TemplateError, "Did you mean vpc-privatepublic", id="misspelt-name"),
-    pytest.param("Resources:\n  a: [unclosed\n", TemplateError, "not valid YAML", id="bad-yaml"),
-    pytest.param('{"Resources": {', TemplateError, "not valid JSON", id="bad-json"),
-    pytest.param("AWSTemplateFormatVersion: 2010-09-09\nOutputs: {}\n", TemplateError, "no Resources", id="empty"),
-    pytest.param(42, TemplateError, "must be a path", id="not-text"),
-])
+@pytest.mark.parametrize(
+    "template, error, says",
+    [
+        pytest.param("vpc-privatepublik", TemplateError, "Did you mean vpc-privatepublic", id="misspelt-name"),
+        pytest.param("Resources:\n  a: [unclosed\n", TemplateError, "not valid YAML", id="bad-yaml"),
+        pytest.param('{"Resources": {', TemplateError, "not valid JSON", id="bad-json"),
+        pytest.param("AWSTemplateFormatVersion: 2010-09-09\nOutputs: {}\n", TemplateError, "no Resources", id="empty"),
+        pytest.param(42, TemplateError, "must be a path", id="not-text"),
+    ],
+)
 def test_templates_the_lab_cant_read(lab, template, error, says):
     with pytest.raises(error, match=says):
         lab.deploy(template)
@@ -215,7 +253,9 @@ def test_templates_the_lab_cant_read(lab, template, error, says):
 
 def test_a_template_from_a_path_and_a_taken_stack_name(lab, tmp_path):
     path = tmp_path / "tiny.json"
-    path.write_text(json.dumps({"Resources": {"v": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.8.0.0/16"}}}}))
+    path.write_text(
+        json.dumps({"Resources": {"v": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.8.0.0/16"}}}})
+    )
     stack = lab.deploy(str(path))
     assert stack.name == "tiny" and stack.resources["v"].startswith("vpc-")
     with pytest.raises(DeployError, match="name='"):

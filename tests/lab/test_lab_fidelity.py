@@ -16,14 +16,17 @@ def lab():
 
 
 def default_group(ec2, vpc_id):
-    (group,) = ec2.describe_security_groups(Filters=[
-        {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    (group,) = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
     return group
 
 
 def has_self_rule(group) -> bool:
-    return any(p["IpProtocol"] == "-1" and [g["GroupId"] for g in p.get("UserIdGroupPairs", [])] == [group["GroupId"]]
-               for p in group["IpPermissions"])
+    return any(
+        p["IpProtocol"] == "-1" and [g["GroupId"] for g in p.get("UserIdGroupPairs", [])] == [group["GroupId"]]
+        for p in group["IpPermissions"]
+    )
 
 
 def endpoint_routes(ec2, table_id, endpoint_id):
@@ -47,8 +50,9 @@ def private_net(lab):
 
 def test_adding_and_removing_a_route_table_adds_and_removes_the_endpoint_route(lab, private_net):
     ec2 = lab.client("ec2")
-    endpoint = ec2.create_vpc_endpoint(VpcId=private_net["vpc"], ServiceName="com.amazonaws.us-east-1.s3",
-                                       VpcEndpointType="Gateway")["VpcEndpoint"]["VpcEndpointId"]
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=private_net["vpc"], ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway"
+    )["VpcEndpoint"]["VpcEndpointId"]
     blocked = lk.trace(lab.topology(), "private-fn", "s3")
     assert not blocked.reachable and blocked.blocked_by.code.value in ("NO_ROUTE", "NO_ENDPOINT_ACCESS")
 
@@ -67,8 +71,9 @@ def test_adding_and_removing_a_route_table_adds_and_removes_the_endpoint_route(l
 
 def test_deleting_a_gateway_endpoint_removes_its_routes(lab, private_net):
     ec2 = lab.client("ec2")
-    endpoint = ec2.create_vpc_endpoint(VpcId=private_net["vpc"], ServiceName="com.amazonaws.us-east-1.dynamodb",
-                                       RouteTableIds=[private_net["table"]])["VpcEndpoint"]["VpcEndpointId"]
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=private_net["vpc"], ServiceName="com.amazonaws.us-east-1.dynamodb", RouteTableIds=[private_net["table"]]
+    )["VpcEndpoint"]["VpcEndpointId"]
     assert lk.trace(lab.topology(), "private-fn", "dynamodb").reachable
     ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
     assert endpoint_routes(ec2, private_net["table"], endpoint) == []
@@ -77,8 +82,9 @@ def test_deleting_a_gateway_endpoint_removes_its_routes(lab, private_net):
 
 def test_an_unknown_route_table_is_refused(lab, private_net):
     ec2 = lab.client("ec2")
-    endpoint = ec2.create_vpc_endpoint(VpcId=private_net["vpc"], ServiceName="com.amazonaws.us-east-1.s3",
-                                       VpcEndpointType="Gateway")["VpcEndpoint"]["VpcEndpointId"]
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=private_net["vpc"], ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway"
+    )["VpcEndpoint"]["VpcEndpointId"]
     with pytest.raises(ec2.exceptions.ClientError) as e:
         ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, AddRouteTableIds=["rtb-0123456789abcdef0"])
     assert e.value.response["Error"]["Code"] == "InvalidRouteTableID.NotFound"
@@ -88,9 +94,13 @@ def test_an_unknown_route_table_is_refused(lab, private_net):
 def test_private_dns_of_an_interface_endpoint_can_be_toggled(lab, private_net):
     ec2 = lab.client("ec2")
     endpoint = ec2.create_vpc_endpoint(
-        VpcId=private_net["vpc"], ServiceName="com.amazonaws.us-east-1.sqs", VpcEndpointType="Interface",
-        SubnetIds=[private_net["subnet"]], SecurityGroupIds=[private_net["group"]],
-        PrivateDnsEnabled=False)["VpcEndpoint"]["VpcEndpointId"]
+        VpcId=private_net["vpc"],
+        ServiceName="com.amazonaws.us-east-1.sqs",
+        VpcEndpointType="Interface",
+        SubnetIds=[private_net["subnet"]],
+        SecurityGroupIds=[private_net["group"]],
+        PrivateDnsEnabled=False,
+    )["VpcEndpoint"]["VpcEndpointId"]
 
     def private_dns():
         return ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]["PrivateDnsEnabled"]
@@ -106,8 +116,9 @@ def test_private_dns_of_an_interface_endpoint_can_be_toggled(lab, private_net):
 def test_the_templates_endpoints_are_gateway_endpoints_and_can_be_deleted(lab):
     stack = lab.deploy("vpc-privatepublic", name="endpoints")
     ec2 = lab.client("ec2")
-    endpoints = ec2.describe_vpc_endpoints(
-        Filters=[{"Name": "vpc-id", "Values": [stack.outputs["privateVPCID"]]}])["VpcEndpoints"]
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [stack.outputs["privateVPCID"]]}])[
+        "VpcEndpoints"
+    ]
     assert {e["VpcEndpointType"] for e in endpoints} == {"Gateway"} and len(endpoints) == 2
     table = stack.resources["privateRouteTable"]
     ec2.delete_vpc_endpoints(VpcEndpointIds=[e["VpcEndpointId"] for e in endpoints])
@@ -132,8 +143,9 @@ def test_a_database_in_the_default_group_is_reachable_from_a_function_in_it():
         ec2 = lab.client("ec2")
         subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]
         group = default_group(ec2, subnet["VpcId"])["GroupId"]
-        db = ec2.create_network_interface(SubnetId=subnet["SubnetId"], Groups=[group],
-                                          Description="database")["NetworkInterface"]
+        db = ec2.create_network_interface(SubnetId=subnet["SubnetId"], Groups=[group], Description="database")[
+            "NetworkInterface"
+        ]
         samples.create_function(lab.session, "app", [subnet["SubnetId"]], [group])
         lab.advance(lab.timings.eni_create)
         trace = lk.trace(lab.topology(), "app", f"{db['PrivateIpAddress']}:5432")

@@ -15,8 +15,10 @@ import labkit as lk
 from labkit import samples
 
 VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 
 
 def code(version: str) -> bytes:
@@ -51,8 +53,14 @@ def role(lab):
 
 
 def create(lab, name, role, subnets=None, groups=None, version="v1", client=None):
-    request = dict(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                   Code={"ZipFile": code(version)}, Timeout=30)
+    request = dict(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": code(version)},
+        Timeout=30,
+    )
     if subnets is not None:
         request["VpcConfig"] = {"SubnetIds": list(subnets), "SecurityGroupIds": list(groups or [])}
     return (client or lab.client("lambda")).create_function(**request)
@@ -64,8 +72,7 @@ def config(lab, name):
 
 def lambda_enis(lab, **filters):
     enis = lab.client("ec2").describe_network_interfaces()["NetworkInterfaces"]
-    return [e for e in enis if e.get("InterfaceType") == "lambda"
-            and all(e.get(k) == v for k, v in filters.items())]
+    return [e for e in enis if e.get("InterfaceType") == "lambda" and all(e.get(k) == v for k, v in filters.items())]
 
 
 def error_of(call, *args, **kwargs):
@@ -84,14 +91,19 @@ def test_the_guide_page_end_to_end(lab, net, role):
     #  For new functions, you can't invoke the function until its state changes from Pending to Active."
     created = create(lab, "orders", role, net["subnets"], [net["sg"]])
     assert (created["State"], created["StateReasonCode"], created["StateReason"]) == (
-        "Pending", "Creating", "The function is being created.")
+        "Pending",
+        "Creating",
+        "The function is being created.",
+    )
     assert "LastUpdateStatus" not in created
     assert created["VpcConfig"]["VpcId"] == net["vpc_id"]
     assert error_of(lam.invoke, FunctionName="orders") == (
         "ResourceConflictException",
-        "The operation cannot be performed at this time. The function is currently in the following state: Pending")
-    assert error_of(lam.update_function_code, FunctionName="orders", ZipFile=code("v2"))[0] == \
-        "ResourceConflictException"
+        "The operation cannot be performed at this time. The function is currently in the following state: Pending",
+    )
+    assert (
+        error_of(lam.update_function_code, FunctionName="orders", ZipFile=code("v2"))[0] == "ResourceConflictException"
+    )
     lab.advance(lab.timings.eni_create - 1)
     assert config(lab, "orders")["State"] == "Pending" and lambda_enis(lab) == []
     lab.advance(1)
@@ -123,7 +135,8 @@ def test_the_guide_page_end_to_end(lab, net, role):
     assert error_of(lam.update_function_configuration, FunctionName="orders", MemorySize=256) == (
         "ResourceConflictException",
         "The operation cannot be performed at this time. An update is in progress for resource: "
-        + updated["FunctionArn"])
+        + updated["FunctionArn"],
+    )
     assert json.loads(lam.invoke(FunctionName="orders")["Payload"].read()) == {"version": "v1"}
     lab.advance(lab.timings.update)
     assert config(lab, "orders")["LastUpdateStatus"] == "Successful"
@@ -156,7 +169,10 @@ def test_an_idle_function_becomes_inactive_and_an_invocation_reactivates_it(lab,
     lab.advance("2 min")
     idle = config(lab, "sleepy")
     assert (idle["State"], idle["StateReasonCode"], idle["StateReason"]) == (
-        "Inactive", "Idle", "The function is currently idle.")
+        "Inactive",
+        "Idle",
+        "The function is currently idle.",
+    )
     assert lambda_enis(lab, SubnetId=net["subnets"][0]) == []  # reclaimed
     code_, message = error_of(lam.invoke, FunctionName="sleepy")
     assert code_ == "ResourceNotReadyException" and "inactive" in message
@@ -196,30 +212,58 @@ def test_dedicated_tenancy_is_refused(lab, role):
     assert "dedicated" not in [f["FunctionName"] for f in lab.client("lambda").list_functions()["Functions"]]
 
 
-@pytest.mark.parametrize("inline, missing", [
-    pytest.param(None, "CreateNetworkInterface", id="no-policy"),
-    pytest.param({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["logs:*"], "Resource": "*"}]}, "CreateNetworkInterface", id="logs-only"),
-    pytest.param({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces"],
-         "Resource": "*"}]}, "DeleteNetworkInterface", id="no-delete"),
-    pytest.param({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "ec2:DescribeNetworkInterfaces", "Resource": "*"}]},
-        "DescribeNetworkInterfaces", id="explicit-deny"),
-])
+@pytest.mark.parametrize(
+    "inline, missing",
+    [
+        pytest.param(None, "CreateNetworkInterface", id="no-policy"),
+        pytest.param(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:*"], "Resource": "*"}]},
+            "CreateNetworkInterface",
+            id="logs-only",
+        ),
+        pytest.param(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces"],
+                        "Resource": "*",
+                    }
+                ],
+            },
+            "DeleteNetworkInterface",
+            id="no-delete",
+        ),
+        pytest.param(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"},
+                    {"Effect": "Deny", "Action": "ec2:DescribeNetworkInterfaces", "Resource": "*"},
+                ],
+            },
+            "DescribeNetworkInterfaces",
+            id="explicit-deny",
+        ),
+    ],
+)
 def test_an_execution_role_without_the_eni_permissions_is_refused(lab, net, inline, missing, request):
     weak = make_role(lab, f"weak-{request.node.callspec.id}", managed=(), inline=inline)
     assert error_of(create, lab, f"weak-{request.node.callspec.id}", weak, net["subnets"], [net["sg"]]) == (
         "InvalidParameterValueException",
-        f"The provided execution role does not have permissions to call {missing} on EC2")
+        f"The provided execution role does not have permissions to call {missing} on EC2",
+    )
 
 
 def test_connecting_an_existing_function_checks_the_role_too(lab, net):
     weak = make_role(lab, "weak-later", managed=("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",))
     create(lab, "later", weak)
-    code_, message = error_of(lab.client("lambda").update_function_configuration, FunctionName="later",
-                              VpcConfig={"SubnetIds": net["subnets"], "SecurityGroupIds": [net["sg"]]})
+    code_, message = error_of(
+        lab.client("lambda").update_function_configuration,
+        FunctionName="later",
+        VpcConfig={"SubnetIds": net["subnets"], "SecurityGroupIds": [net["sg"]]},
+    )
     assert code_ == "InvalidParameterValueException" and "CreateNetworkInterface" in message
 
 
@@ -231,24 +275,55 @@ def _other_vpc(lab):
     return subnet, group
 
 
-@pytest.mark.parametrize("case, expected_code, expected", [
-    pytest.param("subnet-missing", "InvalidParameterValueException",
-                 "Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: "
-                 "The subnet ID 'subnet-0000000000000dead' does not exist", id="unknown-subnet"),
-    pytest.param("group-missing", "InvalidParameterValueException",
-                 "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error "
-                 "Message: The security group 'sg-0000000000000dead' does not exist", id="unknown-group"),
-    pytest.param("group-elsewhere", "InvalidParameterValueException",
-                 "Security Groups are required to be in the same VPC.", id="group-in-another-vpc"),
-    pytest.param("subnets-apart", "InvalidParameterValueException",
-                 "Subnets are required to be in the same VPC.", id="subnets-in-two-vpcs"),
-    pytest.param("no-groups", "InvalidParameterValueException",
-                 "SubnetIds and SecurityIds must coexist or be both empty list.", id="subnets-without-groups"),
-    pytest.param("17-subnets", "ValidationException",
-                 "failed to satisfy constraint: Member must have length less than or equal to 16", id="17-subnets"),
-    pytest.param("6-groups", "ValidationException",
-                 "failed to satisfy constraint: Member must have length less than or equal to 5", id="6-groups"),
-])
+@pytest.mark.parametrize(
+    "case, expected_code, expected",
+    [
+        pytest.param(
+            "subnet-missing",
+            "InvalidParameterValueException",
+            "Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: "
+            "The subnet ID 'subnet-0000000000000dead' does not exist",
+            id="unknown-subnet",
+        ),
+        pytest.param(
+            "group-missing",
+            "InvalidParameterValueException",
+            "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error "
+            "Message: The security group 'sg-0000000000000dead' does not exist",
+            id="unknown-group",
+        ),
+        pytest.param(
+            "group-elsewhere",
+            "InvalidParameterValueException",
+            "Security Groups are required to be in the same VPC.",
+            id="group-in-another-vpc",
+        ),
+        pytest.param(
+            "subnets-apart",
+            "InvalidParameterValueException",
+            "Subnets are required to be in the same VPC.",
+            id="subnets-in-two-vpcs",
+        ),
+        pytest.param(
+            "no-groups",
+            "InvalidParameterValueException",
+            "SubnetIds and SecurityIds must coexist or be both empty list.",
+            id="subnets-without-groups",
+        ),
+        pytest.param(
+            "17-subnets",
+            "ValidationException",
+            "failed to satisfy constraint: Member must have length less than or equal to 16",
+            id="17-subnets",
+        ),
+        pytest.param(
+            "6-groups",
+            "ValidationException",
+            "failed to satisfy constraint: Member must have length less than or equal to 5",
+            id="6-groups",
+        ),
+    ],
+)
 def test_vpc_config_errors(lab, net, role, case, expected_code, expected):
     other_subnet, other_group = _other_vpc(lab)
     subnets, groups = list(net["subnets"]), [net["sg"]]
@@ -300,7 +375,9 @@ def test_a_security_group_deleted_while_pending_fails_the_function(lab, net, rol
     lab.client("ec2").delete_security_group(GroupId=group)
     lab.advance(lab.timings.eni_create)
     assert (config(lab, "lost-group")["State"], config(lab, "lost-group")["StateReasonCode"]) == (
-        "Failed", "InvalidSecurityGroup")
+        "Failed",
+        "InvalidSecurityGroup",
+    )
 
 
 def test_a_full_subnet_fails_the_function(lab, net, role):
@@ -312,7 +389,9 @@ def test_a_full_subnet_fails_the_function(lab, net, role):
     create(lab, "crowded", role, [subnet], [group])
     lab.advance(lab.timings.eni_create)
     assert (config(lab, "crowded")["State"], config(lab, "crowded")["StateReasonCode"]) == (
-        "Failed", "SubnetOutOfIPAddresses")
+        "Failed",
+        "SubnetOutOfIPAddresses",
+    )
 
 
 def test_a_role_that_loses_its_permissions_while_pending_fails_the_function(lab, net, role):
@@ -322,7 +401,9 @@ def test_a_role_that_loses_its_permissions_while_pending_fails_the_function(lab,
     lab.client("iam").detach_role_policy(RoleName="losing", PolicyArn=VPC_ACCESS)
     lab.advance(lab.timings.eni_create)
     assert (config(lab, "unlucky")["State"], config(lab, "unlucky")["StateReasonCode"]) == (
-        "Failed", "InsufficientRolePermissions")
+        "Failed",
+        "InsufficientRolePermissions",
+    )
 
 
 def test_a_failed_update_keeps_the_previous_network(lab, net, role):
@@ -330,12 +411,17 @@ def test_a_failed_update_keeps_the_previous_network(lab, net, role):
     create(lab, "mover", role, net["subnets"][:1], [net["sg"]])
     lab.advance(lab.timings.eni_join)
     subnet, group = _fresh_subnet(lab, net, "172.31.104.0/24")
-    lam.update_function_configuration(FunctionName="mover", VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]})
+    lam.update_function_configuration(
+        FunctionName="mover", VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]}
+    )
     lab.client("ec2").delete_subnet(SubnetId=subnet)
     lab.advance(lab.timings.eni_create)
     after = config(lab, "mover")
     assert (after["State"], after["LastUpdateStatus"], after["LastUpdateStatusReasonCode"]) == (
-        "Active", "Failed", "InvalidSubnet")
+        "Active",
+        "Failed",
+        "InvalidSubnet",
+    )
     assert after["VpcConfig"]["SubnetIds"] == net["subnets"][:1]
     assert lam.invoke(FunctionName="mover")["StatusCode"] == 200
 
@@ -350,11 +436,17 @@ def test_ec2_refuses_to_delete_what_a_hyperplane_eni_uses(lab, net, role):
     lab.advance(lab.timings.eni_create)
     (eni,) = lambda_enis(lab, SubnetId=subnet)
     assert error_of(ec2.delete_subnet, SubnetId=subnet) == (
-        "DependencyViolation", f"The subnet '{subnet}' has dependencies and cannot be deleted.")
+        "DependencyViolation",
+        f"The subnet '{subnet}' has dependencies and cannot be deleted.",
+    )
     assert error_of(ec2.delete_security_group, GroupId=group) == (
-        "DependencyViolation", f"resource {group} has a dependent object")
-    assert error_of(ec2.delete_network_interface, NetworkInterfaceId=eni["NetworkInterfaceId"])[0] == \
-        "InvalidParameterValue"
+        "DependencyViolation",
+        f"resource {group} has a dependent object",
+    )
+    assert (
+        error_of(ec2.delete_network_interface, NetworkInterfaceId=eni["NetworkInterfaceId"])[0]
+        == "InvalidParameterValue"
+    )
     lab.client("lambda").delete_function(FunctionName="anchor")
     lab.advance(lab.timings.eni_delete)
     ec2.delete_security_group(GroupId=group)
@@ -363,10 +455,14 @@ def test_ec2_refuses_to_delete_what_a_hyperplane_eni_uses(lab, net, role):
 
 def test_a_role_lambda_cannot_assume_is_refused(lab, net):
     iam = lab.client("iam")
-    trust_ec2 = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust_ec2 = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
     arn = iam.create_role(RoleName="for-ec2", AssumeRolePolicyDocument=json.dumps(trust_ec2))["Role"]["Arn"]
     iam.attach_role_policy(RoleName="for-ec2", PolicyArn=VPC_ACCESS)
     for subnets in (None, net["subnets"]):
         assert error_of(create, lab, "wrong-trust", arn, subnets, [net["sg"]] if subnets else None) == (
-            "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
+            "InvalidParameterValueException",
+            "The role defined for the function cannot be assumed by Lambda.",
+        )

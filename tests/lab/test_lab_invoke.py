@@ -39,8 +39,9 @@ def isolated(lab):
     served = ec2.create_subnet(VpcId=vpc, CidrBlock="10.60.2.0/24")["Subnet"]["SubnetId"]
     table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     ec2.associate_route_table(RouteTableId=table, SubnetId=served)
-    ec2.create_vpc_endpoint(VpcEndpointType="Gateway", VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3",
-                            RouteTableIds=[table])
+    ec2.create_vpc_endpoint(
+        VpcEndpointType="Gateway", VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", RouteTableIds=[table]
+    )
     group = ec2.create_security_group(VpcId=vpc, GroupName="fn", Description="function")["GroupId"]
     return {"bare": bare, "served": served, "group": group}
 
@@ -79,8 +80,9 @@ def test_s3_through_a_gateway_endpoint_succeeds(lab, isolated):
 def test_during_a_network_update_invocations_use_the_previous_network(lab, isolated):
     lam = lab.client("lambda")
     create(lab, "moving", [isolated["bare"]], isolated["group"])
-    lam.update_function_configuration(FunctionName="moving",
-                                      VpcConfig={"SubnetIds": [isolated["served"]], "SecurityGroupIds": [isolated["group"]]})
+    lam.update_function_configuration(
+        FunctionName="moving", VpcConfig={"SubnetIds": [isolated["served"]], "SecurityGroupIds": [isolated["group"]]}
+    )
     assert lam.get_function(FunctionName="moving")["Configuration"]["LastUpdateStatus"] == "InProgress"
     assert lam.invoke(FunctionName="moving").get("FunctionError") == "Unhandled"  # still the bare subnet
     lam.get_waiter("function_updated_v2").wait(FunctionName="moving")
@@ -105,9 +107,12 @@ def handler(event, context):
     with lk.Lab() as lab:
         stack = lab.deploy("vpc-private", name="private")
         subnets = [stack.outputs["privateSubnet1ID"], stack.outputs["privateSubnet2ID"]]
-        group = lab.client("ec2").describe_security_groups(Filters=[
-            {"Name": "vpc-id", "Values": [stack.outputs["privateVPCID"]]},
-            {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
+        group = lab.client("ec2").describe_security_groups(
+            Filters=[
+                {"Name": "vpc-id", "Values": [stack.outputs["privateVPCID"]]},
+                {"Name": "group-name", "Values": ["default"]},
+            ]
+        )["SecurityGroups"][0]["GroupId"]
         create(lab, "private-fn", subnets, group, source=source)
         lam = lab.client("lambda")
         assert json.loads(lam.invoke(FunctionName="private-fn", Payload=b'{"service": "s3"}')["Payload"].read()) == 0

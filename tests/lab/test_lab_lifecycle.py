@@ -35,8 +35,11 @@ def _labkit_entries(folder) -> list[str]:
 def _task_modules() -> list[str]:
     """Modules alive anywhere in the process whose code was unpacked from a deployment package."""
     gc.collect()
-    return [m.__name__ for m in gc.get_objects()
-            if type(m).__name__ == "module" and "labkit-task-" in str(getattr(m, "__file__", "") or "")]
+    return [
+        m.__name__
+        for m in gc.get_objects()
+        if type(m).__name__ == "module" and "labkit-task-" in str(getattr(m, "__file__", "") or "")
+    ]
 
 
 def _used_lab(lab, name="fn"):
@@ -44,7 +47,8 @@ def _used_lab(lab, name="fn"):
     stack = lab.deploy("vpc-private")
     subnets = [stack.outputs["privateSubnet1ID"], stack.outputs["privateSubnet2ID"]]
     groups = lab.client("ec2").describe_security_groups(
-        Filters=[{"Name": "vpc-id", "Values": [stack.outputs["privateVPCID"]]}])["SecurityGroups"]
+        Filters=[{"Name": "vpc-id", "Values": [stack.outputs["privateVPCID"]]}]
+    )["SecurityGroups"]
     samples.create_function(lab.session, name, subnets, [groups[0]["GroupId"]], HANDLER)
     lab.advance("2 min")
     out = lab.client("lambda").invoke(FunctionName=name, Payload=json.dumps({"n": 7}))
@@ -61,10 +65,12 @@ def test_another_labs_buckets_are_invisible():
         s3_one.create_bucket(Bucket="orders-data")
         s3_one.put_object(Bucket="orders-data", Key="a.txt", Body=b"one")
         assert [b["Name"] for b in s3_two.list_buckets()["Buckets"]] == []
-        for call in (lambda: s3_two.get_object(Bucket="orders-data", Key="a.txt"),
-                     lambda: s3_two.put_object(Bucket="orders-data", Key="b.txt", Body=b"two"),
-                     lambda: s3_two.delete_object(Bucket="orders-data", Key="a.txt"),
-                     lambda: s3_two.head_bucket(Bucket="orders-data")):
+        for call in (
+            lambda: s3_two.get_object(Bucket="orders-data", Key="a.txt"),
+            lambda: s3_two.put_object(Bucket="orders-data", Key="b.txt", Body=b"two"),
+            lambda: s3_two.delete_object(Bucket="orders-data", Key="a.txt"),
+            lambda: s3_two.head_bucket(Bucket="orders-data"),
+        ):
             with pytest.raises(ClientError) as caught:
                 call()
             assert caught.value.response["Error"]["Code"] in ("NoSuchBucket", "404")
@@ -187,9 +193,11 @@ def test_data_loaded_on_demand_still_answers():
 
 def test_moto_is_imported_service_by_service_when_first_used():
     # a lab that only reads EC2 has not loaded Lambda's, CloudFormation's or RDS's moto support
-    code = ("import sys, labkit as lk\nlab = lk.Lab()\nlab.client('ec2').describe_vpcs()\n"
-            "print(sorted(m for m in ('moto.awslambda.models', 'moto.cloudformation.models', 'moto.rds.models') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, labkit as lk\nlab = lk.Lab()\nlab.client('ec2').describe_vpcs()\n"
+        "print(sorted(m for m in ('moto.awslambda.models', 'moto.cloudformation.models', 'moto.rds.models') "
+        "if m in sys.modules))"
+    )
     import subprocess
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}

@@ -74,6 +74,7 @@ def no_real_network(monkeypatch):
         def real(*args, **kwargs):
             calls.append((name, args[1:]))
             raise AssertionError(f"a real socket call was made: {name}{args[1:]}")
+
         return real
 
     monkeypatch.setattr(socket.socket, "connect", refuse("connect"))
@@ -103,8 +104,7 @@ def invoke(lab, name, event):
     return out, json.loads(out["Payload"].read()), base64.b64decode(out["LogResult"]).decode()
 
 
-def test_urllib_to_the_internet_with_a_nat_gateway_says_the_lab_has_no_internet_server(lab, network,
-                                                                                        no_real_network):
+def test_urllib_to_the_internet_with_a_nat_gateway_says_the_lab_has_no_internet_server(lab, network, no_real_network):
     create(lab, "nat-urllib", network["nat"], URLLIB_HANDLER)
     out, body, _ = invoke(lab, "nat-urllib", {"url": "https://example.com/"})
     assert "FunctionError" not in out

@@ -12,9 +12,24 @@ from labkit import samples
 from labkit.iam.examples import LAMBDA_VPC_EXAMPLES, STAY_IN_SUBNETS_FIXED
 
 #: What any learner here may do besides the policy under test: look at the network, pass roles, read functions.
-BASE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-    "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "iam:PassRole",
-    "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:ListFunctions"]}]}
+BASE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Resource": "*",
+            "Action": [
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+                "iam:PassRole",
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:ListFunctions",
+            ],
+        }
+    ],
+}
 ALL_LAMBDA = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]}
 
 
@@ -37,9 +52,12 @@ def env(lab):
     samples.create_function(lab.session, "role-maker")  # creates the execution role with the VPC policy
     role = lab.client("iam").get_role(RoleName="labkit-lambda-vpc-role")["Role"]["Arn"]
     names = {
-        "vpc-1": approved["vpc_id"], "vpc-2": "vpc-0000000000000aaaa",
-        "subnet-1": approved["private_subnet_ids"][0], "subnet-2": approved["private_subnet_ids"][1],
-        "sg-1": approved["security_group_id"], "sg-2": "sg-0000000000000aaaa",
+        "vpc-1": approved["vpc_id"],
+        "vpc-2": "vpc-0000000000000aaaa",
+        "subnet-1": approved["private_subnet_ids"][0],
+        "subnet-2": approved["private_subnet_ids"][1],
+        "sg-1": approved["security_group_id"],
+        "sg-2": "sg-0000000000000aaaa",
     }
     return {"approved": approved, "other": other, "role": role, "names": names}
 
@@ -57,8 +75,10 @@ def request_for(env, where: str) -> dict | None:
     return {
         "none": None,
         "approved": {"SubnetIds": approved["private_subnet_ids"], "SecurityGroupIds": [approved["security_group_id"]]},
-        "approved-subnet-1-only": {"SubnetIds": approved["private_subnet_ids"][:1],
-                                   "SecurityGroupIds": [approved["security_group_id"]]},
+        "approved-subnet-1-only": {
+            "SubnetIds": approved["private_subnet_ids"][:1],
+            "SecurityGroupIds": [approved["security_group_id"]],
+        },
         "other": {"SubnetIds": other["private_subnet_ids"], "SecurityGroupIds": [other["security_group_id"]]},
         "disconnect": {"SubnetIds": [], "SecurityGroupIds": []},
     }[where]
@@ -66,8 +86,9 @@ def request_for(env, where: str) -> dict | None:
 
 def create_as(lab, env, policies, name, where):
     lam = lab.client("lambda", policies=policies)
-    request = dict(FunctionName=name, Runtime="python3.12", Role=env["role"], Handler="app.handler",
-                   Code={"ZipFile": _zip()})
+    request = dict(
+        FunctionName=name, Runtime="python3.12", Role=env["role"], Handler="app.handler", Code={"ZipFile": _zip()}
+    )
     vpc = request_for(env, where)
     if vpc is not None:
         request["VpcConfig"] = vpc
@@ -97,8 +118,10 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("index, sid, allow_all, where, decision", [
-    pytest.param(i, *case, id=f"{case[0]}-{case[2]}") for i, case in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "index, sid, allow_all, where, decision",
+    [pytest.param(i, *case, id=f"{case[0]}-{case[2]}") for i, case in enumerate(CASES)],
+)
 def test_the_guides_example_policies_on_create_function(lab, env, index, sid, allow_all, where, decision):
     policies = [BASE, concrete(LAMBDA_VPC_EXAMPLES[sid], env["names"])] + ([ALL_LAMBDA] if allow_all else [])
     name = f"case-{index}"
@@ -110,10 +133,15 @@ def test_the_guides_example_policies_on_create_function(lab, env, index, sid, al
     with pytest.raises(ClientError) as info:
         create_as(lab, env, policies, name, where)
     error = info.value.response["Error"]
-    why = ("with an explicit deny in an identity-based policy" if decision == "explicitDeny"
-           else "because no identity-based policy allows the lambda:CreateFunction action")
+    why = (
+        "with an explicit deny in an identity-based policy"
+        if decision == "explicitDeny"
+        else "because no identity-based policy allows the lambda:CreateFunction action"
+    )
     assert error["Code"] == "AccessDeniedException"
-    assert error["Message"] == f"User: {user} is not authorized to perform: lambda:CreateFunction on resource: {arn} {why}"
+    assert (
+        error["Message"] == f"User: {user} is not authorized to perform: lambda:CreateFunction on resource: {arn} {why}"
+    )
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         lab.client("lambda").get_function(FunctionName=name)
@@ -133,7 +161,8 @@ def test_the_forallvalues_pitfall_lets_a_function_leave_the_vpc_and_the_fix_clos
     lab.advance(lab.timings.eni_join)
     with pytest.raises(ClientError, match="because no identity-based policy allows"):
         lab.client("lambda", policies=[BASE, fixed]).update_function_configuration(
-            FunctionName="pitfall-fixed", VpcConfig=request_for(env, "disconnect"))
+            FunctionName="pitfall-fixed", VpcConfig=request_for(env, "disconnect")
+        )
     with pytest.raises(ClientError, match="because no identity-based policy allows"):
         create_as(lab, env, [BASE, fixed], "pitfall-escape", "none")
 
@@ -158,19 +187,26 @@ def test_require_vpc_denies_a_disconnect(lab, env):
 @pytest.mark.parametrize("missing", ["DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcs"])
 def test_connecting_needs_the_callers_ec2_describe_permissions(lab, env, missing):
     allowed = [a for a in ("DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcs") if a != missing]
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": [f"ec2:{a}" for a in allowed] + ["iam:PassRole", "lambda:*"], "Resource": "*"}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": [f"ec2:{a}" for a in allowed] + ["iam:PassRole", "lambda:*"], "Resource": "*"}
+        ],
+    }
     with pytest.raises(ClientError) as info:
         create_as(lab, env, [policy], f"no-{missing.lower()}", "approved")
     error = info.value.response["Error"]
-    first = {"DescribeSecurityGroups": env["approved"]["security_group_id"],
-             "DescribeSubnets": env["approved"]["private_subnet_ids"][0],
-             "DescribeVpcs": env["approved"]["vpc_id"]}[missing]
+    first = {
+        "DescribeSecurityGroups": env["approved"]["security_group_id"],
+        "DescribeSubnets": env["approved"]["private_subnet_ids"][0],
+        "DescribeVpcs": env["approved"]["vpc_id"],
+    }[missing]
     assert error["Code"] == "AccessDeniedException"
     assert error["Message"] == (
         f"Your access has been denied by EC2, please make sure your request credentials have permission to {missing} "
         f"for {first}. EC2 Error Code: UnauthorizedOperation. EC2 Error Message: You are not authorized to perform "
-        "this operation.")
+        "this operation."
+    )
     create_as(lab, env, [policy], f"no-{missing.lower()}-plain", "none")  # without a VPC they are not needed
 
 
@@ -179,7 +215,8 @@ def test_creating_a_function_needs_pass_role_on_its_role(lab, env):
         create_as(lab, env, [ALL_LAMBDA], "no-pass-role", "none")
     assert info.value.response["Error"]["Message"] == (
         f"User: arn:aws:iam::{lab.account_id}:user/learner is not authorized to perform: iam:PassRole on resource: "
-        f"{env['role']} because no identity-based policy allows the iam:PassRole action")
+        f"{env['role']} because no identity-based policy allows the iam:PassRole action"
+    )
 
 
 def test_other_services_deny_with_their_own_error_code_and_the_user_name(lab):
@@ -190,9 +227,17 @@ def test_other_services_deny_with_their_own_error_code_and_the_user_name(lab):
     assert error["Code"] == "UnauthorizedOperation"
     assert error["Message"] == (
         f"You are not authorized to perform this operation. User: arn:aws:iam::{lab.account_id}:user/alice is not "
-        "authorized to perform: ec2:DescribeVpcs because no identity-based policy allows the ec2:DescribeVpcs action")
-    s3 = lab.client("s3", policies=[{"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}])
+        "authorized to perform: ec2:DescribeVpcs because no identity-based policy allows the ec2:DescribeVpcs action"
+    )
+    s3 = lab.client(
+        "s3",
+        policies=[
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
+            }
+        ],
+    )
     assert "Buckets" in s3.list_buckets()
     with pytest.raises(ClientError, match="AccessDenied"):
         s3.create_bucket(Bucket="not-allowed")
@@ -200,11 +245,27 @@ def test_other_services_deny_with_their_own_error_code_and_the_user_name(lab):
 
 def test_invoke_is_authorised_as_lambda_invoke_function_on_the_function_arn(lab, env):
     create_as(lab, env, [BASE, ALL_LAMBDA], "guarded", "none")
-    only_other = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
-                  "Resource": f"arn:aws:lambda:us-east-1:{lab.account_id}:function:someone-else"}]}
+    only_other = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": f"arn:aws:lambda:us-east-1:{lab.account_id}:function:someone-else",
+            }
+        ],
+    }
     with pytest.raises(ClientError) as info:
         lab.client("lambda", policies=[only_other]).invoke(FunctionName="guarded")
     assert "lambda:InvokeFunction on resource: " in info.value.response["Error"]["Message"]
-    mine = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
-            "Resource": f"arn:aws:lambda:us-east-1:{lab.account_id}:function:guarded"}]}
+    mine = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": f"arn:aws:lambda:us-east-1:{lab.account_id}:function:guarded",
+            }
+        ],
+    }
     assert lab.client("lambda", policies=[mine]).invoke(FunctionName="guarded")["StatusCode"] == 200

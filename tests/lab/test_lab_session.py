@@ -104,8 +104,9 @@ def test_real_credentials_and_profiles_in_the_environment_are_ignored(monkeypatc
         assert lab.session.get_credentials().access_key == "testing"
         assert lab.client("sts").get_caller_identity()["Account"] == lab.account_id
         assert lab.client("ec2").describe_vpcs()["Vpcs"]  # moto's default VPC of the lab account
-        assert sent and all(url.startswith(("https://sts.us-east-1.amazonaws.com", "https://ec2.us-east-1."))
-                            for url in sent)
+        assert sent and all(
+            url.startswith(("https://sts.us-east-1.amazonaws.com", "https://ec2.us-east-1.")) for url in sent
+        )
 
 
 def test_a_request_moto_does_not_answer_never_leaves(lab, monkeypatch):
@@ -205,8 +206,9 @@ def test_a_waiter_that_can_never_succeed_fails_after_its_attempts_without_sleepi
     lam = lab.client("lambda")
     before, wall = lab.clock.elapsed, time.perf_counter()
     with pytest.raises(WaiterError, match="Max attempts exceeded"):
-        lam.get_waiter("function_exists").wait(FunctionName="never-created",
-                                               WaiterConfig={"Delay": 30, "MaxAttempts": 4})
+        lam.get_waiter("function_exists").wait(
+            FunctionName="never-created", WaiterConfig={"Delay": 30, "MaxAttempts": 4}
+        )
     assert lab.clock.elapsed - before == 3 * 30  # three sleeps between four attempts
     assert time.perf_counter() - wall < 5
 
@@ -215,8 +217,9 @@ def test_ec2_waiters_use_the_lab_clock_too(lab):
     ec2 = lab.client("ec2")
     before = lab.clock.elapsed
     with pytest.raises(WaiterError):
-        ec2.get_waiter("subnet_available").wait(SubnetIds=["subnet-0000000000000dead"],
-                                                WaiterConfig={"Delay": 15, "MaxAttempts": 3})
+        ec2.get_waiter("subnet_available").wait(
+            SubnetIds=["subnet-0000000000000dead"], WaiterConfig={"Delay": 15, "MaxAttempts": 3}
+        )
     assert lab.clock.elapsed - before in (0, 30)  # an error acceptor may stop at once; never a real sleep
 
 

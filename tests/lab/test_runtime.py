@@ -43,8 +43,12 @@ def make_zip(files: dict[str, str]) -> bytes:
 
 def blocked(destination: str = "s3") -> Trace:
     """A real labkit trace: a private subnet whose route table has no route to the destination."""
-    blocker = Blocker(BlockerCode.NO_ROUTE, "rtb-0abc", f"the route table has no route to {destination}",
-                      fix="add a gateway endpoint for S3 to rtb-0abc")
+    blocker = Blocker(
+        BlockerCode.NO_ROUTE,
+        "rtb-0abc",
+        f"the route table has no route to {destination}",
+        fix="add a gateway endpoint for S3 to rtb-0abc",
+    )
     hop = Hop("route-table", "rtb-0abc", False, f"no route matches {destination}")
     return Trace(source="fn", destination=destination, paths=(Path("subnet-0a", (hop,), blocked_by=blocker),))
 
@@ -74,8 +78,13 @@ def lab_factory(session):
         bs = botocore.session.get_session()
         bs.register_component("data_loader", loader)
         bs.get_component("event_emitter").register_first("before-sign", _add_lab_account)
-        return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                             aws_session_token="testing", region_name=REGION, botocore_session=bs)
+        return boto3.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            aws_session_token="testing",
+            region_name=REGION,
+            botocore_session=bs,
+        )
 
     return factory
 
@@ -86,14 +95,30 @@ def _fresh_environments():
     runtime.discard_environments()
 
 
-def invoke(files, handler="app.handler", event=None, *, gate=None, factory=None, name="fn", timeout_s=30,
-           memory_mb=128, environment=None, code=None):
+def invoke(
+    files,
+    handler="app.handler",
+    event=None,
+    *,
+    gate=None,
+    factory=None,
+    name="fn",
+    timeout_s=30,
+    memory_mb=128,
+    environment=None,
+    code=None,
+):
     return run_handler(
-        code if code is not None else make_zip(files), handler, {} if event is None else event,
-        function_name=name, function_arn=arn(name), timeout_s=timeout_s, memory_mb=memory_mb,
+        code if code is not None else make_zip(files),
+        handler,
+        {} if event is None else event,
+        function_name=name,
+        function_arn=arn(name),
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
         environment=environment or {},
-        session_factory=factory or (lambda: boto3.Session(aws_access_key_id="testing",
-                                                          aws_secret_access_key="testing", region_name=REGION)),
+        session_factory=factory
+        or (lambda: boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)),
         gate=gate or Gate(),
     )
 
@@ -106,10 +131,14 @@ def body(result):
 
 
 def test_return_value_becomes_the_json_payload():
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         def handler(event, context):
             return {"ok": True, "n": 3}
-    """})
+    """
+        }
+    )
     assert result.status_code == 200
     assert result.function_error is None
     assert result.payload == b'{"ok": true, "n": 3}'
@@ -117,13 +146,17 @@ def test_return_value_becomes_the_json_payload():
     assert 0 <= result.duration_s < 3
 
 
-@pytest.mark.parametrize("event, expected", [
-    ({"a": [1, 2]}, {"a": [1, 2]}),
-    ([1, "x"], [1, "x"]),
-    ("plain string", "plain string"),
-    (b'{"from": "bytes"}', {"from": "bytes"}),
-    (b"", {}),
-], ids=["dict", "list", "str", "json-bytes", "empty-payload"])
+@pytest.mark.parametrize(
+    "event, expected",
+    [
+        ({"a": [1, 2]}, {"a": [1, 2]}),
+        ([1, "x"], [1, "x"]),
+        ("plain string", "plain string"),
+        (b'{"from": "bytes"}', {"from": "bytes"}),
+        (b"", {}),
+    ],
+    ids=["dict", "list", "str", "json-bytes", "empty-payload"],
+)
 def test_event_reaches_the_handler_as_decoded_json(event, expected):
     result = invoke({"app.py": "def handler(event, context):\n    return event\n"}, event=event)
     assert body(result) == expected
@@ -145,7 +178,9 @@ def test_an_event_that_is_not_json_is_refused(event):
 def test_context_is_like_lambdas(monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(runtime.context, "_clock", clock)
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         def handler(event, context):
             return {
                 "function_name": context.function_name,
@@ -157,7 +192,12 @@ def test_context_is_like_lambdas(monkeypatch):
                 "log_stream_name": context.log_stream_name,
                 "remaining": context.get_remaining_time_in_millis(),
             }
-    """}, name="orders", memory_mb=256, timeout_s=7)
+    """
+        },
+        name="orders",
+        memory_mb=256,
+        timeout_s=7,
+    )
     ctx = body(result)
     assert ctx["function_name"] == "orders"
     assert ctx["function_version"] == "$LATEST"
@@ -171,11 +211,15 @@ def test_context_is_like_lambdas(monkeypatch):
 
 
 def test_decimal_is_a_number_and_bytes_are_returned_as_they_are():
-    numbers = invoke({"app.py": """
+    numbers = invoke(
+        {
+            "app.py": """
         from decimal import Decimal
         def handler(event, context):
             return {"count": Decimal("3"), "price": Decimal("2.5")}
-    """})
+    """
+        }
+    )
     assert body(numbers) == {"count": 3, "price": 2.5}
     raw = invoke({"app.py": "def handler(event, context):\n    return b'\\x00raw'\n"}, name="raw")
     assert raw.payload == b"\x00raw" and raw.function_error is None
@@ -185,7 +229,9 @@ def test_decimal_is_a_number_and_bytes_are_returned_as_they_are():
 
 
 def test_print_and_logging_go_to_the_log_in_lambdas_format(capsys):
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import logging, sys
         logger = logging.getLogger()
         logger.setLevel(logging.INFO)
@@ -195,7 +241,9 @@ def test_print_and_logging_go_to_the_log_in_lambdas_format(capsys):
             logger.info("an info line")
             logging.getLogger("app.db").debug("not shown: below INFO")
             return context.aws_request_id
-    """})
+    """
+        }
+    )
     request_id = body(result)
     lines = result.log.splitlines()
     assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
@@ -207,7 +255,9 @@ def test_print_and_logging_go_to_the_log_in_lambdas_format(capsys):
     assert lines[-2] == f"END RequestId: {request_id}"
     assert re.fullmatch(
         rf"REPORT RequestId: {request_id}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\t"
-        r"Init Duration: \d+\.\d\d ms\t", lines[-1])
+        r"Init Duration: \d+\.\d\d ms\t",
+        lines[-1],
+    )
     out = capsys.readouterr()
     assert "hello from print" not in out.out and "to stderr" not in out.err
 
@@ -215,21 +265,26 @@ def test_print_and_logging_go_to_the_log_in_lambdas_format(capsys):
 def test_the_root_logger_is_lambdas_while_the_handler_runs_and_the_callers_afterwards():
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import logging
         logging.basicConfig(level=logging.DEBUG)  # no effect on Lambda: the root logger already has a handler
         def handler(event, context):
             logging.warning("careful")
             logging.info("hidden at the default WARNING level")
             return len(logging.getLogger().handlers)
-    """})
+    """
+        }
+    )
     assert body(result) == 1
     assert "careful" in result.log and "hidden" not in result.log
     assert root.handlers == handlers and root.level == level
 
 
 def test_root_logger_changes_made_by_the_function_last_like_on_lambda():
-    files = {"app.py": """
+    files = {
+        "app.py": """
         import logging
         root = logging.getLogger()
         for h in list(root.handlers):
@@ -237,14 +292,16 @@ def test_root_logger_changes_made_by_the_function_last_like_on_lambda():
         logging.basicConfig(format="%(levelname)s|%(message)s", level=logging.INFO)
         def handler(event, context):
             logging.info("event %s", event["n"])
-    """}
+    """
+    }
     first, second = invoke(files, event={"n": 1}), invoke(files, event={"n": 2})
     assert "INFO|event 1" in first.log.splitlines()
     assert [line for line in second.log.splitlines() if "event 2" in line] == ["INFO|event 2"]
 
 
 def test_a_warm_environment_keeps_module_state_and_has_no_init_duration():
-    files = {"app.py": """
+    files = {
+        "app.py": """
         import logging
         logging.getLogger().setLevel(logging.INFO)
         calls = []
@@ -252,7 +309,8 @@ def test_a_warm_environment_keeps_module_state_and_has_no_init_duration():
             calls.append(1)
             logging.info("call %d", len(calls))
             return len(calls)
-    """}
+    """
+    }
     first, second = invoke(files), invoke(files)
     assert (body(first), body(second)) == (1, 2)
     assert "Init Duration" in first.log and "Init Duration" not in second.log
@@ -270,10 +328,14 @@ def test_a_configuration_change_starts_a_new_environment():
 
 
 def test_an_exception_is_an_unhandled_function_error_with_lambdas_error_object():
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         def handler(event, context):
             raise ValueError("no such order: 42")
-    """})
+    """
+        }
+    )
     assert result.status_code == 200
     assert result.function_error == "Unhandled"
     error = body(result)
@@ -287,18 +349,42 @@ def test_an_exception_is_an_unhandled_function_error_with_lambdas_error_object()
     assert not result.timed_out
 
 
-@pytest.mark.parametrize("files, handler, error_type, message", [
-    ({"app.py": "x = 1\n"}, "nope.handler", "Runtime.ImportModuleError",
-     "Unable to import module 'nope': No module named 'nope'"),
-    ({"app.py": "import not_packaged_dependency\n"}, "app.handler", "Runtime.ImportModuleError",
-     "Unable to import module 'app': No module named 'not_packaged_dependency'"),
-    ({"app.py": "def other(event, context):\n    pass\n"}, "app.handler", "Runtime.HandlerNotFound",
-     "Handler 'handler' missing on module 'app'"),
-    ({"app.py": "x = 1\n"}, "app", "Runtime.MalformedHandlerName",
-     "Bad handler 'app': not enough values to unpack (expected 2, got 1)"),
-    ({"app.py": "x = 1\n"}, "sys.handler", "Runtime.BuiltInModuleConflict",
-     "Cannot use built-in module sys as a handler module"),
-], ids=["missing-module", "missing-dependency", "missing-function", "malformed-handler", "builtin-module"])
+@pytest.mark.parametrize(
+    "files, handler, error_type, message",
+    [
+        (
+            {"app.py": "x = 1\n"},
+            "nope.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'nope': No module named 'nope'",
+        ),
+        (
+            {"app.py": "import not_packaged_dependency\n"},
+            "app.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'app': No module named 'not_packaged_dependency'",
+        ),
+        (
+            {"app.py": "def other(event, context):\n    pass\n"},
+            "app.handler",
+            "Runtime.HandlerNotFound",
+            "Handler 'handler' missing on module 'app'",
+        ),
+        (
+            {"app.py": "x = 1\n"},
+            "app",
+            "Runtime.MalformedHandlerName",
+            "Bad handler 'app': not enough values to unpack (expected 2, got 1)",
+        ),
+        (
+            {"app.py": "x = 1\n"},
+            "sys.handler",
+            "Runtime.BuiltInModuleConflict",
+            "Cannot use built-in module sys as a handler module",
+        ),
+    ],
+    ids=["missing-module", "missing-dependency", "missing-function", "malformed-handler", "builtin-module"],
+)
 def test_handler_loading_errors_are_lambdas_runtime_errors(files, handler, error_type, message):
     result = invoke(files, handler=handler)
     assert result.function_error == "Unhandled"
@@ -324,8 +410,10 @@ def test_an_init_error_is_retried_on_the_next_invocation():
 
 
 def test_a_handler_in_a_subdirectory():
-    result = invoke({"src/handlers/orders.py": "def handler(event, context):\n    return 'orders'\n"},
-                    handler="src/handlers/orders.handler")
+    result = invoke(
+        {"src/handlers/orders.py": "def handler(event, context):\n    return 'orders'\n"},
+        handler="src/handlers/orders.handler",
+    )
     assert body(result) == "orders"
 
 
@@ -339,8 +427,10 @@ def test_a_return_value_that_is_not_json_is_a_marshal_error():
 
 
 def test_sys_exit_is_a_runtime_exit_error_and_resets_the_environment():
-    files = {"app.py": "import sys\ncalls = []\ndef handler(event, context):\n    calls.append(1)\n"
-                       "    if event['exit']:\n        sys.exit(3)\n    return len(calls)\n"}
+    files = {
+        "app.py": "import sys\ncalls = []\ndef handler(event, context):\n    calls.append(1)\n"
+        "    if event['exit']:\n        sys.exit(3)\n    return len(calls)\n"
+    }
     assert body(invoke(files, event={"exit": False})) == 1
     crashed = invoke(files, event={"exit": True})
     assert crashed.function_error == "Unhandled"
@@ -360,13 +450,15 @@ def test_bad_zip_bytes_are_a_labkit_error(code):
 # ---------------------------------------------------------------------------------------------- SDK calls
 
 
-S3_HANDLER = {"app.py": """
+S3_HANDLER = {
+    "app.py": """
     import boto3
     def handler(event, context):
         s3 = boto3.client("s3")
         listed = s3.list_objects_v2(Bucket=event["bucket"])
         return [o["Key"] for o in listed.get("Contents", [])]
-"""}
+"""
+}
 
 
 def test_an_sdk_call_is_served_by_the_lab_when_the_path_is_open(lab_factory):
@@ -384,7 +476,9 @@ def test_sessions_the_handler_creates_reach_the_labs_account(lab_factory, sessio
     lab_factory().client("s3").create_bucket(Bucket="lab-only")
     assert session.client("s3").list_buckets()["Buckets"] == []  # moto's default account: not the lab's
     gate = Gate()
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import boto3, botocore.session
         def handler(event, context):
             fresh = boto3.Session().client("s3").list_buckets()
@@ -393,16 +487,26 @@ def test_sessions_the_handler_creates_reach_the_labs_account(lab_factory, sessio
             resource = [b.name for b in boto3.resource("s3").buckets.all()]
             return {"fresh": [b["Name"] for b in fresh["Buckets"]], "account": regional["Account"],
                     "bare": [b["Name"] for b in bare["Buckets"]], "resource": resource}
-    """}, gate=gate, factory=lab_factory)
-    assert body(result) == {"fresh": ["lab-only"], "account": LAB_ACCOUNT, "bare": ["lab-only"],
-                            "resource": ["lab-only"]}
+    """
+        },
+        gate=gate,
+        factory=lab_factory,
+    )
+    assert body(result) == {
+        "fresh": ["lab-only"],
+        "account": LAB_ACCOUNT,
+        "bare": ["lab-only"],
+        "resource": ["lab-only"],
+    }
     assert gate.asked == ["s3", "sts", "s3", "s3"]
 
 
 def test_a_blocked_sdk_call_hangs_until_the_timeout(lab_factory):
     lab_factory().client("s3").create_bucket(Bucket="orders")
     trace = blocked("s3")
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import boto3
         def handler(event, context):
             print("listing")
@@ -411,7 +515,12 @@ def test_a_blocked_sdk_call_hangs_until_the_timeout(lab_factory):
             except Exception:
                 return "swallowed"
             return "listed"
-    """}, gate=Gate(s3=trace), factory=lab_factory, timeout_s=3)
+    """
+        },
+        gate=Gate(s3=trace),
+        factory=lab_factory,
+        timeout_s=3,
+    )
     assert result.timed_out
     assert result.status_code == 200 and result.function_error == "Unhandled"
     assert result.duration_s == 3
@@ -419,8 +528,10 @@ def test_a_blocked_sdk_call_hangs_until_the_timeout(lab_factory):
     error = body(result)
     assert list(error) == ["errorMessage"]
     request_id = re.search(r"START RequestId: (\S+)", result.log).group(1)
-    assert re.fullmatch(rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z {request_id} Task timed out after 3\.00 seconds",
-                        error["errorMessage"])
+    assert re.fullmatch(
+        rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z {request_id} Task timed out after 3\.00 seconds",
+        error["errorMessage"],
+    )
     lines = result.log.splitlines()
     assert "listing" in lines
     hung = [line for line in lines if line.startswith("labkit:")]
@@ -432,7 +543,9 @@ def test_a_blocked_sdk_call_hangs_until_the_timeout(lab_factory):
 
 
 def test_even_a_bare_except_cant_outlive_a_hung_call(lab_factory):
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import boto3
         def handler(event, context):
             try:
@@ -440,14 +553,21 @@ def test_even_a_bare_except_cant_outlive_a_hung_call(lab_factory):
             except:  # noqa: E722
                 print("after the hang: never happens on AWS")
             return "finished"
-    """}, gate=Gate(dynamodb=blocked("dynamodb")), factory=lab_factory, timeout_s=5)
+    """
+        },
+        gate=Gate(dynamodb=blocked("dynamodb")),
+        factory=lab_factory,
+        timeout_s=5,
+    )
     assert result.timed_out and "Task timed out after 5.00 seconds" in body(result)["errorMessage"]
     assert "never happens" not in result.log
     assert result.blocked_by.destination == "dynamodb"
 
 
 def test_a_client_timeout_shorter_than_the_functions_gives_an_error_and_costs_lab_time(lab_factory):
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import boto3
         from botocore.config import Config
         from botocore.exceptions import ConnectTimeoutError
@@ -457,7 +577,12 @@ def test_a_client_timeout_shorter_than_the_functions_gives_an_error_and_costs_la
                 sm.list_secrets()
             except ConnectTimeoutError as e:
                 return {"error": str(e), "remaining_ms": context.get_remaining_time_in_millis()}
-    """}, gate=Gate(secretsmanager=blocked("secretsmanager")), factory=lab_factory, timeout_s=10)
+    """
+        },
+        gate=Gate(secretsmanager=blocked("secretsmanager")),
+        factory=lab_factory,
+        timeout_s=10,
+    )
     assert not result.timed_out and result.function_error is None
     answer = body(result)
     assert answer["error"].startswith("Connect timeout on endpoint URL")
@@ -466,7 +591,9 @@ def test_a_client_timeout_shorter_than_the_functions_gives_an_error_and_costs_la
 
 
 def test_a_hung_call_in_a_worker_thread_times_the_function_out(lab_factory):
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import boto3
         from concurrent.futures import ThreadPoolExecutor
         def handler(event, context):
@@ -476,7 +603,11 @@ def test_a_hung_call_in_a_worker_thread_times_the_function_out(lab_factory):
                     future.result()
                 except Exception as e:
                     return f"caught {type(e).__name__}"
-    """}, gate=Gate(s3=blocked("s3")), factory=lab_factory)
+    """
+        },
+        gate=Gate(s3=blocked("s3")),
+        factory=lab_factory,
+    )
     assert result.timed_out and result.blocked_by.destination == "s3"
 
 
@@ -486,26 +617,37 @@ def test_a_failing_gate_is_the_labs_error_not_the_handlers(lab_factory):
 
     environ, make_api_call = dict(os.environ), botocore.client.BaseClient._make_api_call
     with pytest.raises(KeyError, match="topology not loaded"):
-        invoke({"app.py": """
+        invoke(
+            {
+                "app.py": """
             import boto3
             def handler(event, context):
                 try:
                     boto3.client("s3").list_buckets()
                 except Exception:
                     return "swallowed"
-        """}, gate=broken_gate, factory=lab_factory)
+        """
+            },
+            gate=broken_gate,
+            factory=lab_factory,
+        )
     assert dict(os.environ) == environ and botocore.client.BaseClient._make_api_call is make_api_call
 
 
 def test_a_request_that_would_leave_the_machine_is_refused_with_an_explanation(lab_factory):
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import boto3
         def handler(event, context):
             try:
                 boto3.client("s3", endpoint_url="https://storage.example.com").list_buckets()
             except Exception as e:
                 return str(e)
-    """}, factory=lab_factory)
+    """
+        },
+        factory=lab_factory,
+    )
     message = body(result)
     assert "labkit lab: a request tried to leave the machine for storage.example.com" in message
     assert "Nothing was sent." in message
@@ -516,14 +658,20 @@ def test_a_request_that_would_leave_the_machine_is_refused_with_an_explanation(l
 
 def test_a_raw_connection_to_the_internet_hangs_when_the_path_is_blocked():
     gate = Gate(internet=blocked("internet"))
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import socket
         def handler(event, context):
             try:
                 socket.create_connection(("api.example.com", 443))
             except Exception as e:
                 return repr(e)
-    """}, gate=gate, timeout_s=4)
+    """
+        },
+        gate=gate,
+        timeout_s=4,
+    )
     assert result.timed_out and result.duration_s == 4
     assert result.blocked_by is gate.blocked["internet"]
     assert gate.asked == ["internet"]
@@ -532,14 +680,19 @@ def test_a_raw_connection_to_the_internet_hangs_when_the_path_is_blocked():
 
 
 def test_a_raw_connection_with_an_open_path_says_the_lab_has_no_internet():
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import urllib.request
         def handler(event, context):
             try:
                 urllib.request.urlopen("https://example.com/")
             except Exception as e:
                 return str(e)
-    """}, gate=Gate())
+    """
+        },
+        gate=Gate(),
+    )
     assert not result.timed_out
     message = body(result)
     assert "labkit lab: the network path to the internet is open, but the lab has no real internet" in message
@@ -547,14 +700,20 @@ def test_a_raw_connection_with_an_open_path_says_the_lab_has_no_internet():
 
 
 def test_a_socket_timeout_shorter_than_the_functions_raises_timeout_error():
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import socket
         def handler(event, context):
             try:
                 socket.create_connection(("203.0.113.10", 5432), timeout=1.5)
             except TimeoutError as e:
                 return str(e)
-    """}, gate=Gate(internet=blocked("internet")), timeout_s=3)
+    """
+        },
+        gate=Gate(internet=blocked("internet")),
+        timeout_s=3,
+    )
     assert body(result) == "timed out" and not result.timed_out
     assert result.duration_s >= 1.5
 
@@ -565,12 +724,18 @@ def test_loopback_connections_are_not_gated():
     server.listen(1)
     try:
         gate = Gate(internet=blocked("internet"))
-        result = invoke({"app.py": """
+        result = invoke(
+            {
+                "app.py": """
             import socket
             def handler(event, context):
                 with socket.create_connection(("127.0.0.1", event["port"]), timeout=2):
                     return "connected"
-        """}, event={"port": server.getsockname()[1]}, gate=gate)
+        """
+            },
+            event={"port": server.getsockname()[1]},
+            gate=gate,
+        )
     finally:
         server.close()
     assert body(result) == "connected" and gate.asked == []
@@ -596,14 +761,19 @@ def test_a_sleep_past_the_deadline_stops_the_handler_at_the_timeout(monkeypatch)
     clock = FakeClock()
     monkeypatch.setattr(runtime.context, "_clock", clock)
     monkeypatch.setattr(runtime.context, "_real_sleep", clock.sleep)
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import time
         def handler(event, context):
             time.sleep(1)
             print("slept 1")
             time.sleep(5)
             print("never printed")
-    """}, timeout_s=3)
+    """
+        },
+        timeout_s=3,
+    )
     assert result.timed_out and result.blocked_by is None and result.duration_s == 3
     assert "slept 1" in result.log and "never printed" not in result.log
     assert "time.sleep(5)" in result.log
@@ -616,12 +786,17 @@ def test_a_handler_that_ran_too_long_in_real_time_is_reported_as_timed_out(monke
     ticker = types.ModuleType("labkit_test_ticker")
     ticker.advance = lambda seconds: setattr(clock, "now", clock.now + seconds)
     monkeypatch.setitem(sys.modules, "labkit_test_ticker", ticker)
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import labkit_test_ticker
         def handler(event, context):
             labkit_test_ticker.advance(4.5)  # a long computation
             return "done late"
-    """}, timeout_s=3)
+    """
+        },
+        timeout_s=3,
+    )
     assert result.timed_out and result.duration_s == 3 and result.blocked_by is None
     assert "Task timed out after 3.00 seconds" in body(result)["errorMessage"]
     assert "past its 3-second timeout" in result.log
@@ -632,7 +807,9 @@ def test_a_handler_that_ran_too_long_in_real_time_is_reported_as_timed_out(monke
 
 def test_environment_variables_during_the_call_and_restored_after():
     before = dict(os.environ)
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import os
         def handler(event, context):
             os.environ["SET_BY_HANDLER"] = "1"
@@ -641,7 +818,11 @@ def test_environment_variables_during_the_call_and_restored_after():
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_ACCESS_KEY_ID",
                 "AWS_SECRET_ACCESS_KEY", "AWS_LAMBDA_LOG_GROUP_NAME", "_HANDLER", "MOTO_ACCOUNT_ID",
                 "AWS_EXECUTION_ENV", "AWS_PROFILE")}
-    """}, environment={"TABLE": "orders"}, memory_mb=512)
+    """
+        },
+        environment={"TABLE": "orders"},
+        memory_mb=512,
+    )
     seen = body(result)
     assert seen["TABLE"] == "orders"
     assert seen["AWS_LAMBDA_FUNCTION_NAME"] == "fn"
@@ -660,22 +841,29 @@ def test_environment_variables_during_the_call_and_restored_after():
 def test_everything_is_restored_even_when_the_handler_fails(lab_factory):
     before_env, before_path = dict(os.environ), list(sys.path)
     before_stdout, before_default = sys.stdout, boto3.DEFAULT_SESSION
-    result = invoke({"app.py": """
+    result = invoke(
+        {
+            "app.py": """
         import os, sys, boto3
         def handler(event, context):
             sys.path.append("/somewhere")
             os.environ["LEAK"] = "1"
             boto3.setup_default_session(region_name="eu-west-1")
             raise RuntimeError("after changing things")
-    """}, factory=lab_factory)
+    """
+        },
+        factory=lab_factory,
+    )
     assert body(result)["errorType"] == "RuntimeError"
     assert dict(os.environ) == before_env and sys.path == before_path
     assert sys.stdout is before_stdout and boto3.DEFAULT_SESSION is before_default
 
 
 def test_sys_modules_and_sys_path_are_restored():
-    files = {"app.py": "import helper\ndef handler(event, context):\n    return helper.VALUE\n",
-             "helper.py": "VALUE = 'from the zip'\n"}
+    files = {
+        "app.py": "import helper\ndef handler(event, context):\n    return helper.VALUE\n",
+        "helper.py": "VALUE = 'from the zip'\n",
+    }
     invoke({"warmup.py": "def handler(event, context):\n    return 1\n"}, handler="warmup.handler", name="warm")
     modules, path = set(sys.modules), list(sys.path)
     assert body(invoke(files)) == "from the zip"
@@ -705,10 +893,13 @@ def test_new_code_for_the_same_function_is_loaded_fresh():
 
 
 def test_a_bundled_boto3_is_not_used(lab_factory):
-    result = invoke({
-        "boto3/__init__.py": "raise ImportError('the bundled copy')\n",
-        "app.py": "import boto3\ndef handler(event, context):\n    return boto3.__name__\n",
-    }, factory=lab_factory)
+    result = invoke(
+        {
+            "boto3/__init__.py": "raise ImportError('the bundled copy')\n",
+            "app.py": "import boto3\ndef handler(event, context):\n    return boto3.__name__\n",
+        },
+        factory=lab_factory,
+    )
     assert body(result) == "boto3"
     assert "includes its own boto3; the lab's boto3 is used" in result.log
 
@@ -726,10 +917,15 @@ def test_nothing_is_gated_or_patched_after_the_invocation(lab_factory):
 
 
 def test_a_handler_can_invoke_another_function_in_the_lab(lab_factory, monkeypatch):
-    inner = make_zip({"inner.py": "import boto3, os\ndef handler(event, context):\n"
-                                  "    print('OUTER_ONLY=' + os.environ.get('OUTER_ONLY', 'unset'))\n"
-                                  "    return boto3.client('s3').list_buckets()['Buckets']\n"})
-    outer = {"app.py": """
+    inner = make_zip(
+        {
+            "inner.py": "import boto3, os\ndef handler(event, context):\n"
+            "    print('OUTER_ONLY=' + os.environ.get('OUTER_ONLY', 'unset'))\n"
+            "    return boto3.client('s3').list_buckets()['Buckets']\n"
+        }
+    )
+    outer = {
+        "app.py": """
         import base64, boto3
         import labkit_test_inner
         from labkit.awslambda.runtime import run_handler
@@ -741,14 +937,18 @@ def test_a_handler_can_invoke_another_function_in_the_lab(lab_factory, monkeypat
             return {"inner_timed_out": inner.timed_out,
                     "inner_saw": [l for l in inner.log.splitlines() if l.startswith("OUTER_ONLY=")],
                     "outer_buckets": boto3.client("s3").list_buckets()["Buckets"]}
-    """}
+    """
+    }
     inner_gate = types.ModuleType("labkit_test_inner")
     inner_gate.gate = Gate(s3=blocked("s3"))
     monkeypatch.setitem(sys.modules, "labkit_test_inner", inner_gate)
     outer_gate = Gate()
-    result = invoke(outer, event={"zip": base64.b64encode(inner).decode()}, gate=outer_gate, factory=lab_factory,
-                    environment={"OUTER_ONLY": "1"})
+    result = invoke(
+        outer,
+        event={"zip": base64.b64encode(inner).decode()},
+        gate=outer_gate,
+        factory=lab_factory,
+        environment={"OUTER_ONLY": "1"},
+    )
     assert body(result) == {"inner_timed_out": True, "inner_saw": ["OUTER_ONLY=unset"], "outer_buckets": []}
     assert inner_gate.gate.asked == ["s3"] and outer_gate.asked == ["s3"]
-
-

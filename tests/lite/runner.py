@@ -82,8 +82,10 @@ def run_exercises():
                 feedback = ex.check()
             else:
                 feedback = ex.check(solution)
-            out[entry.id] = {"correct": bool(feedback.correct),
-                             "cases": [[c.name, bool(c.passed), c.got] for c in feedback.details]}
+            out[entry.id] = {
+                "correct": bool(feedback.correct),
+                "cases": [[c.name, bool(c.passed), c.got] for c in feedback.details],
+            }
         except Exception as exc:  # recorded: the test fails with it
             out[entry.id] = {"error": f"{type(exc).__name__}: {exc}"}
         finally:

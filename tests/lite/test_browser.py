@@ -24,8 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
@@ -72,8 +78,12 @@ def open_site(p, base, profile):
             route.abort()
 
     context = p.chromium.launch_persistent_context(
-        str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-        viewport={"width": 1400, "height": 1000})
+        str(profile),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1400, "height": 1000},
+    )
     context.route("**/*", guard)
     context.on("requestfailed", lambda r: None if local.match(r.url) else refused.append(r.url))
     return context, refused
@@ -91,7 +101,10 @@ def run_all(page) -> None:
             const error = document.querySelector(
                 selector + ' .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
             return prompts.length > 0 && (numbered === prompts.length || (error !== null && !queued));
-        }""", arg=NOTEBOOK, timeout=RUN_TIMEOUT_MS)
+        }""",
+        arg=NOTEBOOK,
+        timeout=RUN_TIMEOUT_MS,
+    )
 
 
 def test_lesson_00_runs_draws_and_an_exercise_answers(served, tmp_path):
@@ -107,8 +120,11 @@ def test_lesson_00_runs_draws_and_an_exercise_answers(served, tmp_path):
             first = page.locator(f"{NOTEBOOK} .jp-CodeCell").first.inner_text()
             assert "%pip install -q labkit" in first
             run_all(page)
-            errors = [t for t in page.locator(f'{NOTEBOOK} [data-mime-type="application/vnd.jupyter.stderr"]')
-                      .all_inner_texts() if "Traceback" in t or re.search(r"\w+Error\b", t)]
+            errors = [
+                t
+                for t in page.locator(f'{NOTEBOOK} [data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+                if "Traceback" in t or re.search(r"\w+Error\b", t)
+            ]
             assert errors == [], "\n---\n".join(errors)
 
             pictures = page.locator(f"{NOTEBOOK} .jp-RenderedSVG img")
@@ -130,7 +146,8 @@ def test_lesson_00_runs_draws_and_an_exercise_answers(served, tmp_path):
             check.click()
             exercise = check.locator("xpath=ancestor::div[contains(@class, 'jp-OutputArea-output')][1]")
             exercise.locator(".labkit-feedback").get_by_text(re.compile("Not yet|Correct")).wait_for(
-                timeout=STEP_TIMEOUT_MS)
+                timeout=STEP_TIMEOUT_MS
+            )
             page.screenshot(path=str(SCREENSHOTS / "lite-exercise-check.png"))
         except Exception:
             page.screenshot(path=str(SCREENSHOTS / "lite-FAILED.png"))

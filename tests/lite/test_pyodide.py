@@ -69,18 +69,26 @@ def shown(outputs) -> list[str]:
 
 @pytest.fixture(scope="module")
 def pyodide_run(lite_site, tmp_path_factory):
-    job = {"notebooks": [
-        {"name": p.stem, "cells": [c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code"]}
-        for p in LESSONS]}
+    job = {
+        "notebooks": [
+            {"name": p.stem, "cells": [c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code"]}
+            for p in LESSONS
+        ]
+    }
     tmp = tmp_path_factory.mktemp("pyodide")
     (tmp / "job.json").write_text(json.dumps(job))
-    done = subprocess.run(["node", str(HARNESS), str(lite_site), str(tmp / "job.json"), str(tmp / "out.json")],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        ["node", str(HARNESS), str(lite_site), str(tmp / "job.json"), str(tmp / "out.json")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((tmp / "out.json").read_text())
     (ROOT / "test-output").mkdir(exist_ok=True)
-    (ROOT / "test-output" / "lite-pyodide.json").write_text(json.dumps(
-        {"timings": result["timings"], "wasm_heap_mb": result["wasm_heap_mb"]}, indent=1))
+    (ROOT / "test-output" / "lite-pyodide.json").write_text(
+        json.dumps({"timings": result["timings"], "wasm_heap_mb": result["wasm_heap_mb"]}, indent=1)
+    )
     return result
 
 
@@ -93,8 +101,11 @@ def test_lesson_shows_what_cpython_showed(pyodide_run, lesson):
     cells = [c for c in nbformat.read(lesson, as_version=4).cells if c.cell_type == "code"]
     ran = pyodide_run["notebooks"][lesson.stem]["cells"]
     assert len(ran) == len(cells)
-    compared = [(i, c.outputs, got) for i, (c, got) in enumerate(zip(cells, ran))
-                if not NBVAL_UNCHECKED & set(c.metadata.get("tags", []))]  # what nbval does not check either
+    compared = [
+        (i, c.outputs, got)
+        for i, (c, got) in enumerate(zip(cells, ran, strict=False))
+        if not NBVAL_UNCHECKED & set(c.metadata.get("tags", []))
+    ]  # what nbval does not check either
     assert len(compared) > len(cells) // 2
     differences = [(i, shown(want), shown(got)) for i, want, got in compared if shown(want) != shown(got)]
     assert not differences, "\n\n".join(f"code cell {i}:\nCPython: {w}\nPyodide: {g}" for i, w, g in differences)

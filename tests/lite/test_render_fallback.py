@@ -21,8 +21,14 @@ def picture():
     topo = Topology(
         vpcs=(Vpc("vpc-1", ("10.0.0.0/16",), name="lab"),),
         subnets=(Subnet("subnet-1", "vpc-1", "10.0.1.0/24", "us-east-1a"),),
-        route_tables=(RouteTable("rtb-1", "vpc-1", is_main=True, routes=(
-            Route("10.0.0.0/16", "local", "local"), Route("0.0.0.0/0", "igw", "igw-1"))),),
+        route_tables=(
+            RouteTable(
+                "rtb-1",
+                "vpc-1",
+                is_main=True,
+                routes=(Route("10.0.0.0/16", "local", "local"), Route("0.0.0.0/0", "igw", "igw-1")),
+            ),
+        ),
         internet_gateways=(InternetGateway("igw-1", ("vpc-1",)),),
     )
     return lk.draw(topo)
@@ -38,11 +44,15 @@ def broken_dot(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.mark.parametrize("render", [
-    lambda p: p._repr_mimebundle_(),
-    lambda p: p.pipe(format="svg"),
-    lambda p: graphviz.Source(p.source).pipe(format="svg"),  # any graphviz picture, not only labkit's
-], ids=["mimebundle", "pipe", "plain-graphviz"])
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda p: p._repr_mimebundle_(),
+        lambda p: p.pipe(format="svg"),
+        lambda p: graphviz.Source(p.source).pipe(format="svg"),  # any graphviz picture, not only labkit's
+    ],
+    ids=["mimebundle", "pipe", "plain-graphviz"],
+)
 def test_a_dot_that_cannot_start_becomes_graphviz_missing_error(broken_dot, render):
     with pytest.raises(GraphvizMissingError) as err:
         render(picture())
@@ -70,13 +80,16 @@ def test_the_hook_wraps_graphviz_once_and_keeps_the_original():
     assert not hasattr(execute.run_check.__wrapped__, "__wrapped__")
 
 
-@pytest.mark.parametrize("cmd, kwargs, job", [
-    (["dot", "-Kdot", "-Tsvg"], {"input": b"graph {}", "capture_output": True}, ("dot", "svg")),
-    (["dot", "-Kneato", "-Tjson"], {"input": b"graph {}", "capture_output": True}, ("neato", "json")),
-    (["dot", "-Kdot", "-Tpng"], {"input": b"graph {}", "capture_output": True}, None),  # no PNG in wasm
-    (["dot", "-Kdot", "-Tsvg:cairo"], {"input": b"graph {}", "capture_output": True}, None),
-    (["dot", "-Kdot", "-Tsvg", "-O", "x.gv"], {"capture_output": True}, None),  # render to a file
-])
+@pytest.mark.parametrize(
+    "cmd, kwargs, job",
+    [
+        (["dot", "-Kdot", "-Tsvg"], {"input": b"graph {}", "capture_output": True}, ("dot", "svg")),
+        (["dot", "-Kneato", "-Tjson"], {"input": b"graph {}", "capture_output": True}, ("neato", "json")),
+        (["dot", "-Kdot", "-Tpng"], {"input": b"graph {}", "capture_output": True}, None),  # no PNG in wasm
+        (["dot", "-Kdot", "-Tsvg:cairo"], {"input": b"graph {}", "capture_output": True}, None),
+        (["dot", "-Kdot", "-Tsvg", "-O", "x.gv"], {"capture_output": True}, None),  # render to a file
+    ],
+)
 def test_only_pipes_to_text_formats_go_to_the_wasm_engine(cmd, kwargs, job):
     assert wasm._pipe_job(cmd, kwargs) == job
 

@@ -100,7 +100,8 @@ import json
 import os
 import sys
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from labkit.awslambda.runtime import context as _context
 from labkit.awslambda.runtime.context import _STACK, FunctionTimeout, _Context, _Invocation, _LabFault, _one_line
@@ -136,8 +137,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from labkit.vpc.results import Trace
 
 __all__ = [
-    "InvocationResult", "run_handler", "discard_environments", "DeploymentPackageError", "InvokeRequestError",
-    "FunctionTimeout", "RealNetworkRefused",
+    "InvocationResult",
+    "run_handler",
+    "discard_environments",
+    "DeploymentPackageError",
+    "InvokeRequestError",
+    "FunctionTimeout",
+    "RealNetworkRefused",
 ]
 
 
@@ -154,10 +160,19 @@ def _default_session(session) -> Iterator[None]:
         boto3.DEFAULT_SESSION = saved
 
 
-def run_handler(code_zip: bytes, handler: str, event, *, function_name: str, function_arn: str,
-                timeout_s: int, memory_mb: int, environment: dict[str, str],
-                session_factory: Callable[[], "boto3.Session"],
-                gate: Callable[[str], "Trace | None"]) -> InvocationResult:
+def run_handler(
+    code_zip: bytes,
+    handler: str,
+    event,
+    *,
+    function_name: str,
+    function_arn: str,
+    timeout_s: int,
+    memory_mb: int,
+    environment: dict[str, str],
+    session_factory: Callable[[], boto3.Session],
+    gate: Callable[[str], Trace | None],
+) -> InvocationResult:
     """Invoke a Python handler from a .zip deployment package in this process, gated by reachability.
 
     ``handler`` is ``"module.function"`` (or ``"dir/sub/module.function"``); ``event`` is a dict, list,
@@ -174,30 +189,47 @@ def run_handler(code_zip: bytes, handler: str, event, *, function_name: str, fun
         raise InvokeRequestError(f"environment must be a dict of strings; got {type(environment).__name__}.")
     region, account = _parse_arn(function_arn)
     event = _decode_event(event, function_name)
-    env, cacheable = _environment_for(code_zip, handler, function_name=function_name, function_arn=function_arn,
-                                      timeout_s=timeout_s, memory_mb=memory_mb, environment=environment)
+    env, cacheable = _environment_for(
+        code_zip,
+        handler,
+        function_name=function_name,
+        function_arn=function_arn,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        environment=environment,
+    )
 
     lab_session = session_factory()
     credentials = lab_session.get_credentials()
     credentials = credentials.get_frozen_credentials() if credentials is not None else None
     log_group_name = f"/aws/lambda/{function_name}"
     request_id = str(uuid.uuid4())
-    started_at = _dt.datetime.now(_dt.timezone.utc)
+    started_at = _dt.datetime.now(_dt.UTC)
     # Built on the caller's environment (the outermost caller's, for an invocation made by a handler).
     base_environ = _STACK[0].caller_environ if _STACK else dict(os.environ)
     function_environ = _function_environ(
-        env, base_environ, handler=handler, function_name=function_name, function_arn=function_arn,
-        memory_mb=memory_mb, environment=environment, region=region, account=account, credentials=credentials,
-        log_group_name=log_group_name)
+        env,
+        base_environ,
+        handler=handler,
+        function_name=function_name,
+        function_arn=function_arn,
+        memory_mb=memory_mb,
+        environment=environment,
+        region=region,
+        account=account,
+        credentials=credentials,
+        log_group_name=log_group_name,
+    )
 
-    inv = _Invocation(request_id=request_id, function_name=function_name, timeout_s=timeout_s, gate=gate,
-                      sink=env.sink)
+    inv = _Invocation(request_id=request_id, function_name=function_name, timeout_s=timeout_s, gate=gate, sink=env.sink)
     inv.caller_environ = base_environ
     buffer = inv.buffer
     buffer.write(f"START RequestId: {request_id} Version: $LATEST\n")
     for name in (n for n in env.bundled_lab_modules if n in sys.modules):
-        buffer.write(f"labkit: the deployment package includes its own {name}; the lab's {name} is used, so "
-                     "that the function's AWS calls reach the lab.\n")
+        buffer.write(
+            f"labkit: the deployment package includes its own {name}; the lab's {name} is used, so "
+            "that the function's AWS calls reach the lab.\n"
+        )
 
     outcome: tuple[str, Any] | None = None  # ("ok", bytes) | ("error", dict) | ("exit", code)
     phase = "init"  # then "invoke" once the handler is loaded
@@ -214,8 +246,14 @@ def run_handler(code_zip: bytes, handler: str, event, *, function_name: str, fun
         state.enter_context(output_to(env.sink, buffer))
         state.enter_context(lambda_logging(env, request_id))
         state.enter_context(_default_session(lab_session))
-        context = _Context(inv, function_name=function_name, function_arn=function_arn, memory_mb=memory_mb,
-                           log_group_name=log_group_name, log_stream_name=env.log_stream_name)
+        context = _Context(
+            inv,
+            function_name=function_name,
+            function_arn=function_arn,
+            memory_mb=memory_mb,
+            log_group_name=log_group_name,
+            log_stream_name=env.log_stream_name,
+        )
         try:
             init_start = _context._clock()
             try:
@@ -253,8 +291,10 @@ def run_handler(code_zip: bytes, handler: str, event, *, function_name: str, fun
 
     elapsed = inv.elapsed_s()
     if not inv.timed_out and elapsed > inv.timeout_s:
-        inv.ran_out = (f"the handler ran for {elapsed:.2f} s of real time, past its {inv.timeout_s:g}-second timeout "
-                       "(the lab can't stop Python code mid-computation, so it reports the timeout afterwards)")
+        inv.ran_out = (
+            f"the handler ran for {elapsed:.2f} s of real time, past its {inv.timeout_s:g}-second timeout "
+            "(the lab can't stop Python code mid-computation, so it reports the timeout afterwards)"
+        )
 
     # The execution environment after this invocation: Lambda resets it after a timeout or a crash of the
     # runtime, and retries the init of one whose init failed; otherwise the next invocation finds it warm.
@@ -284,8 +324,10 @@ def run_handler(code_zip: bytes, handler: str, event, *, function_name: str, fun
         if kind == "ok":
             payload, function_error = value, None
         elif kind == "exit":
-            error = {"errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status {value}",
-                     "errorType": "Runtime.ExitError"}
+            error = {
+                "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status {value}",
+                "errorType": "Runtime.ExitError",
+            }
             log_text += error["errorMessage"] + "\n" + error["errorType"] + "\n"
             payload, function_error = json.dumps(error).encode(), "Unhandled"
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["FunctionTimeout"]
 
@@ -114,8 +114,7 @@ def _current() -> _Invocation | None:
 class _Context:
     """The context object Lambda's Python runtime passes to the handler."""
 
-    def __init__(self, inv: _Invocation, *, function_name, function_arn, memory_mb, log_group_name,
-                 log_stream_name):
+    def __init__(self, inv: _Invocation, *, function_name, function_arn, memory_mb, log_group_name, log_stream_name):
         self.aws_request_id = inv.request_id
         self.log_group_name = log_group_name
         self.log_stream_name = log_stream_name
@@ -136,10 +135,12 @@ class _Context:
         self._invocation.sink.write(str(msg))
 
     def __repr__(self) -> str:
-        return (f"LambdaContext([aws_request_id={self.aws_request_id},log_group_name={self.log_group_name},"
-                f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
-                f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
-                f"invoked_function_arn={self.invoked_function_arn},client_context=None,identity={self.identity}])")
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},log_group_name={self.log_group_name},"
+            f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
+            f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},client_context=None,identity={self.identity}])"
+        )
 
 
 class _CognitoIdentity:
@@ -164,4 +165,3 @@ def _one_line(trace) -> str:
         if fix:
             text += f" Fix: {fix}"
     return " ".join(text.split())
-

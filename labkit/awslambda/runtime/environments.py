@@ -16,8 +16,8 @@ import tempfile
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from labkit.awslambda.runtime.logs import _LambdaLogHandler, _LogSink
 from labkit.awslambda.runtime.payloads import InvokeRequestError, _Fault
@@ -27,9 +27,19 @@ __all__ = ["DeploymentPackageError", "discard_environments"]
 
 #: Top-level modules that always come from the lab, even when a deployment package bundles its own copy:
 #: the SDK (so that its calls reach the lab) and what it is built on. The standard library is added below.
-_LAB_MODULES = frozenset({
-    "boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "moto", "labkit",
-})
+_LAB_MODULES = frozenset(
+    {
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "jmespath",
+        "dateutil",
+        "urllib3",
+        "six",
+        "moto",
+        "labkit",
+    }
+)
 _PROTECTED = _LAB_MODULES | frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names)
 
 
@@ -130,8 +140,9 @@ def _environment_for(code_zip, handler, *, function_name, function_arn, timeout_
     if env is not None and env.busy:
         # The function is invoked while it runs (it invokes itself): Lambda uses another execution environment.
         if env.code_sha == code_sha:
-            return _new_environment(env.root, env.top_names, env.bundled_lab_modules, function_arn, code_sha,
-                                    config_key), False
+            return _new_environment(
+                env.root, env.top_names, env.bundled_lab_modules, function_arn, code_sha, config_key
+            ), False
         root, tops, bundled = _unpack(bytes(code_zip), function_name)
         return _new_environment(root, tops, bundled, function_arn, code_sha, config_key), False
     if env is not None and env.code_sha == code_sha:
@@ -152,15 +163,22 @@ def _environment_for(code_zip, handler, *, function_name, function_arn, timeout_
 
 def _new_environment(root, tops, bundled, function_arn, code_sha, config_key) -> _Environment:
     _ROOTS_IN_USE[root] = _ROOTS_IN_USE.get(root, 0) + 1
-    env = _Environment(function_arn=function_arn, code_sha=code_sha, config_key=config_key, root=root,
-                       top_names=tops, bundled_lab_modules=bundled, log_stream_name=_log_stream_name())
+    env = _Environment(
+        function_arn=function_arn,
+        code_sha=code_sha,
+        config_key=config_key,
+        root=root,
+        top_names=tops,
+        bundled_lab_modules=bundled,
+        log_stream_name=_log_stream_name(),
+    )
     env.sink = _LogSink()
     env.log_handler = _LambdaLogHandler(env.sink)
     return env
 
 
 def _log_stream_name() -> str:
-    day = _dt.datetime.now(_dt.timezone.utc).strftime("%Y/%m/%d")
+    day = _dt.datetime.now(_dt.UTC).strftime("%Y/%m/%d")
     return f"{day}/[$LATEST]{uuid.uuid4().hex}"
 
 
@@ -209,8 +227,20 @@ def _exit_modules(env: _Environment, saved: dict) -> dict:
 _CALLER_AWS_VARIABLES = ("AWS_", "_X_AMZN_", "LAMBDA_")
 
 
-def _function_environ(env: _Environment, base: dict, *, handler, function_name, function_arn, memory_mb,
-                      environment, region, account, credentials, log_group_name) -> dict:
+def _function_environ(
+    env: _Environment,
+    base: dict,
+    *,
+    handler,
+    function_name,
+    function_arn,
+    memory_mb,
+    environment,
+    region,
+    account,
+    credentials,
+    log_group_name,
+) -> dict:
     new = {k: v for k, v in base.items() if not k.startswith(_CALLER_AWS_VARIABLES) and k != "_HANDLER"}
     for key, value in environment.items():
         if not isinstance(key, str) or not isinstance(value, str):
@@ -218,24 +248,26 @@ def _function_environ(env: _Environment, base: dict, *, handler, function_name, 
                 f"Environment variables of function {function_name!r} must be strings; got {key!r}: {value!r}."
             )
         new[key] = value
-    new.update({
-        "_HANDLER": handler,
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
-        "AWS_LAMBDA_FUNCTION_NAME": function_name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name,
-        "AWS_LAMBDA_LOG_STREAM_NAME": env.log_stream_name,
-        "LAMBDA_TASK_ROOT": env.root,
-        # No shared config or credentials files on Lambda: sessions the handler creates see only this environment.
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        # The lab's account for every request, whichever session the handler builds.
-        "MOTO_ACCOUNT_ID": account,
-    })
+    new.update(
+        {
+            "_HANDLER": handler,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
+            "AWS_LAMBDA_FUNCTION_NAME": function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name,
+            "AWS_LAMBDA_LOG_STREAM_NAME": env.log_stream_name,
+            "LAMBDA_TASK_ROOT": env.root,
+            # No shared config or credentials files on Lambda: sessions the handler creates see only this environment.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            # The lab's account for every request, whichever session the handler builds.
+            "MOTO_ACCOUNT_ID": account,
+        }
+    )
     if credentials is not None:
         new["AWS_ACCESS_KEY_ID"] = new["AWS_ACCESS_KEY"] = credentials.access_key
         new["AWS_SECRET_ACCESS_KEY"] = credentials.secret_key
@@ -267,10 +299,13 @@ def _load_handler(handler: str, env: _Environment):
     except SyntaxError as e:
         filename = e.filename or ""
         if filename.startswith(env.root + os.sep):
-            filename = "/var/task/" + filename[len(env.root) + 1:]
+            filename = "/var/task/" + filename[len(env.root) + 1 :]
         text = (e.text or "").rstrip("\n")
-        raise _Fault("Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {e}",
-                     [f'  File "{filename}" Line {e.lineno}\n    {text}']) from None
+        raise _Fault(
+            "Runtime.UserCodeSyntaxError",
+            f"Syntax error in module '{modname}': {e}",
+            [f'  File "{filename}" Line {e.lineno}\n    {text}'],
+        ) from None
     try:
         return getattr(module, fname)
     except AttributeError:

@@ -8,7 +8,7 @@ import logging
 import math
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 __all__: list[str] = []
 
@@ -116,8 +116,10 @@ def report(request_id: str, duration_s: float, memory_mb: int, init_ms: float | 
     """The ``REPORT`` line Lambda writes after each invocation."""
     duration_ms = duration_s * 1000
     billed_ms = max(1, math.ceil(round(duration_ms, 6)))
-    line = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed_ms} ms\t"
-            f"Memory Size: {memory_mb} MB\t")
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed_ms} ms\t"
+        f"Memory Size: {memory_mb} MB\t"
+    )
     if init_ms is not None:
         line += f"Init Duration: {init_ms:.2f} ms\t"
     return line

@@ -17,8 +17,9 @@ __all__ = ["InvocationResult", "InvokeRequestError"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 #: Frames of the lab's own code at the top of a handler's stack trace (the runtime calling the handler).
-_ERROR_STACK_SKIP = frozenset(os.path.normcase(os.path.join(_HERE, name))
-                              for name in ("__init__.py", "environments.py"))
+_ERROR_STACK_SKIP = frozenset(
+    os.path.normcase(os.path.join(_HERE, name)) for name in ("__init__.py", "environments.py")
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,12 @@ def _marshal(value) -> bytes:
 
 
 def _error(message: str, error_type: str, stack: list, request_id: str) -> dict:
-    return {"errorMessage": message or "", "errorType": error_type or "", "requestId": request_id,
-            "stackTrace": stack or []}
+    return {
+        "errorMessage": message or "",
+        "errorType": error_type or "",
+        "requestId": request_id,
+        "stackTrace": stack or [],
+    }
 
 
 def _stack(tb, root: str) -> list:
@@ -89,8 +94,9 @@ def _stack(tb, root: str) -> list:
     else:
         rows = []
     prefix = root + os.sep
-    rows = [("/var/task/" + f[len(prefix):] if f.startswith(prefix) else f, n, name, line)
-            for f, n, name, line in rows]
+    rows = [
+        ("/var/task/" + f[len(prefix) :] if f.startswith(prefix) else f, n, name, line) for f, n, name, line in rows
+    ]
     return traceback.format_list([(f, n or 0, name, line) for f, n, name, line in rows])
 
 
@@ -116,4 +122,3 @@ def _parse_arn(function_arn: str) -> tuple[str, str]:
 
 def _timestamp(moment: _dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import zlib
-from typing import Iterator
+from collections.abc import Iterator
 
 from labkit.awslambda.runtime import context as _context
 from labkit.awslambda.runtime.context import _STACK, _TLS, _current, _Invocation, _WorkerCallHung
@@ -142,8 +142,9 @@ def _install_patches() -> None:
             # A sleep past the deadline moves the lab's time, not the machine's: the handler stops at once,
             # as if it had slept until its timeout (the same on every Python, with or without threads).
             inv.extra_s += max(0.0, remaining)
-            inv.out_of_time(f"the handler was in time.sleep({seconds:g}) when its {inv.timeout_s:g}-second "
-                            "timeout ran out")
+            inv.out_of_time(
+                f"the handler was in time.sleep({seconds:g}) when its {inv.timeout_s:g}-second timeout ran out"
+            )
         return _context._real_sleep(seconds)
 
     try:
@@ -257,12 +258,12 @@ def _check_destination(sock, address) -> None:
         budget = sock.gettimeout()
         inv.hang(what, trace, budget, lambda: TimeoutError("timed out"))
     if host == METADATA_ADDRESS:
-        what += (" (the EC2 instance metadata address: labkit's model of Lambda has no metadata service there; a "
-                 "function's credentials are in its environment variables)")
+        what += (
+            " (the EC2 instance metadata address: labkit's model of Lambda has no metadata service there; a "
+            "function's credentials are in its environment variables)"
+        )
     raise ConnectionRefusedError(
         f"labkit lab: the network path to the internet is open, but the lab has no real internet: the lab has no "
         f"internet server, so {what} was refused and nothing was sent. Reach AWS services through boto3 (the lab "
         "serves those), and replace calls to outside services with test data."
     )
-
-

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labkit.exercises.choice import Question, QuizExercise, read_selection
 from labkit.exercises.catalog import register
+from labkit.exercises.choice import Question, QuizExercise, read_selection
 from labkit.exercises.core import Exercise, Field
 from labkit.exercises.errors import AnswerError
 from labkit.exercises.feedback import Case, Feedback
 from labkit.iam.lambda_role import ENI_ACTIONS_2021
 
-OPERATIONS = ("Invoke", "GetFunctionConfiguration", "UpdateFunctionCode", "UpdateFunctionConfiguration",
-              "PublishVersion")
+OPERATIONS = (
+    "Invoke",
+    "GetFunctionConfiguration",
+    "UpdateFunctionCode",
+    "UpdateFunctionConfiguration",
+    "PublishVersion",
+)
 
 
 @dataclass(frozen=True)
@@ -36,37 +41,60 @@ class Moment:
     nudge: str = ""  # for a wrong answer at this moment: the idea, without saying what fails
 
 
-_PENDING_WHY = ("While a new function is Pending, Lambda is still creating its network interfaces: operations "
-                "on the function fail with ResourceConflictException.")
-_UPDATING_WHY = ("While LastUpdateStatus is InProgress, another update or a new version must wait "
-                 "(ResourceConflictException).")
+_PENDING_WHY = (
+    "While a new function is Pending, Lambda is still creating its network interfaces: operations "
+    "on the function fail with ResourceConflictException."
+)
+_UPDATING_WHY = (
+    "While LastUpdateStatus is InProgress, another update or a new version must wait (ResourceConflictException)."
+)
 
 MOMENTS = (
-    Moment("creating", "Seconds after CreateFunction of a new function connected to two subnets "
-                       "(State: Pending, StateReasonCode: Creating).", OPERATIONS,
-           ("Invoke", "UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion"),
-           {"Invoke": _PENDING_WHY + " A function is invoked only once it is Active.",
+    Moment(
+        "creating",
+        "Seconds after CreateFunction of a new function connected to two subnets "
+        "(State: Pending, StateReasonCode: Creating).",
+        OPERATIONS,
+        ("Invoke", "UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion"),
+        {
+            "Invoke": _PENDING_WHY + " A function is invoked only once it is Active.",
             "GetFunctionConfiguration": "Reading the configuration always works — it is how you watch the state.",
-            "UpdateFunctionCode": _PENDING_WHY, "UpdateFunctionConfiguration": _PENDING_WHY,
-            "PublishVersion": _PENDING_WHY},
-           "Lambda is still setting the new function up. Which of these calls need a function that is ready, and "
-           "which only read what is there?"),
-    Moment("updating", "Seconds after UpdateFunctionConfiguration moved an Active function to other subnets "
-                       "(State: Active, LastUpdateStatus: InProgress).", OPERATIONS,
-           ("UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion"),
-           {"Invoke": "Invocations keep working during an update: they run the previous code and configuration.",
+            "UpdateFunctionCode": _PENDING_WHY,
+            "UpdateFunctionConfiguration": _PENDING_WHY,
+            "PublishVersion": _PENDING_WHY,
+        },
+        "Lambda is still setting the new function up. Which of these calls need a function that is ready, and "
+        "which only read what is there?",
+    ),
+    Moment(
+        "updating",
+        "Seconds after UpdateFunctionConfiguration moved an Active function to other subnets "
+        "(State: Active, LastUpdateStatus: InProgress).",
+        OPERATIONS,
+        ("UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion"),
+        {
+            "Invoke": "Invocations keep working during an update: they run the previous code and configuration.",
             "GetFunctionConfiguration": "Reading always works; it shows LastUpdateStatus InProgress.",
-            "UpdateFunctionCode": _UPDATING_WHY, "UpdateFunctionConfiguration": _UPDATING_WHY,
-            "PublishVersion": _UPDATING_WHY},
-           "The function stays in service while the update runs. Which calls would start another change on top "
-           "of the running one?"),
-    Moment("idle", "After a long time without invocations (State: Inactive, StateReasonCode: Idle).",
-           ("Invoke", "GetFunctionConfiguration"), ("Invoke",),
-           {"Invoke": "Lambda reclaimed the network interfaces: the invocation fails (ResourceNotReadyException) "
-                      "and the function goes to Pending until they are back (StateReasonCode Restoring in the lab: "
-                      "labkit's model), then Active.",
-            "GetFunctionConfiguration": "Reading works, and shows State Inactive."},
-           "After a long idle time, Lambda reclaimed something the function needs to run. Which call needs it?"),
+            "UpdateFunctionCode": _UPDATING_WHY,
+            "UpdateFunctionConfiguration": _UPDATING_WHY,
+            "PublishVersion": _UPDATING_WHY,
+        },
+        "The function stays in service while the update runs. Which calls would start another change on top "
+        "of the running one?",
+    ),
+    Moment(
+        "idle",
+        "After a long time without invocations (State: Inactive, StateReasonCode: Idle).",
+        ("Invoke", "GetFunctionConfiguration"),
+        ("Invoke",),
+        {
+            "Invoke": "Lambda reclaimed the network interfaces: the invocation fails (ResourceNotReadyException) "
+            "and the function goes to Pending until they are back (StateReasonCode Restoring in the lab: "
+            "labkit's model), then Active.",
+            "GetFunctionConfiguration": "Reading works, and shows State Inactive.",
+        },
+        "After a long idle time, Lambda reclaimed something the function needs to run. Which call needs it?",
+    ),
 )
 
 
@@ -76,10 +104,13 @@ class WhatFails(Exercise):
     title = "Which operations fail now?"
     topic = "states"
     difficulty = "intro"
-    prompt = ("At each of the moments in params['moments'], which of the operations fail? Pick every operation "
-              "that fails (an empty list if none does).")
-    answer_help = ('Answer with a dict of lists: exercise.check({"creating": ["Invoke", …], "updating": [...], '
-                   '"idle": [...]}).')
+    prompt = (
+        "At each of the moments in params['moments'], which of the operations fail? Pick every operation "
+        "that fails (an empty list if none does)."
+    )
+    answer_help = (
+        'Answer with a dict of lists: exercise.check({"creating": ["Invoke", …], "updating": [...], "idle": [...]}).'
+    )
     hints = (
         "Reading a function's configuration never fails because of its state: that is how you watch it.",
         "Pending: Lambda is still setting the function up — it can be neither invoked nor changed.",
@@ -95,8 +126,10 @@ class WhatFails(Exercise):
     def _grade(self, answer) -> Feedback:
         keys = [m.key for m in MOMENTS]
         if not isinstance(answer, dict) or not answer:
-            raise AnswerError(f"Give a dict with one list per moment ({', '.join(keys)}), e.g. "
-                              '{"creating": ["Invoke"], "updating": [], "idle": []}.')
+            raise AnswerError(
+                f"Give a dict with one list per moment ({', '.join(keys)}), e.g. "
+                '{"creating": ["Invoke"], "updating": [], "idle": []}.'
+            )
         unknown = [k for k in answer if k not in keys]
         if unknown:
             raise AnswerError(f"No moment {', '.join(map(repr, unknown))}; the moments are {', '.join(keys)}.")
@@ -108,13 +141,29 @@ class WhatFails(Exercise):
             for op in m.options:
                 fails = op in m.fails
                 if given is None:
-                    cases.append(Case(f"{m.key}: {op}", False, "fails" if fails else "works", "no answer", m.why[op],
-                                      nudge=m.nudge))
+                    cases.append(
+                        Case(
+                            f"{m.key}: {op}",
+                            False,
+                            "fails" if fails else "works",
+                            "no answer",
+                            m.why[op],
+                            nudge=m.nudge,
+                        )
+                    )
                     continue
                 said = op in given
                 ok = said == fails
-                cases.append(Case(f"{m.key}: {op}", ok, "fails" if fails else "works", "fails" if said else "works",
-                                  "" if ok else m.why[op], nudge="" if ok else m.nudge))
+                cases.append(
+                    Case(
+                        f"{m.key}: {op}",
+                        ok,
+                        "fails" if fails else "works",
+                        "fails" if said else "works",
+                        "" if ok else m.why[op],
+                        nudge="" if ok else m.nudge,
+                    )
+                )
         wrong = [c for c in cases if not c.passed]
         if not wrong:
             return Feedback(self.id, True, "Right at every moment.", tuple(cases))
@@ -124,8 +173,9 @@ class WhatFails(Exercise):
         return Feedback(self.id, False, msg + " The wrong ones say why.", tuple(cases))
 
     def fields(self) -> tuple[Field, ...]:
-        return tuple(Field(m.key, f"{m.key}: {m.text}", "multi", tuple((o, o) for o in m.options), default=())
-                     for m in MOMENTS)
+        return tuple(
+            Field(m.key, f"{m.key}: {m.text}", "multi", tuple((o, o) for o in m.options), default=()) for m in MOMENTS
+        )
 
     def answer_from(self, values: dict):
         return {k: list(v or ()) for k, v in values.items()}
@@ -153,8 +203,12 @@ class Step:
 #: The script. ``ask_update_status`` is False right after creation: the function has no LastUpdateStatus to
 #: predict before its first update has completed — the lesson there is the State.
 TIMELINE = (
-    Step("1", "CreateFunction, connected to the two private subnets of the vpc-private network", "create",
-         ask_update_status=False),
+    Step(
+        "1",
+        "CreateFunction, connected to the two private subnets of the vpc-private network",
+        "create",
+        ask_update_status=False,
+    ),
     Step("2", "Invoke it at once", "invoke", ask_update_status=False),
     Step("3", "Wait 2 minutes", None, "2 min"),
     Step("4", "Invoke it", "invoke"),
@@ -209,26 +263,34 @@ def run_timeline() -> list[dict]:
                 except lam.exceptions.ClientError as e:
                     outcome = e.response["Error"]["Code"]
             config = lam.get_function_configuration(FunctionName="orders")
-            observed.append({"step": step.key, "outcome": outcome, "State": config.get("State"),
-                             "LastUpdateStatus": config.get("LastUpdateStatus") or "(none)"})
+            observed.append(
+                {
+                    "step": step.key,
+                    "outcome": outcome,
+                    "State": config.get("State"),
+                    "LastUpdateStatus": config.get("LastUpdateStatus") or "(none)",
+                }
+            )
     return observed
 
 
-_CREATE_WHY = ("A new VPC function is Pending (StateReasonCode Creating) while Lambda creates its Hyperplane network "
-               "interfaces — that takes a while the first time for a subnet + security-group pair.")
+_CREATE_WHY = (
+    "A new VPC function is Pending (StateReasonCode Creating) while Lambda creates its Hyperplane network "
+    "interfaces — that takes a while the first time for a subnet + security-group pair."
+)
 _OUTCOME_WHY = {
     "ResourceConflictException": "The function is not ready for this call: while it is Pending, invocations and "
-                                 "changes fail; while an update is InProgress, another update fails.",
+    "changes fail; while an update is InProgress, another update fails.",
     "ResourceNotReadyException": "An Inactive function's network interfaces were reclaimed: the invocation fails, "
-                                 "and the function goes to Pending while Lambda recreates them.",
+    "and the function goes to Pending while Lambda recreates them.",
     "succeeds": "Nothing blocks the call: an Active function is invoked — even during an update, when the "
-                "previous configuration serves it.",
+    "previous configuration serves it.",
 }
 _STATE_WHY = {
     "Pending": "Pending: Lambda is creating (or recreating) the function's network interfaces.",
     "Active": "Active: the network interfaces are ready; an update keeps the function Active.",
     "Inactive": "Inactive (reason Idle): after a long time without invocations (the lab: 14 days) Lambda "
-                "reclaimed the network interfaces.",
+    "reclaimed the network interfaces.",
     "Failed": "Failed: Lambda could not set the function up.",
 }
 _UPDATE_WHY = {
@@ -246,15 +308,19 @@ class Timeline(QuizExercise):
     topic = "states"
     difficulty = "core"
     uses_lab = True
-    prompt = ("A script creates a VPC-connected function and then invokes, updates and leaves it idle (params['steps']). "
-              "Predict, after each step, the function's State and LastUpdateStatus, and whether each call succeeds "
-              "(or which error it gets). Your predictions are checked against the offline lab running the script "
-              "(the first check takes a few seconds).")
-    answer_help = ('Answer with a dict: exercise.check({"1.State": "Pending", "2.outcome": "…", "2.State": "…", '
-                   '"3.State": "…", "3.LastUpdateStatus": "…", …}); params["questions"] lists the keys.')
+    prompt = (
+        "A script creates a VPC-connected function and then invokes, updates and leaves it idle (params['steps']). "
+        "Predict, after each step, the function's State and LastUpdateStatus, and whether each call succeeds "
+        "(or which error it gets). Your predictions are checked against the offline lab running the script "
+        "(the first check takes a few seconds)."
+    )
+    answer_help = (
+        'Answer with a dict: exercise.check({"1.State": "Pending", "2.outcome": "…", "2.State": "…", '
+        '"3.State": "…", "3.LastUpdateStatus": "…", …}); params["questions"] lists the keys.'
+    )
     hints = (
         "A new VPC function starts Pending and becomes Active once its network interfaces exist (90 seconds in the "
-        "lab; on AWS it \"can take several minutes\").",
+        'lab; on AWS it "can take several minutes").',
         "Pending functions refuse invocations and changes: ResourceConflictException.",
         "An update keeps State Active; LastUpdateStatus is InProgress meanwhile, and invocations still work.",
         "A long time without invocations (14 days in the lab): Inactive. The next invocation fails with "
@@ -267,13 +333,19 @@ class Timeline(QuizExercise):
         step, what = key.split(".")
         text = next(s.text for s in TIMELINE if s.key == step)
         if what == "outcome":
-            return (f"Step {step} ({text}): is the function ready for this call at that moment, or is Lambda still "
-                    "busy with it (creating its network interfaces, an update, or reclaimed interfaces)?")
+            return (
+                f"Step {step} ({text}): is the function ready for this call at that moment, or is Lambda still "
+                "busy with it (creating its network interfaces, an update, or reclaimed interfaces)?"
+            )
         if what == "State":
-            return (f"After step {step}: what is Lambda doing with the function's network interfaces at that "
-                    "moment — creating them, done, or reclaimed after a long idle time?")
-        return (f"After step {step}: has an update been started, and has it finished yet? An update's status "
-                "stays until the next update.")
+            return (
+                f"After step {step}: what is Lambda doing with the function's network interfaces at that "
+                "moment — creating them, done, or reclaimed after a long idle time?"
+            )
+        return (
+            f"After step {step}: has an update been started, and has it finished yet? An update's status "
+            "stays until the next update."
+        )
 
     def _params(self) -> dict:
         return {"steps": {s.key: s.text for s in TIMELINE}, "questions": [q.key for q in self.questions]}
@@ -297,21 +369,43 @@ class Timeline(QuizExercise):
                 state_why = _CREATE_WHY
             truth[f"{step.key}.State"] = (obs["State"], state_why)
             if step.ask_update_status:
-                truth[f"{step.key}.LastUpdateStatus"] = (obs["LastUpdateStatus"],
-                                                         _UPDATE_WHY.get(obs["LastUpdateStatus"], ""))
+                truth[f"{step.key}.LastUpdateStatus"] = (
+                    obs["LastUpdateStatus"],
+                    _UPDATE_WHY.get(obs["LastUpdateStatus"], ""),
+                )
         return truth
 
     def _solution(self):
         """The documented behaviour (the check compares it with what the lab does)."""
-        sol = {"1.State": "Pending", "2.outcome": "ResourceConflictException", "2.State": "Pending",
-               "3.State": "Active", "3.LastUpdateStatus": "Successful",
-               "4.outcome": "succeeds", "4.State": "Active", "4.LastUpdateStatus": "Successful",
-               "5.outcome": "succeeds", "5.State": "Active", "5.LastUpdateStatus": "InProgress",
-               "6.outcome": "succeeds", "6.State": "Active", "6.LastUpdateStatus": "InProgress",
-               "7.outcome": "ResourceConflictException", "7.State": "Active", "7.LastUpdateStatus": "InProgress",
-               "8.State": "Active", "8.LastUpdateStatus": "Successful",
-               "9.State": "Inactive", "9.LastUpdateStatus": "Successful",
-               "10.outcome": "ResourceNotReadyException", "10.State": "Pending", "10.LastUpdateStatus": "Successful",
-               "11.State": "Active", "11.LastUpdateStatus": "Successful",
-               "12.outcome": "succeeds", "12.State": "Active", "12.LastUpdateStatus": "Successful"}
+        sol = {
+            "1.State": "Pending",
+            "2.outcome": "ResourceConflictException",
+            "2.State": "Pending",
+            "3.State": "Active",
+            "3.LastUpdateStatus": "Successful",
+            "4.outcome": "succeeds",
+            "4.State": "Active",
+            "4.LastUpdateStatus": "Successful",
+            "5.outcome": "succeeds",
+            "5.State": "Active",
+            "5.LastUpdateStatus": "InProgress",
+            "6.outcome": "succeeds",
+            "6.State": "Active",
+            "6.LastUpdateStatus": "InProgress",
+            "7.outcome": "ResourceConflictException",
+            "7.State": "Active",
+            "7.LastUpdateStatus": "InProgress",
+            "8.State": "Active",
+            "8.LastUpdateStatus": "Successful",
+            "9.State": "Inactive",
+            "9.LastUpdateStatus": "Successful",
+            "10.outcome": "ResourceNotReadyException",
+            "10.State": "Pending",
+            "10.LastUpdateStatus": "Successful",
+            "11.State": "Active",
+            "11.LastUpdateStatus": "Successful",
+            "12.outcome": "succeeds",
+            "12.State": "Active",
+            "12.LastUpdateStatus": "Successful",
+        }
         return sol

@@ -3,9 +3,9 @@ or S3. Every answer is graded with ``lk.trace``."""
 
 from __future__ import annotations
 
-from labkit.exercises.choice import Question, QuizExercise
 from labkit.errors import did_you_mean
 from labkit.exercises.catalog import register
+from labkit.exercises.choice import Question, QuizExercise
 from labkit.exercises.core import Field
 from labkit.exercises.errors import AnswerError
 from labkit.exercises.feedback import Case, Feedback
@@ -39,30 +39,39 @@ _TO_IGW = Route("0.0.0.0/0", "igw", _IGW)
 _TO_NAT = Route("0.0.0.0/0", "nat", _NAT)
 
 
-def _network(private_routes=(), public_routes=None, *, nat=True, sg_egress=True, igw_attached=True,
-             endpoint_route_tables=None) -> Topology:
+def _network(
+    private_routes=(), public_routes=None, *, nat=True, sg_egress=True, igw_attached=True, endpoint_route_tables=None
+) -> Topology:
     """A VPC 10.0.0.0/16 with the function's subnet ``app`` (route table ``rtb-0priv``, named ``app``: it is
     private or public depending on its routes), a public subnet (``rtb-0pub``), an internet gateway,
     optionally a NAT gateway in the public subnet and an S3 gateway endpoint, and the function ``orders`` in
     the ``app`` subnet."""
-    route_tables = [RouteTable("rtb-0priv", _VPC, (_LOCAL,) + tuple(private_routes), (_PRIV,), name="app"),
-                    RouteTable("rtb-0main", _VPC, (_LOCAL,), (), is_main=True, name="main")]
+    route_tables = [
+        RouteTable("rtb-0priv", _VPC, (_LOCAL,) + tuple(private_routes), (_PRIV,), name="app"),
+        RouteTable("rtb-0main", _VPC, (_LOCAL,), (), is_main=True, name="main"),
+    ]
     if public_routes is not None:
         route_tables.append(RouteTable("rtb-0pub", _VPC, (_LOCAL,) + tuple(public_routes), (_PUB,), name="public"))
     endpoints: tuple[VpcEndpoint, ...] = ()
     if endpoint_route_tables is not None:
-        endpoints = (VpcEndpoint(_VPCE, _VPC, "com.amazonaws.us-east-1.s3", "Gateway",
-                                 route_table_ids=tuple(endpoint_route_tables)),)
+        endpoints = (
+            VpcEndpoint(
+                _VPCE, _VPC, "com.amazonaws.us-east-1.s3", "Gateway", route_table_ids=tuple(endpoint_route_tables)
+            ),
+        )
     return Topology(
         vpcs=(Vpc(_VPC, ("10.0.0.0/16",), name="shop"),),
-        subnets=(Subnet(_PRIV, _VPC, "10.0.1.0/24", "us-east-1a", name="app"),
-                 Subnet(_PUB, _VPC, "10.0.0.0/24", "us-east-1a", map_public_ip_on_launch=True, name="public")),
+        subnets=(
+            Subnet(_PRIV, _VPC, "10.0.1.0/24", "us-east-1a", name="app"),
+            Subnet(_PUB, _VPC, "10.0.0.0/24", "us-east-1a", map_public_ip_on_launch=True, name="public"),
+        ),
         route_tables=tuple(route_tables),
         internet_gateways=(InternetGateway(_IGW, (_VPC,) if igw_attached else ()),),
         nat_gateways=(NatGateway(_NAT, _VPC, _PUB, public_ip="203.0.113.7"),) if nat else (),
         vpc_endpoints=endpoints,
-        security_groups=(SecurityGroup(_SG, _VPC, "orders-fn",
-                                       egress=(SgRule("-1", cidr="0.0.0.0/0"),) if sg_egress else ()),),
+        security_groups=(
+            SecurityGroup(_SG, _VPC, "orders-fn", egress=(SgRule("-1", cidr="0.0.0.0/0"),) if sg_egress else ()),
+        ),
         prefix_lists=(PrefixList("pl-63a5400a", "com.amazonaws.us-east-1.s3", ("52.216.0.0/15",)),),
         functions=(LambdaFunction("orders", subnet_ids=(_PRIV,), security_group_ids=(_SG,), vpc_id=_VPC),),
     )
@@ -70,24 +79,43 @@ def _network(private_routes=(), public_routes=None, *, nat=True, sg_egress=True,
 
 #: key → (description shown to the learner, destination, topology factory)
 PREDICT_SCENARIOS = {
-    "a": ("The function's subnet (app) has a route table that sends 0.0.0.0/0 straight to the internet gateway "
-          "(attached); there is no NAT gateway. The security group allows all outbound traffic. Destination: "
-          "the internet.", "internet",
-          lambda: _network([_TO_IGW], [_TO_IGW], nat=False)),
-    "b": ("The app subnet sends 0.0.0.0/0 to a NAT gateway in the public subnet; the public subnet's route "
-          "table has only its local route. Destination: the internet.", "internet",
-          lambda: _network([_TO_NAT], [])),
-    "c": ("The app subnet's route table has only its local route; the VPC has no endpoints and no NAT "
-          "gateway. Destination: S3.", "s3", lambda: _network([], None, nat=False)),
-    "d": ("App subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
-          "function's security group has no outbound rules. Destination: the internet.", "internet",
-          lambda: _network([_TO_NAT], [_TO_IGW], sg_egress=False)),
-    "e": ("App subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
-          "security group allows all outbound traffic. Destination: the internet.", "internet",
-          lambda: _network([_TO_NAT], [_TO_IGW])),
-    "f": ("The VPC has an S3 gateway endpoint, associated with the public subnet's route table only. The "
-          "app subnet's route table has only its local route, and there is no NAT gateway. Destination: S3.",
-          "s3", lambda: _network([], [_TO_IGW], nat=False, endpoint_route_tables=["rtb-0pub"])),
+    "a": (
+        "The function's subnet (app) has a route table that sends 0.0.0.0/0 straight to the internet gateway "
+        "(attached); there is no NAT gateway. The security group allows all outbound traffic. Destination: "
+        "the internet.",
+        "internet",
+        lambda: _network([_TO_IGW], [_TO_IGW], nat=False),
+    ),
+    "b": (
+        "The app subnet sends 0.0.0.0/0 to a NAT gateway in the public subnet; the public subnet's route "
+        "table has only its local route. Destination: the internet.",
+        "internet",
+        lambda: _network([_TO_NAT], []),
+    ),
+    "c": (
+        "The app subnet's route table has only its local route; the VPC has no endpoints and no NAT "
+        "gateway. Destination: S3.",
+        "s3",
+        lambda: _network([], None, nat=False),
+    ),
+    "d": (
+        "App subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
+        "function's security group has no outbound rules. Destination: the internet.",
+        "internet",
+        lambda: _network([_TO_NAT], [_TO_IGW], sg_egress=False),
+    ),
+    "e": (
+        "App subnet → NAT gateway → public subnet → attached internet gateway, all routes in place; the "
+        "security group allows all outbound traffic. Destination: the internet.",
+        "internet",
+        lambda: _network([_TO_NAT], [_TO_IGW]),
+    ),
+    "f": (
+        "The VPC has an S3 gateway endpoint, associated with the public subnet's route table only. The "
+        "app subnet's route table has only its local route, and there is no NAT gateway. Destination: S3.",
+        "s3",
+        lambda: _network([], [_TO_IGW], nat=False, endpoint_route_tables=["rtb-0pub"]),
+    ),
 }
 
 
@@ -120,21 +148,23 @@ class PredictBlocker(QuizExercise):
     questions = tuple(Question(k, v[0], OUTCOMES) for k, v in PREDICT_SCENARIOS.items())
     nudges = {
         "a": "What does an internet gateway need from the network interface that sends traffic through it — and "
-             "does a Lambda function's interface have it?",
+        "does a Lambda function's interface have it?",
         "b": "Follow the NAT gateway's own traffic: where does its subnet send 0.0.0.0/0?",
         "c": "A subnet with only its local route: which way out of the VPC could the traffic to S3 take?",
         "d": "Before any route table, the traffic has to leave the function's network interface. What may leave it?",
         "e": "Follow each hop in turn: security group, route table, NAT gateway, its subnet's route table, internet "
-             "gateway. Does any of them stop the traffic?",
+        "gateway. Does any of them stop the traffic?",
         "f": "Which route tables is the endpoint associated with, and which route table does the function's subnet "
-             "use?",
+        "use?",
     }
     _truth: dict | None = None
     _topologies: dict | None = None
 
     def _params(self) -> dict:
-        return {"networks": {k: v[0] for k, v in PREDICT_SCENARIOS.items()},
-                "codes": {c.value: m for c, m in BLOCKER_MEANINGS.items()}}
+        return {
+            "networks": {k: v[0] for k, v in PREDICT_SCENARIOS.items()},
+            "codes": {c.value: m for c, m in BLOCKER_MEANINGS.items()},
+        }
 
     @classmethod
     def topologies(cls) -> dict[str, Topology]:
@@ -177,22 +207,28 @@ def _function_or_feedback(exercise_id: str, topo):
     try:
         fn = topo.function(FUNCTION)
     except UnknownFunctionError:
-        return None, Feedback(exercise_id, False, f"The function {FUNCTION} is gone from the lab. Start again: "
-                                                  "lab = exercise.start().")
+        return None, Feedback(
+            exercise_id, False, f"The function {FUNCTION} is gone from the lab. Start again: lab = exercise.start()."
+        )
     if not fn.vpc_connected:
         return None, Feedback(
-            exercise_id, False,
+            exercise_id,
+            False,
             f"{FUNCTION} is no longer connected to the VPC. Without a VPC it runs in Lambda's own network and "
             "does reach the internet and AWS services — but it can no longer reach the private resources in your "
             "VPC (a database, say), which is why it was connected. Put it back in the private subnets "
-            "(update_function_configuration with VpcConfig) and fix the network instead.")
+            "(update_function_configuration with VpcConfig) and fix the network instead.",
+        )
     return fn, None
 
 
 def _fix_internet(lab, scenario):
     """Route the private subnets' internet traffic to the NAT gateway in the public subnet."""
-    lab.client("ec2").create_route(RouteTableId=scenario["private_route_table_id"],
-                                   DestinationCidrBlock="0.0.0.0/0", NatGatewayId=scenario["nat_gateway_id"])
+    lab.client("ec2").create_route(
+        RouteTableId=scenario["private_route_table_id"],
+        DestinationCidrBlock="0.0.0.0/0",
+        NatGatewayId=scenario["nat_gateway_id"],
+    )
 
 
 @register
@@ -202,15 +238,21 @@ class FixInternet(LabExercise):
     topic = "reachability"
     difficulty = "core"
     destination = "internet"
-    scenario_text = ("The guide's private + public network (vpc-privatepublic): two private subnets, a public "
-                     "subnet with a NAT gateway, an internet gateway. The function orders runs in the two private "
-                     "subnets and must call a web API on the internet — but it can't. It must stay in the private "
-                     "subnets (it also talks to a database there).")
-    prompt = ("lab = exercise.start() builds the network. Find out why orders can't reach the internet and fix the "
-              "lab with boto3 (lab.client('ec2')…). Then exercise.check() traces the lab. "
-              "lk.trace(lab.topology(), 'orders', 'internet') shows what the grader sees.")
-    answer_help = ("Change exercise.lab, then exercise.check(); or exercise.check(fix) with a function "
-                   "fix(lab, scenario) that changes a fresh copy of the lab.")
+    scenario_text = (
+        "The guide's private + public network (vpc-privatepublic): two private subnets, a public "
+        "subnet with a NAT gateway, an internet gateway. The function orders runs in the two private "
+        "subnets and must call a web API on the internet — but it can't. It must stay in the private "
+        "subnets (it also talks to a database there)."
+    )
+    prompt = (
+        "lab = exercise.start() builds the network. Find out why orders can't reach the internet and fix the "
+        "lab with boto3 (lab.client('ec2')…). Then exercise.check() traces the lab. "
+        "lk.trace(lab.topology(), 'orders', 'internet') shows what the grader sees."
+    )
+    answer_help = (
+        "Change exercise.lab, then exercise.check(); or exercise.check(fix) with a function "
+        "fix(lab, scenario) that changes a fresh copy of the lab."
+    )
     hints = (
         "Trace it: print(lk.trace(lab.topology(), 'orders', 'internet')). Which hop fails?",
         "Look at the route table of the private subnets: where does 0.0.0.0/0 go?",
@@ -239,33 +281,58 @@ class FixInternet(LabExercise):
         if early:
             return early
         t = trace(topo, FUNCTION, "internet")
-        cases = tuple(Case(f"from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, "reachable"))
-                      for p in t.paths)
+        cases = tuple(Case(f"from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, "reachable")) for p in t.paths)
         public = [s for s in fn.subnet_ids if topo.is_public_subnet(s)]
         if public:
             moved = [s for s in public if s not in scenario["private_subnet_ids"]]
             if moved:
-                why = (f"You moved {FUNCTION} into a public subnet ({', '.join(moved)}). A function's network "
-                       "interface never gets a public IP address, even there, so the internet gateway can't carry "
-                       "its traffic (NO_PUBLIC_IP).")
+                why = (
+                    f"You moved {FUNCTION} into a public subnet ({', '.join(moved)}). A function's network "
+                    "interface never gets a public IP address, even there, so the internet gateway can't carry "
+                    "its traffic (NO_PUBLIC_IP)."
+                )
             else:
-                why = ("Your change sends the function's subnets straight to the internet gateway, which makes them "
-                       "public subnets. A function's network interface never gets a public IP address, so the "
-                       "internet gateway can't carry its traffic (NO_PUBLIC_IP).")
-            return Feedback(self.id, False, why + " Keep the function in private subnets and send their 0.0.0.0/0 "
-                            "traffic to the NAT gateway in the public subnet: the NAT gateway has a public IP.",
-                            cases, trace=t, topology=topo,
-                            nudge=why + " Keep the function in private subnets: which resource of this VPC has a "
-                            "public IP address and could carry their traffic out?")
+                why = (
+                    "Your change sends the function's subnets straight to the internet gateway, which makes them "
+                    "public subnets. A function's network interface never gets a public IP address, so the "
+                    "internet gateway can't carry its traffic (NO_PUBLIC_IP)."
+                )
+            return Feedback(
+                self.id,
+                False,
+                why + " Keep the function in private subnets and send their 0.0.0.0/0 "
+                "traffic to the NAT gateway in the public subnet: the NAT gateway has a public IP.",
+                cases,
+                trace=t,
+                topology=topo,
+                nudge=why + " Keep the function in private subnets: which resource of this VPC has a "
+                "public IP address and could carry their traffic out?",
+            )
         if t.reachable:
             via = ", ".join(sorted({p.via for p in t.paths}))
-            return Feedback(self.id, True, f"{FUNCTION} reaches the internet from all its subnets (via {via}): "
-                            "private subnet → NAT gateway → internet gateway.", cases, trace=t, topology=topo)
-        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo,
-                        nudge=_first_blocker(t, fix=False) + " " + self.nudge_text)
+            return Feedback(
+                self.id,
+                True,
+                f"{FUNCTION} reaches the internet from all its subnets (via {via}): "
+                "private subnet → NAT gateway → internet gateway.",
+                cases,
+                trace=t,
+                topology=topo,
+            )
+        return Feedback(
+            self.id,
+            False,
+            _first_blocker(t),
+            cases,
+            trace=t,
+            topology=topo,
+            nudge=_first_blocker(t, fix=False) + " " + self.nudge_text,
+        )
 
-    nudge_text = ("Which resource of this VPC has a public IP address, and does the private subnets' route table "
-                  "lead their internet traffic to it?")
+    nudge_text = (
+        "Which resource of this VPC has a public IP address, and does the private subnets' route table "
+        "lead their internet traffic to it?"
+    )
 
 
 def _outcome(path: Path, reachable: str) -> tuple[str, str]:
@@ -280,14 +347,18 @@ def _first_blocker(t: Trace, *, fix: bool = True) -> str:
     if b is None:
         return t.headline()
     return f"{t.headline()} First blocker: {b.code.value} at {b.resource_id}: {b.message}" + (
-        f" Fix: {b.fix}" if b.fix and fix else "")
+        f" Fix: {b.fix}" if b.fix and fix else ""
+    )
 
 
 def _fix_s3(lab, scenario):
     """An S3 gateway endpoint on the route table the private subnets use."""
-    lab.client("ec2").create_vpc_endpoint(VpcEndpointType="Gateway", VpcId=scenario["vpc_id"],
-                                          ServiceName=f"com.amazonaws.{lab.region}.s3",
-                                          RouteTableIds=[scenario["private_route_table_id"]])
+    lab.client("ec2").create_vpc_endpoint(
+        VpcEndpointType="Gateway",
+        VpcId=scenario["vpc_id"],
+        ServiceName=f"com.amazonaws.{lab.region}.s3",
+        RouteTableIds=[scenario["private_route_table_id"]],
+    )
 
 
 @register
@@ -297,13 +368,18 @@ class PrivateS3(LabExercise):
     topic = "reachability"
     difficulty = "core"
     destination = "s3"
-    scenario_text = ("The guide's private network (vpc-private) — two private subnets, no internet access by design — "
-                     "but built without its S3 endpoint (only the DynamoDB one is there). The function orders runs in "
-                     "both subnets and must read objects from S3: its S3 calls time out.")
-    prompt = ("lab = exercise.start() builds the network. Make S3 reachable from both subnets WITHOUT giving the "
-              "function internet access, by changing the lab with boto3. Then exercise.check().")
-    answer_help = ("Change exercise.lab, then exercise.check(); or exercise.check(fix) with a function "
-                   "fix(lab, scenario).")
+    scenario_text = (
+        "The guide's private network (vpc-private) — two private subnets, no internet access by design — "
+        "but built without its S3 endpoint (only the DynamoDB one is there). The function orders runs in "
+        "both subnets and must read objects from S3: its S3 calls time out."
+    )
+    prompt = (
+        "lab = exercise.start() builds the network. Make S3 reachable from both subnets WITHOUT giving the "
+        "function internet access, by changing the lab with boto3. Then exercise.check()."
+    )
+    answer_help = (
+        "Change exercise.lab, then exercise.check(); or exercise.check(fix) with a function fix(lab, scenario)."
+    )
     hints = (
         "Trace it: print(lk.trace(lab.topology(), 'orders', 's3')).",
         "Without internet access, AWS services are reached through VPC endpoints. For S3, a gateway endpoint is free.",
@@ -336,25 +412,53 @@ class PrivateS3(LabExercise):
             return early
         t = trace(topo, FUNCTION, "s3")
         internet = trace(topo, FUNCTION, "internet")
-        cases = tuple(Case(f"S3 from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, f"reachable via {p.via}"))
-                      for p in t.paths)
-        cases += (Case("internet stays out of reach", not internet.reachable, "not reachable",
-                       "reachable" if internet.reachable else "not reachable"),)
+        cases = tuple(
+            Case(f"S3 from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, f"reachable via {p.via}"))
+            for p in t.paths
+        )
+        cases += (
+            Case(
+                "internet stays out of reach",
+                not internet.reachable,
+                "not reachable",
+                "reachable" if internet.reachable else "not reachable",
+            ),
+        )
         if internet.reachable or any(p.reachable for p in internet.paths):
-            return Feedback(self.id, False, f"{FUNCTION} can now reach the internet, which this private network "
-                            "must not allow: S3 then goes over the internet too. Undo that (remove the route to the "
-                            "NAT or internet gateway) and give the private subnets a way to S3 that stays inside AWS: "
-                            "a gateway endpoint associated with their route table.", cases, trace=t, topology=topo,
-                            nudge=f"{FUNCTION} can now reach the internet, which this private network must not "
-                            "allow: S3 then goes over the internet too. Undo that change, and look for a way to S3 "
-                            "that stays inside AWS.")
+            return Feedback(
+                self.id,
+                False,
+                f"{FUNCTION} can now reach the internet, which this private network "
+                "must not allow: S3 then goes over the internet too. Undo that (remove the route to the "
+                "NAT or internet gateway) and give the private subnets a way to S3 that stays inside AWS: "
+                "a gateway endpoint associated with their route table.",
+                cases,
+                trace=t,
+                topology=topo,
+                nudge=f"{FUNCTION} can now reach the internet, which this private network must not "
+                "allow: S3 then goes over the internet too. Undo that change, and look for a way to S3 "
+                "that stays inside AWS.",
+            )
         if t.reachable:
             via = ", ".join(sorted({p.via for p in t.paths}))
-            return Feedback(self.id, True, f"{FUNCTION} reaches S3 from all its subnets via {via}, and the internet "
-                            "stays out of reach.", cases, trace=t, topology=topo)
-        return Feedback(self.id, False, _first_blocker(t), cases, trace=t, topology=topo,
-                        nudge=_first_blocker(t, fix=False) + " Without internet access, how do private subnets reach "
-                        "an AWS service — and which route table must know about it?")
+            return Feedback(
+                self.id,
+                True,
+                f"{FUNCTION} reaches S3 from all its subnets via {via}, and the internet stays out of reach.",
+                cases,
+                trace=t,
+                topology=topo,
+            )
+        return Feedback(
+            self.id,
+            False,
+            _first_blocker(t),
+            cases,
+            trace=t,
+            topology=topo,
+            nudge=_first_blocker(t, fix=False) + " Without internet access, how do private subnets reach "
+            "an AWS service — and which route table must know about it?",
+        )
 
 
 def _break_nacl_replies(lab, ids) -> None:
@@ -362,14 +466,23 @@ def _break_nacl_replies(lab, ids) -> None:
     of the function's own connections are dropped."""
     ec2 = lab.client("ec2")
     acl = ec2.create_network_acl(VpcId=ids["vpc_id"])["NetworkAcl"]["NetworkAclId"]
-    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Egress=True, Protocol="-1", RuleAction="allow",
-                                 CidrBlock="0.0.0.0/0")
-    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Egress=False, Protocol="6", RuleAction="allow",
-                                 CidrBlock="0.0.0.0/0", PortRange={"From": 443, "To": 443})
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl, RuleNumber=100, Egress=True, Protocol="-1", RuleAction="allow", CidrBlock="0.0.0.0/0"
+    )
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl,
+        RuleNumber=100,
+        Egress=False,
+        Protocol="6",
+        RuleAction="allow",
+        CidrBlock="0.0.0.0/0",
+        PortRange={"From": 443, "To": 443},
+    )
     acls = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [ids["vpc_id"]]}])["NetworkAcls"]
     for subnet in ids["private_subnet_ids"]:
-        assoc = next(a["NetworkAclAssociationId"] for n in acls for a in n.get("Associations", ())
-                     if a["SubnetId"] == subnet)
+        assoc = next(
+            a["NetworkAclAssociationId"] for n in acls for a in n.get("Associations", ()) if a["SubnetId"] == subnet
+        )
         ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)
 
 
@@ -389,12 +502,16 @@ class Diagnose(LabExercise):
     difficulty = "challenge"
     destination = "internet"
     variant = "nacl-replies"
-    scenario_text = ("The guide's private + public network, with the function orders in its two private subnets. "
-                     "It worked yesterday; today every call to the internet times out. One change broke it.")
-    prompt = ("lab = exercise.start() builds the broken network. Explore it with boto3 (describe_route_tables, "
-              "describe_network_acls, describe_security_groups…) and name the blocker: its code (params['codes']) "
-              "and the id of the resource that stops the traffic. exercise.start(variant='nat-route') gives another "
-              "breakage.")
+    scenario_text = (
+        "The guide's private + public network, with the function orders in its two private subnets. "
+        "It worked yesterday; today every call to the internet times out. One change broke it."
+    )
+    prompt = (
+        "lab = exercise.start() builds the broken network. Explore it with boto3 (describe_route_tables, "
+        "describe_network_acls, describe_security_groups…) and name the blocker: its code (params['codes']) "
+        "and the id of the resource that stops the traffic. exercise.start(variant='nat-route') gives another "
+        "breakage."
+    )
     answer_help = 'Answer with a dict: exercise.check({"code": "NACL_INBOUND", "resource_id": "acl-…"}).'
     hints = (
         "Follow a packet: security group → network ACL (out) → route table → NAT gateway → its subnet's route "
@@ -451,8 +568,10 @@ class Diagnose(LabExercise):
 
     def fields(self):
         codes = tuple((c, c) for c in ("",) + OUTCOMES[1:])
-        return (Field("code", "Blocker code", "choice", codes, default=""),
-                Field("resource_id", "Resource id", "text", placeholder="e.g. rtb-0123…, acl-…, nat-…"))
+        return (
+            Field("code", "Blocker code", "choice", codes, default=""),
+            Field("resource_id", "Resource id", "text", placeholder="e.g. rtb-0123…, acl-…, nat-…"),
+        )
 
     def answer_from(self, values: dict):
         return {"code": values.get("code") or "", "resource_id": (values.get("resource_id") or "").strip()}
@@ -466,31 +585,54 @@ class Diagnose(LabExercise):
         if isinstance(answer, (list, tuple)) and len(answer) == 2:
             answer = {"code": answer[0], "resource_id": answer[1]}
         if not isinstance(answer, dict) or not answer.get("code") or not answer.get("resource_id"):
-            raise AnswerError('Name the blocker with its code and the resource id: {"code": "NO_ROUTE", '
-                              '"resource_id": "rtb-0123…"}. params["codes"] lists the codes.')
+            raise AnswerError(
+                'Name the blocker with its code and the resource id: {"code": "NO_ROUTE", '
+                '"resource_id": "rtb-0123…"}. params["codes"] lists the codes.'
+            )
         code = str(answer["code"]).strip().upper()
         if code not in OUTCOMES[1:]:
-            raise AnswerError(f"{answer['code']!r} is not a blocker code"
-                              + did_you_mean(code, OUTCOMES[1:], n=1, form=" (did you mean {}?)")
-                              + f". The codes are: {', '.join(OUTCOMES[1:])}.")
+            raise AnswerError(
+                f"{answer['code']!r} is not a blocker code"
+                + did_you_mean(code, OUTCOMES[1:], n=1, form=" (did you mean {}?)")
+                + f". The codes are: {', '.join(OUTCOMES[1:])}."
+            )
         resource = str(answer["resource_id"]).strip()
         t = self._trace
         b = self._blocker()
         ok_code, ok_resource = code == b.code.value, resource == b.resource_id
-        cases = (Case("blocker code", ok_code, b.code.value, code,
-                      nudge="" if ok_code else "What does that resource do to the traffic, in the codes' words?"),
-                 Case("resource", ok_resource, b.resource_id, resource,
-                      nudge="" if ok_resource else "Which resource on the path stops the traffic (or its replies)?"))
+        cases = (
+            Case(
+                "blocker code",
+                ok_code,
+                b.code.value,
+                code,
+                nudge="" if ok_code else "What does that resource do to the traffic, in the codes' words?",
+            ),
+            Case(
+                "resource",
+                ok_resource,
+                b.resource_id,
+                resource,
+                nudge="" if ok_resource else "Which resource on the path stops the traffic (or its replies)?",
+            ),
+        )
         if ok_code and ok_resource:
-            return Feedback(self.id, True, f"Found it: {b.code.value} at {b.resource_id}. {b.message}"
-                            + (f" Fix: {b.fix}" if b.fix else ""), cases, trace=t)
+            return Feedback(
+                self.id,
+                True,
+                f"Found it: {b.code.value} at {b.resource_id}. {b.message}" + (f" Fix: {b.fix}" if b.fix else ""),
+                cases,
+                trace=t,
+            )
         passing = [h for p in t.paths for h in p.hops if h.ok and h.resource_id == resource]
         parts = []
         if ok_code:
             parts.append(f"Right code ({code}), but the resource that stops traffic is another one.")
         elif ok_resource:
-            parts.append(f"Right resource, but not the right code: {code} means "
-                         f"{BLOCKER_MEANINGS[BlockerCode(code)]}. What does this resource do to the traffic?")
+            parts.append(
+                f"Right resource, but not the right code: {code} means "
+                f"{BLOCKER_MEANINGS[BlockerCode(code)]}. What does this resource do to the traffic?"
+            )
         else:
             parts.append(f"Not that: {code} means {BLOCKER_MEANINGS[BlockerCode(code)]}.")
         if passing and not ok_resource:
@@ -498,9 +640,16 @@ class Diagnose(LabExercise):
         elif not ok_resource and not any(h.resource_id == resource for p in t.paths for h in p.hops):
             parts.append(f"{resource} is not on the function's path to the internet.")
         blockers = {p.blocked_by.resource_id for p in t.paths if p.blocked_by}
-        fine = sorted({f"{h.kind} {h.resource_id}" for p in t.paths for h in p.hops if h.ok
-                       and h.kind in ("security-group", "route-table", "nat-gateway", "internet-gateway")
-                       and h.resource_id not in blockers})
+        fine = sorted(
+            {
+                f"{h.kind} {h.resource_id}"
+                for p in t.paths
+                for h in p.hops
+                if h.ok
+                and h.kind in ("security-group", "route-table", "nat-gateway", "internet-gateway")
+                and h.resource_id not in blockers
+            }
+        )
         if fine:
             parts.append("Checks that pass on the way: " + ", ".join(fine) + ".")
         return Feedback(self.id, False, " ".join(parts), cases)

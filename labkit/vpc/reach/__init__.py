@@ -86,6 +86,8 @@ graph) and this module (``trace`` and ``can_reach``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from labkit.errors import SourceError
 from labkit.vpc.model import Topology
 from labkit.vpc.reach.destinations import (
@@ -97,10 +99,17 @@ from labkit.vpc.reach.destinations import (
 )
 from labkit.vpc.reach.rules import EPHEMERAL, PRIVATE_RANGES
 from labkit.vpc.reach.walk import Walk, trace_lambda_network
-from labkit.vpc.results import Trace
+from labkit.vpc.results import Path, Trace
 
-__all__ = ["trace", "can_reach", "KNOWN_SERVICES", "SERVICE_ALIASES", "ACCEPTED_DESTINATIONS", "EPHEMERAL",
-           "PRIVATE_RANGES"]
+__all__ = [
+    "trace",
+    "can_reach",
+    "KNOWN_SERVICES",
+    "SERVICE_ALIASES",
+    "ACCEPTED_DESTINATIONS",
+    "EPHEMERAL",
+    "PRIVATE_RANGES",
+]
 
 
 def trace(topo: Topology, source: object, destination: object, *, security_groups: object = None) -> Trace:
@@ -139,28 +148,55 @@ def trace(topo: Topology, source: object, destination: object, *, security_group
     dst = parse_destination(topo, destination)
     g = topo.graph
     if not src.subnet_ids:
-        return Trace(source=src.label, destination=dst.label, paths=(trace_lambda_network(topo, src, dst),),
-                     protocol="tcp", port=dst.port, vpc_id=None)
+        return Trace(
+            source=src.label,
+            destination=dst.label,
+            paths=(trace_lambda_network(topo, src, dst),),
+            protocol="tcp",
+            port=dst.port,
+            vpc_id=None,
+        )
     paths = tuple(Walk(topo, g, src, dst, sid).run() for sid in _in_az_order(topo, src.subnet_ids))
-    return Trace(source=src.label, destination=dst.label, paths=paths, protocol="tcp", port=dst.port,
-                 vpc_id=src.vpc_id, names=_names(topo, paths))
+    return Trace(
+        source=src.label,
+        destination=dst.label,
+        paths=paths,
+        protocol="tcp",
+        port=dst.port,
+        vpc_id=src.vpc_id,
+        names=_names(topo, paths),
+    )
 
 
-def _names(topo: Topology, paths) -> dict[str, str]:
+def _names(topo: Topology, paths: Sequence[Path]) -> dict[str, str]:
     """The Name tag of every resource the paths name (security groups: their group name), by id."""
-    ids = {p.subnet_id for p in paths} | {h.resource_id for p in paths for h in p.hops} | {
-        p.blocked_by.resource_id for p in paths if p.blocked_by}
+    ids = (
+        {p.subnet_id for p in paths}
+        | {h.resource_id for p in paths for h in p.hops}
+        | {p.blocked_by.resource_id for p in paths if p.blocked_by}
+    )
     out: dict[str, str] = {}
-    for objects in (topo.vpcs, topo.subnets, topo.route_tables, topo.internet_gateways, topo.nat_gateways,
-                    topo.vpc_endpoints, topo.security_groups, topo.network_acls, topo.peering_connections):
+    for objects in (
+        topo.vpcs,
+        topo.subnets,
+        topo.route_tables,
+        topo.internet_gateways,
+        topo.nat_gateways,
+        topo.vpc_endpoints,
+        topo.security_groups,
+        topo.network_acls,
+        topo.peering_connections,
+    ):
         for o in objects:
-            if o.id in ids and getattr(o, "name", ""):
-                out[o.id] = o.name
+            name = getattr(o, "name", "")
+            if o.id in ids and name:
+                out[o.id] = name
     return out
 
 
 def _in_az_order(topo: Topology, subnet_ids: tuple[str, ...]) -> list[str]:
     """Paths come in a stable, readable order: by Availability Zone, then CIDR (ids are random)."""
+
     def key(sid: str) -> tuple[int, str, int, str]:
         s = topo.subnet_or_none(sid)
         return (0, s.availability_zone, int(s.network.network_address), sid) if s else (1, "", 0, sid)

@@ -16,19 +16,29 @@ from labkit.vpc.model import LambdaFunction, Topology, service_short_name
 
 #: AWS services a destination may name (short endpoint names). Any service that has a VPC endpoint in
 #: the topology is accepted too.
-KNOWN_SERVICES = frozenset("""
+KNOWN_SERVICES = frozenset(
+    """
 s3 dynamodb sqs sns sts kms secretsmanager ssm ssmmessages ec2messages ec2 logs monitoring events
 lambda states execute-api ecr.api ecr.dkr ecs kinesis-streams kinesis-firehose firehose rds rds-data
 elasticache athena glue sagemaker.api sagemaker.runtime bedrock bedrock-runtime appconfig appconfigdata
 cloudformation codebuild codecommit codepipeline config elasticloadbalancing autoscaling xray email-smtp
 ses textract comprehend rekognition translate polly transcribe elasticfilesystem backup servicecatalog
 redshift redshift-data es aoss airflow.api mq pipes scheduler synthetics iot.data cognito-idp
-""".split())
+""".split()
+)
 
 #: Other names people use for a service → its endpoint name.
-SERVICE_ALIASES = {"secrets-manager": "secretsmanager", "cloudwatch": "monitoring", "cloudwatch-logs": "logs",
-                   "eventbridge": "events", "step-functions": "states", "stepfunctions": "states",
-                   "api-gateway": "execute-api", "dynamo": "dynamodb", "kinesis": "kinesis-streams"}
+SERVICE_ALIASES = {
+    "secrets-manager": "secretsmanager",
+    "cloudwatch": "monitoring",
+    "cloudwatch-logs": "logs",
+    "eventbridge": "events",
+    "step-functions": "states",
+    "stepfunctions": "states",
+    "api-gateway": "execute-api",
+    "dynamo": "dynamodb",
+    "kinesis": "kinesis-streams",
+}
 
 ACCEPTED_DESTINATIONS = (
     '"internet" (or "internet:PORT"), an AWS service name such as "s3", "dynamodb", "sqs", '
@@ -111,7 +121,7 @@ def parse_destination(topo: Topology, destination: object) -> Dest:
     except ValueError:
         pass
     else:
-        raise DestinationError(f"{destination!r} has no port: write it as IP:PORT, e.g. \"{text}:443\".")
+        raise DestinationError(f'{destination!r} has no port: write it as IP:PORT, e.g. "{text}:443".')
     service = SERVICE_ALIASES.get(low, low)
     if service.startswith(("com.amazonaws.", "cn.com.amazonaws.")):
         service = service_short_name(service)
@@ -127,9 +137,7 @@ def _ids(value: object, what: str, example: str) -> tuple[str, ...]:
     """One id or a list/tuple of ids, all text; else ``SourceError`` naming what is accepted."""
     items = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (list, tuple)) else None
     if items is None or not all(isinstance(i, str) and i for i in items):
-        raise SourceError(
-            f"{what} must be an id or a list of ids such as [{example!r}]; got {value!r}."
-        )
+        raise SourceError(f"{what} must be an id or a list of ids such as [{example!r}]; got {value!r}.")
     return items
 
 

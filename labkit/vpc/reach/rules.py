@@ -30,8 +30,9 @@ ANY = ipaddress.IPv4Network("0.0.0.0/0")
 #: Lambda functions and NAT gateways use the whole range 1024-65535 as client (ephemeral) ports.
 EPHEMERAL = (1024, 65535)
 #: Addresses the internet does not route: RFC 1918 and the shared address space of RFC 6598.
-PRIVATE_RANGES = tuple(ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                                                           "100.64.0.0/10"))
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
 
 
 def is_private(ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
@@ -126,8 +127,9 @@ def _port_in(rule: SgRule, port: int) -> bool:
     return rule.from_port <= port <= (rule.to_port if rule.to_port is not None else rule.from_port)
 
 
-def sg_allows(groups: Sequence[SecurityGroup], egress: bool, protocol: str, port: int, peer: Side,
-              topo: Topology) -> tuple[SecurityGroup, SgRule] | None:
+def sg_allows(
+    groups: Sequence[SecurityGroup], egress: bool, protocol: str, port: int, peer: Side, topo: Topology
+) -> tuple[SecurityGroup, SgRule] | None:
     """First rule (in group order) allowing the flow, or None. Security groups only allow.
 
     >>> web = SecurityGroup("sg-1", "vpc-1", egress=(SgRule("tcp", 443, 443, cidr="0.0.0.0/0"),))
@@ -147,15 +149,18 @@ def sg_allows(groups: Sequence[SecurityGroup], egress: bool, protocol: str, port
                 if rule.prefix_list_id in peer.prefix_lists:
                     return sg, rule
                 pl = topo.prefix_list(rule.prefix_list_id)
-                if pl is not None and pl.cidrs and all(
-                    any(n.subnet_of(ipaddress.IPv4Network(c)) for c in pl.cidrs) for n in peer.nets
+                if (
+                    pl is not None
+                    and pl.cidrs
+                    and all(any(n.subnet_of(ipaddress.IPv4Network(c)) for c in pl.cidrs) for n in peer.nets)
                 ):
                     return sg, rule
     return None
 
 
-def nacl_decide(nacl: NetworkAcl | None, egress: bool, protocol: str, ports: tuple[int, int],
-                peer: Side) -> tuple[bool, NaclEntry | None]:
+def nacl_decide(
+    nacl: NetworkAcl | None, egress: bool, protocol: str, ports: tuple[int, int], peer: Side
+) -> tuple[bool, NaclEntry | None]:
     """Evaluate a network ACL for a flow over a port range. Returns (allowed, deciding entry or None).
 
     Rules are read lowest number first; for each port the first matching rule decides; a deny that

@@ -44,10 +44,14 @@ IP = ipaddress.IPv4Address
 Crossing = tuple[Subnet, bool, tuple[int, int], Side, str]
 
 _BLOCKER_HOP_KIND = {
-    BlockerCode.SG_EGRESS: "security-group", BlockerCode.SG_INGRESS: "security-group",
-    BlockerCode.NACL_OUTBOUND: "network-acl", BlockerCode.NACL_INBOUND: "network-acl",
-    BlockerCode.NO_ENDPOINT_ACCESS: "vpc-endpoint", BlockerCode.IGW_NOT_ATTACHED: "internet-gateway",
-    BlockerCode.NAT_NO_INTERNET_ROUTE: "nat-gateway", BlockerCode.NO_PUBLIC_IP: "subnet",
+    BlockerCode.SG_EGRESS: "security-group",
+    BlockerCode.SG_INGRESS: "security-group",
+    BlockerCode.NACL_OUTBOUND: "network-acl",
+    BlockerCode.NACL_INBOUND: "network-acl",
+    BlockerCode.NO_ENDPOINT_ACCESS: "vpc-endpoint",
+    BlockerCode.IGW_NOT_ATTACHED: "internet-gateway",
+    BlockerCode.NAT_NO_INTERNET_ROUTE: "nat-gateway",
+    BlockerCode.NO_PUBLIC_IP: "subnet",
 }
 
 
@@ -61,14 +65,19 @@ def with_failing_hop(hops: list[Hop] | tuple[Hop, ...], blocker: Blocker) -> tup
 
 def trace_lambda_network(topo: Topology, src: Source, dst: Dest) -> Path:
     """The one path of a function with no VpcConfig: Lambda's own network (internet and services only)."""
-    start = Hop("lambda-network", "lambda", True,
-                f"{src.label} is not connected to a VPC: it runs in Lambda's own network, "
-                "which has internet access and reaches AWS services")
+    start = Hop(
+        "lambda-network",
+        "lambda",
+        True,
+        f"{src.label} is not connected to a VPC: it runs in Lambda's own network, "
+        "which has internet access and reaches AWS services",
+    )
     if dst.ip is not None and (is_private(dst.ip) or topo.vpcs_containing(dst.ip)):
         vpcs = topo.vpcs_containing(dst.ip)
         where = f"in {vpcs[0].id}" if vpcs else "private"
         blocker = Blocker(
-            BlockerCode.NO_ROUTE, src.label,
+            BlockerCode.NO_ROUTE,
+            src.label,
             f"{dst.ip} is a private address ({where}); a function outside your VPC can't reach private addresses.",
             "Connect the function to the VPC (VpcConfig with subnets and security groups) in subnets that "
             f"can route to {dst.ip}.",
@@ -102,20 +111,32 @@ class Walk:
     def run(self) -> Path:
         subnet = self.topo.subnet_or_none(self.subnet_id)
         if subnet is None:
-            gone = Blocker(BlockerCode.NO_ROUTE, self.subnet_id,
-                           f"the function is configured with subnet {self.subnet_id}, which no longer exists",
-                           "Update the function's VpcConfig with existing subnets.")
+            gone = Blocker(
+                BlockerCode.NO_ROUTE,
+                self.subnet_id,
+                f"the function is configured with subnet {self.subnet_id}, which no longer exists",
+                "Update the function's VpcConfig with existing subnets.",
+            )
             return Path(self.subnet_id, with_failing_hop(self.hops, gone), gone, self.via, tuple(self.notes))
         self.subnet = subnet
         try:
             self.groups = list(self.topo.known_security_groups(self.src.group_ids))
             self.me = self._function_side()
             az = f", {self.subnet.availability_zone}" if self.subnet.availability_zone else ""
-            where = (f"at {self.me.text()[:-3]}" if self.me.nets[0].prefixlen == 32
-                     else "at any address of the subnet (its Hyperplane ENI isn't known yet)")
-            self.hops.append(Hop("subnet", self.subnet.id, True,
-                                 f"{self.src.label} sends from its network interface in {self.subnet.id} "
-                                 f"({self.subnet.cidr}{az}) {where}"))
+            where = (
+                f"at {self.me.text()[:-3]}"
+                if self.me.nets[0].prefixlen == 32
+                else "at any address of the subnet (its Hyperplane ENI isn't known yet)"
+            )
+            self.hops.append(
+                Hop(
+                    "subnet",
+                    self.subnet.id,
+                    True,
+                    f"{self.src.label} sends from its network interface in {self.subnet.id} "
+                    f"({self.subnet.cidr}{az}) {where}",
+                )
+            )
             if self.dst.kind == "service":
                 self._to_service()
             elif self.dst.kind == "internet":
@@ -125,8 +146,9 @@ class Walk:
             self._check_replies()
             return Path(self.subnet_id, tuple(self.hops), None, self.via, tuple(self.notes))
         except Blocked as stop:
-            return Path(self.subnet_id, with_failing_hop(self.hops, stop.blocker), stop.blocker, self.via,
-                        tuple(self.notes))
+            return Path(
+                self.subnet_id, with_failing_hop(self.hops, stop.blocker), stop.blocker, self.via, tuple(self.notes)
+            )
 
     # -- sides ------------------------------------------------------------------------------------------
     def _function_side(self) -> Side:
@@ -153,34 +175,63 @@ class Walk:
         found = sg_allows(self.groups, True, "6", self.dst.port, far, self.topo)
         first = self.src.group_ids[0] if self.src.group_ids else "(no security group)"
         if found is None:
-            self.hops.append(Hop("security-group", first, False,
-                                 f"no outbound rule of {', '.join(self.src.group_ids) or 'its groups'} allows tcp/{self.dst.port} to {what}"))
-            raise Blocked(Blocker(
-                BlockerCode.SG_EGRESS, first,
-                f"the function's security groups ({', '.join(self.src.group_ids)}) have no outbound rule that "
-                f"allows tcp/{self.dst.port} to {what}",
-                f"Add an outbound rule to {first}: tcp {self.dst.port} to {far.text()}"
-                + (f" (or the prefix list {sorted(far.prefix_lists)[0]})" if far.prefix_lists else "") + ".",
-            ))
+            self.hops.append(
+                Hop(
+                    "security-group",
+                    first,
+                    False,
+                    f"no outbound rule of {', '.join(self.src.group_ids) or 'its groups'} allows tcp/{self.dst.port} to {what}",
+                )
+            )
+            raise Blocked(
+                Blocker(
+                    BlockerCode.SG_EGRESS,
+                    first,
+                    f"the function's security groups ({', '.join(self.src.group_ids)}) have no outbound rule that "
+                    f"allows tcp/{self.dst.port} to {what}",
+                    f"Add an outbound rule to {first}: tcp {self.dst.port} to {far.text()}"
+                    + (f" (or the prefix list {sorted(far.prefix_lists)[0]})" if far.prefix_lists else "")
+                    + ".",
+                )
+            )
         sg, rule = found
-        self.hops.append(Hop("security-group", sg.id, True, f"outbound rule allows tcp/{self.dst.port} to {what}", str(rule)))
+        self.hops.append(
+            Hop("security-group", sg.id, True, f"outbound rule allows tcp/{self.dst.port} to {what}", str(rule))
+        )
 
     def _sg_ingress(self, groups: list[SecurityGroup], owner: str) -> None:
         found = sg_allows(groups, False, "6", self.dst.port, self.me, self.topo)
         ids = [g.id for g in groups]
         if found is None:
             first = ids[0] if ids else owner
-            self.hops.append(Hop("security-group", first, False,
-                                 f"no inbound rule of {', '.join(ids)} ({owner}) admits tcp/{self.dst.port} from the function"))
-            raise Blocked(Blocker(
-                BlockerCode.SG_INGRESS, first,
-                f"the security groups of {owner} ({', '.join(ids)}) have no inbound rule admitting tcp/{self.dst.port} "
-                f"from the function ({self.me.text()}, groups {', '.join(self.src.group_ids)})",
-                f"Add an inbound rule to {first}: tcp {self.dst.port} from the function's security group "
-                f"{self.src.group_ids[0] if self.src.group_ids else ''} (or from {self.me.text()}).",
-            ))
+            self.hops.append(
+                Hop(
+                    "security-group",
+                    first,
+                    False,
+                    f"no inbound rule of {', '.join(ids)} ({owner}) admits tcp/{self.dst.port} from the function",
+                )
+            )
+            raise Blocked(
+                Blocker(
+                    BlockerCode.SG_INGRESS,
+                    first,
+                    f"the security groups of {owner} ({', '.join(ids)}) have no inbound rule admitting tcp/{self.dst.port} "
+                    f"from the function ({self.me.text()}, groups {', '.join(self.src.group_ids)})",
+                    f"Add an inbound rule to {first}: tcp {self.dst.port} from the function's security group "
+                    f"{self.src.group_ids[0] if self.src.group_ids else ''} (or from {self.me.text()}).",
+                )
+            )
         sg, rule = found
-        self.hops.append(Hop("security-group", sg.id, True, f"inbound rule admits tcp/{self.dst.port} from the function ({owner})", str(rule)))
+        self.hops.append(
+            Hop(
+                "security-group",
+                sg.id,
+                True,
+                f"inbound rule admits tcp/{self.dst.port} from the function ({owner})",
+                str(rule),
+            )
+        )
 
     def _nacl(self, subnet: Subnet, egress: bool, ports: tuple[int, int], peer: Side, purpose: str) -> None:
         nacl = self.topo.network_acl_for(subnet.id)
@@ -191,19 +242,36 @@ class Walk:
         if nacl is None:
             return
         if ok and entry is not None:
-            self.hops.append(Hop("network-acl", nacl.id, True,
-                                 f"{direction} rule {entry.label} of {subnet.id}'s ACL allows {purpose} ({port_text} {peer_text})", str(entry)))
+            self.hops.append(
+                Hop(
+                    "network-acl",
+                    nacl.id,
+                    True,
+                    f"{direction} rule {entry.label} of {subnet.id}'s ACL allows {purpose} ({port_text} {peer_text})",
+                    str(entry),
+                )
+            )
             return
         why = f"rule {entry.label} denies it" if entry else "no rule allows all of it, so the final * rule denies it"
-        self.hops.append(Hop("network-acl", nacl.id, False,
-                             f"{direction}: {purpose} ({port_text} {peer_text}) — {why}", str(entry) if entry else "*"))
+        self.hops.append(
+            Hop(
+                "network-acl",
+                nacl.id,
+                False,
+                f"{direction}: {purpose} ({port_text} {peer_text}) — {why}",
+                str(entry) if entry else "*",
+            )
+        )
         code = BlockerCode.NACL_OUTBOUND if egress else BlockerCode.NACL_INBOUND
         stateless = " Network ACLs are stateless: replies need rules of their own." if "repl" in purpose else ""
-        raise Blocked(Blocker(
-            code, nacl.id,
-            f"the {direction} rules of network ACL {nacl.id} (subnet {subnet.id}) block {purpose}: {port_text} {peer_text}; {why}.{stateless}",
-            f"Add an {direction} allow rule to {nacl.id} for {port_text} {peer_text}, numbered below any deny that matches.",
-        ))
+        raise Blocked(
+            Blocker(
+                code,
+                nacl.id,
+                f"the {direction} rules of network ACL {nacl.id} (subnet {subnet.id}) block {purpose}: {port_text} {peer_text}; {why}.{stateless}",
+                f"Add an {direction} allow rule to {nacl.id} for {port_text} {peer_text}, numbered below any deny that matches.",
+            )
+        )
 
     def _leave(self, subnet: Subnet, far: Side, near_side: Side | None, into: Subnet | None, purpose: str) -> None:
         """Cross from ``subnet`` towards ``far`` (entering ``into`` if inside a VPC); record the replies."""
@@ -236,7 +304,7 @@ class Walk:
         if ip is None:
             # "the internet" (or a service's public endpoint) in general: the default route decides.
             # Routes for particular public ranges only decide for addresses in those ranges (IP:PORT).
-            for plen, net, mask, route in lpm:
+            for plen, _net, _mask, route in lpm:
                 if plen == 0:
                     return route
             return None
@@ -253,29 +321,47 @@ class Walk:
         ep = self.topo.vpc_endpoint(route.target_id)
         return ep.service if ep is not None else None
 
-    def _route_hop(self, subnet: Subnet, what: str, ip: IP | None = None,
-                   service: str | None = None) -> tuple[RouteTable, Route | None]:
+    def _route_hop(
+        self, subnet: Subnet, what: str, ip: IP | None = None, service: str | None = None
+    ) -> tuple[RouteTable, Route | None]:
         rt = self._route_table(subnet.id)
         if rt is None:
             self.hops.append(Hop("route-table", subnet.id, False, "the subnet has no route table"))
-            raise Blocked(Blocker(BlockerCode.NO_ROUTE, subnet.id, f"subnet {subnet.id} has no route table",
-                                   "Associate a route table with the subnet."))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_ROUTE,
+                    subnet.id,
+                    f"subnet {subnet.id} has no route table",
+                    "Associate a route table with the subnet.",
+                )
+            )
         route = self._lookup(rt.id, ip, service)
         how = "main route table" if subnet.id not in rt.subnet_ids else "associated route table"
         if route is None:
             self.hops.append(Hop("route-table", rt.id, False, f"{how} of {subnet.id} has no route to {what}"))
             return rt, None
-        self.hops.append(Hop("route-table", rt.id, True, f"{how} of {subnet.id}: route {route} matches {what} (most specific)", str(route)))
+        self.hops.append(
+            Hop(
+                "route-table",
+                rt.id,
+                True,
+                f"{how} of {subnet.id}: route {route} matches {what} (most specific)",
+                str(route),
+            )
+        )
         return rt, route
 
     def _blackhole(self, rt: RouteTable, route: Route, why: str) -> Blocked:
         self.hops[-1] = Hop("route-table", rt.id, False, f"route {route} is a blackhole: {why}", str(route))
-        return Blocked(Blocker(
-            BlockerCode.BLACKHOLE_ROUTE, rt.id,
-            f"route {route} in {rt.id} is a blackhole: {why}. The most specific route always decides, so "
-            "traffic is dropped there rather than trying another route.",
-            f"Replace the route in {rt.id} with a working target (e.g. an available NAT gateway) or delete it.",
-        ))
+        return Blocked(
+            Blocker(
+                BlockerCode.BLACKHOLE_ROUTE,
+                rt.id,
+                f"route {route} in {rt.id} is a blackhole: {why}. The most specific route always decides, so "
+                "traffic is dropped there rather than trying another route.",
+                f"Replace the route in {rt.id} with a working target (e.g. an available NAT gateway) or delete it.",
+            )
+        )
 
     # -- destinations ------------------------------------------------------------------------------------
     def _to_outside(self, far: Side, what: str, ip: IP | None = None, service: str | None = None) -> None:
@@ -284,23 +370,30 @@ class Walk:
         self._leave(self.subnet, far, None, None, f"traffic to {what}")
         rt, route = self._route_hop(self.subnet, what, ip, service)
         if route is None:
-            raise Blocked(Blocker(
-                BlockerCode.NO_ROUTE, rt.id,
-                f"route table {rt.id} has no route to {what}: nothing leaves the VPC",
-                "Add a route 0.0.0.0/0 → a NAT gateway in a public subnet"
-                + (f", or a gateway/interface VPC endpoint for {service}" if service else "") + ".",
-            ))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_ROUTE,
+                    rt.id,
+                    f"route table {rt.id} has no route to {what}: nothing leaves the VPC",
+                    "Add a route 0.0.0.0/0 → a NAT gateway in a public subnet"
+                    + (f", or a gateway/interface VPC endpoint for {service}" if service else "")
+                    + ".",
+                )
+            )
         kind = route.target_kind
         if kind == "igw":
             igw = self._igw(rt, route)
             self.hops.append(Hop("internet-gateway", igw.id, False, "reached, but the function has no public IP"))
-            raise Blocked(Blocker(
-                BlockerCode.NO_PUBLIC_IP, self.subnet.id,
-                f"{self.subnet.id} is a public subnet (route {route}), but Lambda never gives a function's network "
-                "interface a public IP address, so the internet gateway can't carry its traffic",
-                "Put the function in private subnets whose route table sends 0.0.0.0/0 to a NAT gateway that sits "
-                "in a public subnet.",
-            ))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_PUBLIC_IP,
+                    self.subnet.id,
+                    f"{self.subnet.id} is a public subnet (route {route}), but Lambda never gives a function's network "
+                    "interface a public IP address, so the internet gateway can't carry its traffic",
+                    "Put the function in private subnets whose route table sends 0.0.0.0/0 to a NAT gateway that sits "
+                    "in a public subnet.",
+                )
+            )
         if kind == "nat":
             self._through_nat(rt, route, far, what, ip, service)
             return
@@ -310,8 +403,14 @@ class Walk:
         if kind == "pcx":
             self._blocked_peering_edge(rt, route, what)
         if kind == "local":
-            raise Blocked(Blocker(BlockerCode.NO_ROUTE, rt.id, f"{what} is not in the VPC, yet the best route is local",
-                                   "Check the VPC's CIDR blocks."))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_ROUTE,
+                    rt.id,
+                    f"{what} is not in the VPC, yet the best route is local",
+                    "Check the VPC's CIDR blocks.",
+                )
+            )
         self._appliance(rt, route, what)
 
     def _igw(self, rt: RouteTable, route: Route) -> InternetGateway:
@@ -321,17 +420,21 @@ class Walk:
             raise self._blackhole(rt, route, f"internet gateway {route.target_id} no longer exists")
         if vpc_id not in igw.attached_vpc_ids:
             self.hops.append(Hop("internet-gateway", igw.id, False, f"not attached to {vpc_id}"))
-            raise Blocked(Blocker(
-                BlockerCode.IGW_NOT_ATTACHED, igw.id,
-                f"route {route} in {rt.id} points at internet gateway {igw.id}, which is not attached to {vpc_id}",
-                f"Attach {igw.id} to {vpc_id} (ec2 attach-internet-gateway), or route to a gateway attached to it.",
-            ))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.IGW_NOT_ATTACHED,
+                    igw.id,
+                    f"route {route} in {rt.id} points at internet gateway {igw.id}, which is not attached to {vpc_id}",
+                    f"Attach {igw.id} to {vpc_id} (ec2 attach-internet-gateway), or route to a gateway attached to it.",
+                )
+            )
         if route.state == "blackhole":
             raise self._blackhole(rt, route, "AWS reports the route as a blackhole")
         return igw
 
-    def _through_nat(self, rt: RouteTable, route: Route, far: Side, what: str, ip: IP | None,
-                     service: str | None) -> None:
+    def _through_nat(
+        self, rt: RouteTable, route: Route, far: Side, what: str, ip: IP | None, service: str | None
+    ) -> None:
         nat = route_target(self.g, rt, route, "nat-gateway")
         if nat is None:
             raise self._blackhole(rt, route, f"NAT gateway {route.target_id} no longer exists")
@@ -342,19 +445,33 @@ class Walk:
         nat_subnet = self.topo.subnet_or_none(nat.subnet_id)
         if nat.connectivity_type == "private":
             self.hops.append(Hop("nat-gateway", nat.id, False, "private NAT gateway: no public IP"))
-            raise Blocked(Blocker(
-                BlockerCode.NAT_NO_INTERNET_ROUTE, nat.id,
-                f"{nat.id} is a private NAT gateway: it has no public IP and can't reach the internet",
-                "Use a public NAT gateway (with an Elastic IP) in a public subnet.",
-            ))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NAT_NO_INTERNET_ROUTE,
+                    nat.id,
+                    f"{nat.id} is a private NAT gateway: it has no public IP and can't reach the internet",
+                    "Use a public NAT gateway (with an Elastic IP) in a public subnet.",
+                )
+            )
         if nat_subnet is None:
             raise self._blackhole(rt, route, f"the subnet of NAT gateway {nat.id} no longer exists")
         # the request enters the NAT gateway's subnet (unless the function sits in the same subnet)
         if nat_subnet.id != self.subnet.id:
-            self._nacl(nat_subnet, False, (self.dst.port, self.dst.port), self.me, f"traffic to {what} on its way to {nat.id}")
-            self.replies.insert(0, (nat_subnet, True, EPHEMERAL, self.me, "the replies on their way back from the NAT gateway"))
-        self.hops.append(Hop("nat-gateway", nat.id, True, f"NAT gateway in {nat_subnet.id} translates to its public IP"
-                             + (f" {nat.public_ip}" if nat.public_ip else "")))
+            self._nacl(
+                nat_subnet, False, (self.dst.port, self.dst.port), self.me, f"traffic to {what} on its way to {nat.id}"
+            )
+            self.replies.insert(
+                0, (nat_subnet, True, EPHEMERAL, self.me, "the replies on their way back from the NAT gateway")
+            )
+        self.hops.append(
+            Hop(
+                "nat-gateway",
+                nat.id,
+                True,
+                f"NAT gateway in {nat_subnet.id} translates to its public IP"
+                + (f" {nat.public_ip}" if nat.public_ip else ""),
+            )
+        )
         # then it leaves from the NAT gateway's subnet: NACL outbound there, its route table
         self._nacl(nat_subnet, True, (self.dst.port, self.dst.port), far, f"traffic from {nat.id} to {what}")
         self.replies.insert(0, (nat_subnet, False, EPHEMERAL, far, "the replies reaching the NAT gateway"))
@@ -367,13 +484,16 @@ class Walk:
             where = "no route" if nat_route is None else f"route {nat_route}"
             if nat_route is not None and nat_route.state == "blackhole":
                 raise self._blackhole(nat_rt, nat_route, "AWS reports the route as a blackhole")
-            raise Blocked(Blocker(
-                BlockerCode.NAT_NO_INTERNET_ROUTE, nat.id,
-                f"NAT gateway {nat.id} sits in {nat_subnet.id}, whose route table {nat_rt.id} has {where} to an internet "
-                "gateway: a NAT gateway must be in a public subnet",
-                f"Add a route 0.0.0.0/0 → an internet gateway attached to the VPC in {nat_rt.id}, or move the NAT "
-                "gateway to a public subnet.",
-            ))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NAT_NO_INTERNET_ROUTE,
+                    nat.id,
+                    f"NAT gateway {nat.id} sits in {nat_subnet.id}, whose route table {nat_rt.id} has {where} to an internet "
+                    "gateway: a NAT gateway must be in a public subnet",
+                    f"Add a route 0.0.0.0/0 → an internet gateway attached to the VPC in {nat_rt.id}, or move the NAT "
+                    "gateway to a public subnet.",
+                )
+            )
         igw = self._igw(nat_rt, nat_route)
         self.hops.append(Hop("internet-gateway", igw.id, True, "carries the NAT gateway's traffic to the internet"))
         self.hops.append(Hop("service" if service else "internet", service or what, True, "reached"))
@@ -386,29 +506,47 @@ class Walk:
         if ep.state.lower() != "available":
             raise self._blackhole(rt, route, f"VPC endpoint {ep.id} is {ep.state}")
         if service is None or ep.service != service:
-            raise Blocked(Blocker(BlockerCode.NO_ROUTE, rt.id, f"route {route} leads to the {ep.service} endpoint only",
-                                   "Route the traffic elsewhere."))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_ROUTE,
+                    rt.id,
+                    f"route {route} leads to the {ep.service} endpoint only",
+                    "Route the traffic elsewhere.",
+                )
+            )
         self.hops.append(Hop("vpc-endpoint", ep.id, True, f"gateway endpoint for {service}"))
         self.hops.append(Hop("service", service, True, "reached through the gateway endpoint"))
         self.via = "gateway-endpoint"
 
     def _blocked_peering_edge(self, rt: RouteTable, route: Route, what: str) -> NoReturn:
         self.hops.append(Hop("peering", route.target_id, False, f"peering connections don't carry traffic to {what}"))
-        raise Blocked(Blocker(
-            BlockerCode.NO_ROUTE, route.target_id,
-            f"route {route} sends {what} over peering connection {route.target_id}, but peering has no edge-to-edge "
-            "routing: the peer's internet gateway, NAT gateway or endpoints can't be used through it",
-            "Give this VPC its own NAT gateway (or VPC endpoint) and route 0.0.0.0/0 there.",
-        ))
+        raise Blocked(
+            Blocker(
+                BlockerCode.NO_ROUTE,
+                route.target_id,
+                f"route {route} sends {what} over peering connection {route.target_id}, but peering has no edge-to-edge "
+                "routing: the peer's internet gateway, NAT gateway or endpoints can't be used through it",
+                "Give this VPC its own NAT gateway (or VPC endpoint) and route 0.0.0.0/0 there.",
+            )
+        )
 
     def _appliance(self, rt: RouteTable, route: Route, what: str) -> NoReturn:
-        self.hops[-1] = Hop("route-table", rt.id, False, f"route {route} goes to a {route.target_kind} target labkit can't follow", str(route))
-        raise Blocked(Blocker(
-            BlockerCode.NO_ROUTE, rt.id,
-            f"route {route} sends {what} to {route.target_id} ({route.target_kind}); labkit can't see past that "
-            "target, so it can't show that the traffic gets through",
-            "Check the appliance yourself (e.g. with VPC Reachability Analyzer), or route through a NAT gateway.",
-        ))
+        self.hops[-1] = Hop(
+            "route-table",
+            rt.id,
+            False,
+            f"route {route} goes to a {route.target_kind} target labkit can't follow",
+            str(route),
+        )
+        raise Blocked(
+            Blocker(
+                BlockerCode.NO_ROUTE,
+                rt.id,
+                f"route {route} sends {what} to {route.target_id} ({route.target_kind}); labkit can't see past that "
+                "target, so it can't show that the traffic gets through",
+                "Check the appliance yourself (e.g. with VPC Reachability Analyzer), or route through a NAT gateway.",
+            )
+        )
 
     def _to_service(self) -> None:
         service = self.dst.service
@@ -422,42 +560,62 @@ class Walk:
         try:
             self._to_outside(self._far_service(service), f"{service} (public endpoint)", service=service)
         except Blocked as stop:
-            if stop.blocker.code in (BlockerCode.NO_ROUTE, BlockerCode.NO_PUBLIC_IP, BlockerCode.NAT_NO_INTERNET_ROUTE,
-                                     BlockerCode.IGW_NOT_ATTACHED):
+            if stop.blocker.code in (
+                BlockerCode.NO_ROUTE,
+                BlockerCode.NO_PUBLIC_IP,
+                BlockerCode.NAT_NO_INTERNET_ROUTE,
+                BlockerCode.IGW_NOT_ATTACHED,
+            ):
                 unusable = self._unusable_endpoint(vpc_eps)
                 if unusable is not None:
                     ep, why, fix = unusable
                     self.hops.append(Hop("vpc-endpoint", ep.id, False, why))
-                    raise Blocked(Blocker(BlockerCode.NO_ENDPOINT_ACCESS, ep.id,
-                                           f"{ep.endpoint_type.lower()} endpoint {ep.id} for {service} exists, but {why}; "
-                                           f"and there is no other way out ({stop.blocker.code.value}: {stop.blocker.message})",
-                                           fix)) from None
+                    raise Blocked(
+                        Blocker(
+                            BlockerCode.NO_ENDPOINT_ACCESS,
+                            ep.id,
+                            f"{ep.endpoint_type.lower()} endpoint {ep.id} for {service} exists, but {why}; "
+                            f"and there is no other way out ({stop.blocker.code.value}: {stop.blocker.message})",
+                            fix,
+                        )
+                    ) from None
             raise
         if not vpc_eps and service in ("s3", "dynamodb") and self.via.startswith("nat"):
-            self.notes.append(f"{service} is reached through the NAT gateway; a gateway endpoint would keep the traffic "
-                              "in the AWS network and avoid NAT data charges")
+            self.notes.append(
+                f"{service} is reached through the NAT gateway; a gateway endpoint would keep the traffic "
+                "in the AWS network and avoid NAT data charges"
+            )
 
     def _unusable_endpoint(self, eps: tuple[VpcEndpoint, ...]) -> tuple[VpcEndpoint, str, str] | None:
         rt = self._route_table(self.subnet.id)
         for ep in eps:
             if ep.endpoint_type == "Gateway":
                 if rt is not None and rt.id not in ep.route_table_ids:
-                    return ep, f"it is not associated with route table {rt.id} of {self.subnet.id}", (
-                        f"Associate {ep.id} with {rt.id} (ec2 modify-vpc-endpoint --add-route-table-ids {rt.id}).")
+                    return (
+                        ep,
+                        f"it is not associated with route table {rt.id} of {self.subnet.id}",
+                        (f"Associate {ep.id} with {rt.id} (ec2 modify-vpc-endpoint --add-route-table-ids {rt.id})."),
+                    )
             elif ep.endpoint_type == "Interface":
                 if ep.state.lower() != "available":
                     return ep, f"it is {ep.state}", "Wait until the endpoint is available, or recreate it."
                 if not ep.private_dns_enabled:
-                    return ep, ("private DNS is disabled, so the service's usual name still resolves to its public "
-                                "endpoint"), f"Enable private DNS on {ep.id} (ec2 modify-vpc-endpoint --private-dns-enabled)."
+                    return (
+                        ep,
+                        ("private DNS is disabled, so the service's usual name still resolves to its public endpoint"),
+                        f"Enable private DNS on {ep.id} (ec2 modify-vpc-endpoint --private-dns-enabled).",
+                    )
                 if not ep.subnet_ids:
                     return ep, "it has no subnets", f"Add a subnet to {ep.id}."
         return None
 
     def _interface_endpoint(self, ep: VpcEndpoint, service: str) -> None:
         subnets = [s for s in map(self.topo.subnet_or_none, ep.subnet_ids) if s is not None]
-        target = next((s for s in subnets if s.id == self.subnet.id), None) or next(
-            (s for s in subnets if s.availability_zone == self.subnet.availability_zone), None) or subnets[0]
+        target = (
+            next((s for s in subnets if s.id == self.subnet.id), None)
+            or next((s for s in subnets if s.availability_zone == self.subnet.availability_zone), None)
+            or subnets[0]
+        )
         enis = (self.topo.network_interface(i) for i in ep.network_interface_ids)
         eni = next((e for e in enis if e is not None and e.subnet_id == target.id), None)
         ip: IP | None = None
@@ -467,16 +625,28 @@ class Walk:
                 ip = first
         far = Side((ipaddress.IPv4Network(ip) if ip else target.network,), False, frozenset(ep.security_group_ids))
         what = f"{service} via interface endpoint {ep.id}"
-        self.hops.append(Hop("vpc-endpoint", ep.id, True,
-                             f"private DNS: the {service} name resolves to the endpoint's interface in {target.id}"))
+        self.hops.append(
+            Hop(
+                "vpc-endpoint",
+                ep.id,
+                True,
+                f"private DNS: the {service} name resolves to the endpoint's interface in {target.id}",
+            )
+        )
         self._sg_egress(far, what)
         self._leave(self.subnet, far, None, target, f"traffic to {what}")
         probe = ip or target.network.network_address
         rt, route = self._route_hop(self.subnet, f"the endpoint's interface in {target.id}", probe)
         if route is None or route.target_kind != "local":
             if route is None:
-                raise Blocked(Blocker(BlockerCode.NO_ROUTE, rt.id, f"no route to the endpoint's interface {probe}",
-                                       "Restore the local route."))
+                raise Blocked(
+                    Blocker(
+                        BlockerCode.NO_ROUTE,
+                        rt.id,
+                        f"no route to the endpoint's interface {probe}",
+                        "Restore the local route.",
+                    )
+                )
             self._appliance(rt, route, what)
         groups = list(self.topo.known_security_groups(ep.security_group_ids))
         self._sg_ingress(groups, f"interface endpoint {ep.id}")
@@ -514,14 +684,19 @@ class Walk:
         if route is None or route.target_kind in ("nat", "igw", "local"):
             how = "has no route for it" if route is None else f"sends it along {route}"
             if route is not None:
-                self.hops[-1] = Hop("route-table", rt.id, False, f"route {route} can't carry a private address out", str(route))
-            raise Blocked(Blocker(
-                BlockerCode.NO_ROUTE, rt.id,
-                f"{ip} is a private address outside {self.subnet.vpc_id}, and route table {rt.id} {how}; the internet "
-                "does not route private addresses, so only a peering connection (or a VPN/transit gateway) can reach it",
-                f"If {ip} is in a peered VPC, add a route for its range → the peering connection to {rt.id}, and a "
-                "route back on the peer's side.",
-            ))
+                self.hops[-1] = Hop(
+                    "route-table", rt.id, False, f"route {route} can't carry a private address out", str(route)
+                )
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_ROUTE,
+                    rt.id,
+                    f"{ip} is a private address outside {self.subnet.vpc_id}, and route table {rt.id} {how}; the internet "
+                    "does not route private addresses, so only a peering connection (or a VPN/transit gateway) can reach it",
+                    f"If {ip} is in a peered VPC, add a route for its range → the peering connection to {rt.id}, and a "
+                    "route back on the peer's side.",
+                )
+            )
         self._appliance(rt, route, str(ip))
 
     def _to_local(self, ip: IP, target: Subnet | None, owner: NetworkInterface | None) -> None:
@@ -529,9 +704,14 @@ class Walk:
         self._sg_egress(far, self.dst.label if self.dst.database else f"{ip}")
         if target is None:
             rt, route = self._route_hop(self.subnet, str(ip), ip)
-            raise Blocked(Blocker(BlockerCode.NO_ROUTE, rt.id if rt else self.subnet.id,
-                                   f"{ip} is in the VPC's range but in none of its subnets: nothing is there",
-                                   "Check the address of the resource you want to reach."))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_ROUTE,
+                    rt.id if rt else self.subnet.id,
+                    f"{ip} is in the VPC's range but in none of its subnets: nothing is there",
+                    "Check the address of the resource you want to reach.",
+                )
+            )
         self._leave(self.subnet, far, None, target, f"traffic to {ip}:{self.dst.port}")
         if target.id != self.subnet.id:
             rt, route = self._route_hop(self.subnet, str(ip), ip)
@@ -551,19 +731,35 @@ class Walk:
     def _deliver(self, ip: IP, target: Subnet, owner: NetworkInterface | None) -> None:
         db = self.dst.database
         if db is not None:
-            self.hops.append(Hop("database", db.label, True, f"{db.label} ({db.engine or 'database'}, tcp/{db.port}) "
-                                 f"listens in {target.id}" + (f", {db.availability_zone}" if db.availability_zone
-                                                              else "") + (f" — {db.via}" if db.via else "")))
+            self.hops.append(
+                Hop(
+                    "database",
+                    db.label,
+                    True,
+                    f"{db.label} ({db.engine or 'database'}, tcp/{db.port}) "
+                    f"listens in {target.id}"
+                    + (f", {db.availability_zone}" if db.availability_zone else "")
+                    + (f" — {db.via}" if db.via else ""),
+                )
+            )
             self._sg_ingress(list(self.topo.known_security_groups(db.security_group_ids)), db.label)
             return
         if owner is None:
             self.hops.append(Hop("subnet", target.id, True, f"{ip} is in {target.id} ({target.cidr})"))
-            self.notes.append(f"no network interface in this account has the address {ip}; "
-                              "security-group ingress there could not be checked")
+            self.notes.append(
+                f"no network interface in this account has the address {ip}; "
+                "security-group ingress there could not be checked"
+            )
             return
         groups = list(self.topo.known_security_groups(owner.security_group_ids))
-        self.hops.append(Hop("network-interface", owner.id, True, f"{ip} belongs to {owner.id}"
-                             + (f" ({owner.description})" if owner.description else "")))
+        self.hops.append(
+            Hop(
+                "network-interface",
+                owner.id,
+                True,
+                f"{ip} belongs to {owner.id}" + (f" ({owner.description})" if owner.description else ""),
+            )
+        )
         self._sg_ingress(groups, f"{owner.id} ({ip})")
 
     def _to_peer(self, ip: IP, owner: NetworkInterface | None) -> None:
@@ -582,12 +778,15 @@ class Walk:
         peer_vpc = pcx.peer_of(self.subnet.vpc_id)
         if target is None or target.vpc_id != peer_vpc:
             self.hops.append(Hop("peering", pcx.id, False, f"{ip} is not in the peer VPC {peer_vpc}"))
-            raise Blocked(Blocker(
-                BlockerCode.NO_ROUTE, pcx.id,
-                f"{ip} is not in a subnet of {peer_vpc}, the VPC at the other end of {pcx.id}; peering is not "
-                "transitive and has no edge-to-edge routing",
-                f"Peer directly with the VPC that holds {ip}, and route its range to that peering connection.",
-            ))
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_ROUTE,
+                    pcx.id,
+                    f"{ip} is not in a subnet of {peer_vpc}, the VPC at the other end of {pcx.id}; peering is not "
+                    "transitive and has no edge-to-edge routing",
+                    f"Peer directly with the VPC that holds {ip}, and route its range to that peering connection.",
+                )
+            )
         self.hops.append(Hop("peering", pcx.id, True, f"peering connection to {peer_vpc}"))
         # entering the peer subnet, and the way back
         self._nacl(target, False, (self.dst.port, self.dst.port), self.me, f"traffic to {ip}:{self.dst.port}")
@@ -596,14 +795,23 @@ class Walk:
         back = self._lookup(back_rt.id, self.me.nets[0].network_address) if back_rt else None
         if back_rt is None or back is None or back.target_kind != "pcx" or back.target_id != pcx.id:
             got = "no route" if back is None else f"route {back}"
-            self.hops.append(Hop("route-table", back_rt.id if back_rt else target.id, False,
-                                 f"{got} back to {self.me.text()}: the replies can't return"))
-            raise Blocked(Blocker(
-                BlockerCode.NO_ROUTE, back_rt.id if back_rt else target.id,
-                f"the peer side has {got} for {self.me.text()}: peering needs routes in both VPCs, and replies "
-                f"from {ip} can't find their way back",
-                f"Add a route {self.subnet.cidr} (or the VPC's CIDR) → {pcx.id} to {back_rt.id if back_rt else 'its route table'}.",
-            ))
+            self.hops.append(
+                Hop(
+                    "route-table",
+                    back_rt.id if back_rt else target.id,
+                    False,
+                    f"{got} back to {self.me.text()}: the replies can't return",
+                )
+            )
+            raise Blocked(
+                Blocker(
+                    BlockerCode.NO_ROUTE,
+                    back_rt.id if back_rt else target.id,
+                    f"the peer side has {got} for {self.me.text()}: peering needs routes in both VPCs, and replies "
+                    f"from {ip} can't find their way back",
+                    f"Add a route {self.subnet.cidr} (or the VPC's CIDR) → {pcx.id} to {back_rt.id if back_rt else 'its route table'}.",
+                )
+            )
         self.hops.append(Hop("route-table", back_rt.id, True, f"route {back} brings the replies back", str(back)))
         self._deliver(ip, target, owner)
         self.via = "peering"

@@ -16,8 +16,10 @@ import sys
 import types
 
 PACKAGE = __name__.split(".")[0]
-MESSAGE = ("{name} is a stand-in of the labkit test harness (Pyodide without {package}'s wasm build); "
-           "the lesson reached code that the published site runs with Pyodide's real {package}.")
+MESSAGE = (
+    "{name} is a stand-in of the labkit test harness (Pyodide without {package}'s wasm build); "
+    "the lesson reached code that the published site runs with Pyodide's real {package}."
+)
 
 
 class _StandInMeta(type):
@@ -39,6 +41,7 @@ def _module_getattr(module_name):
         if attr.startswith("__"):
             raise AttributeError(attr)
         return _stand_in(f"{module_name}.{attr}")
+
     return __getattr__
 
 
