@@ -89,6 +89,7 @@ test-static:
 # The integration lane: nbval on every lesson, JupyterLab in chromium, a small class on a real JupyterHub,
 # the JupyterLite site (the Pyodide harness compares against the outputs nbval has just checked).
 test-integration:
+	@rm -f test-output/progress.json  # each run starts with an empty progress log, as the stored outputs did
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(TEST_ENV) $(BIN)/python -m pytest -m browser tests/browser
 	$(TEST_ENV) $(BIN)/python -m pytest -m hub tests/classroom

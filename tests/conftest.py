@@ -86,6 +86,8 @@ def pytest_configure(config):
     if not os.environ.get("LABKIT_TEST_TMPDIR"):
         os.environ["LABKIT_TEST_TMPDIR"] = os.environ["TMPDIR"] = tempfile.mkdtemp(prefix="pytest-labkit-")
         tempfile.tempdir = None
+    # No test writes to the learner's own progress log (~/.labkit/events.jsonl): tests that need one set their own.
+    os.environ.setdefault("LABKIT_PROGRESS", os.path.join(os.environ["LABKIT_TEST_TMPDIR"], "progress.json"))
 
 
 @pytest.fixture(scope="session", autouse=True)
