@@ -34,6 +34,14 @@ def _quiz_wrong(ex) -> tuple[dict, list[str]]:
     return answer, secrets
 
 
+def _quiz_wrong_words(ex) -> tuple[dict, list[str]]:
+    """``_quiz_wrong`` for a quiz with a count among its answers: a short number ("3") also stands in the
+    texts that are not the answer ("f3", "all 3 hints"), so only the worded secrets are searched for; every
+    failed case's expected value is still checked to be empty."""
+    answer, secrets = _quiz_wrong(ex)
+    return answer, [s for s in secrets if not s.isdigit()]
+
+
 def _select_wrong(ex) -> tuple[list, list[str]]:
     needed = list(ex.solution)
     wrong = next(o.value for o in ex.options if o.verdict == "wrong")
@@ -73,6 +81,7 @@ WRONG = {
     "permissions/read-the-error": _quiz_wrong,
     "states/what-fails": _what_fails_wrong,
     "states/timeline": _quiz_wrong,
+    "states/vpc-config-rules": _quiz_wrong_words,
     "conditions/require-vpc": _policy(policy(statement("Deny", VPC_ACTIONS, {
         "StringEquals": {"lambda:VpcIds": ""}})), "Null"),
     "conditions/allow-only-approved-vpc": _policy(policy(statement("Allow", VPC_ACTIONS)), "StringEquals"),
@@ -86,6 +95,7 @@ WRONG = {
     "reachability/fix-internet": _lab_wrong("NatGatewayId"),
     "reachability/private-s3": _lab_wrong("create_vpc_endpoint"),
     "reachability/diagnose": _diagnose_wrong,
+    "reachability/name-the-fault": _quiz_wrong,
 }
 
 

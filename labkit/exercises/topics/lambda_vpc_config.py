@@ -104,6 +104,16 @@ class VpcConfigRules(QuizExercise):
         Question("six-groups", "what does Lambda answer to creating f4 with six security groups?", OUTCOMES),
         Question("dedicated", "what does Lambda answer to creating f5 in the dedicated-tenancy VPC?", OUTCOMES),
     )
+    nudges = {
+        "enis": "Write down each function's (subnet, set of security groups) pairs: functions with the same pair "
+                "share a network interface, and a different set of groups in the same subnet makes another pair.",
+        "delete-group": "Is f3's network interface gone the moment f3 is deleted? What does EC2 do when asked to "
+                        "delete something a network interface still uses?",
+        "six-groups": "A VpcConfig has limits on how many security groups it may hold. Which service checks the "
+                      "request, and which kind of error does it give a request that breaks its limits?",
+        "dedicated": "Can Lambda put its network interfaces in a VPC with dedicated instance tenancy? Which kind "
+                     "of error fits a request whose parameter values Lambda can't accept?",
+    }
     _truth: dict | None = None
 
     def _params(self) -> dict:

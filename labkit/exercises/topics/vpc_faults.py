@@ -70,6 +70,14 @@ class NameTheFault(QuizExercise):
         "their way back.",
     )
     questions = tuple(Question(k, v[0], OUTCOMES) for k, v in FAULTS.items())
+    nudges = {
+        "a": "Which route decides where the traffic to the internet goes, and does its target still exist? A "
+             "route is not skipped because its target is gone.",
+        "b": "Follow the traffic to the internet gateway: which VPC does it carry traffic for, now that the "
+             "clean-up is done?",
+        "c": "The request reaches the database's subnet. Where does the reply go: which route of the database "
+             "subnet's table covers the function's address?",
+    }
     _truth: dict | None = None
     _topologies: dict | None = None
 
