@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["ElastiCacheHooks"]
 
@@ -38,7 +39,7 @@ class _Cluster:
 class ElastiCacheHooks:
     """What the lab does after ElastiCache calls (a table from operation name to step, like ``Ec2Hooks``)."""
 
-    def __init__(self, lab):
+    def __init__(self, lab: Any) -> None:
         self._lab = lab
         self.clusters: dict[str, _Cluster] = {}
 
@@ -55,9 +56,14 @@ class ElastiCacheHooks:
         engine = (c.get("Engine") or params.get("Engine") or "redis").lower()
         subnet_group = c.get("CacheSubnetGroupName") or params.get("CacheSubnetGroupName", "")
         self.clusters[name] = _Cluster(
-            name, engine, int(params.get("Port") or _PORTS.get(engine, 0)), list(params.get("SecurityGroupIds") or ()),
-            subnet_group, params.get("PreferredAvailabilityZone") or self._first_zone(subnet_group),
-            nodes=int(params.get("NumCacheNodes") or 1))
+            name,
+            engine,
+            int(params.get("Port") or _PORTS.get(engine, 0)),
+            list(params.get("SecurityGroupIds") or ()),
+            subnet_group,
+            params.get("PreferredAvailabilityZone") or self._first_zone(subnet_group),
+            nodes=int(params.get("NumCacheNodes") or 1),
+        )
 
     def _replication_group_created(self, params: dict, parsed: dict) -> None:
         rg = parsed.get("ReplicationGroup") or {}
@@ -75,12 +81,22 @@ class ElastiCacheHooks:
                 if not name:
                     continue
                 self.clusters[name] = _Cluster(
-                    name, engine, int(params.get("Port") or _PORTS.get(engine, 0)),
-                    list(params.get("SecurityGroupIds") or ()), subnet_group,
-                    member.get("PreferredAvailabilityZone") or self._first_zone(subnet_group), replication_group=rg_id,
-                    extra={"CacheNodeType": params.get("CacheNodeType", ""), "Engine": engine,
-                           "CacheClusterStatus": "available", "NumCacheNodes": 1,
-                           "CacheSubnetGroupName": subnet_group, "ReplicationGroupId": rg_id})
+                    name,
+                    engine,
+                    int(params.get("Port") or _PORTS.get(engine, 0)),
+                    list(params.get("SecurityGroupIds") or ()),
+                    subnet_group,
+                    member.get("PreferredAvailabilityZone") or self._first_zone(subnet_group),
+                    replication_group=rg_id,
+                    extra={
+                        "CacheNodeType": params.get("CacheNodeType", ""),
+                        "Engine": engine,
+                        "CacheClusterStatus": "available",
+                        "NumCacheNodes": 1,
+                        "CacheSubnetGroupName": subnet_group,
+                        "ReplicationGroupId": rg_id,
+                    },
+                )
 
     def _groups_modified(self, params: dict, parsed: dict) -> None:
         groups = params.get("SecurityGroupIds")
@@ -122,9 +138,15 @@ class ElastiCacheHooks:
         if c.zone:
             entry.setdefault("PreferredAvailabilityZone", c.zone)
         if params.get("ShowCacheNodeInfo") and not entry.get("CacheNodes"):
-            entry["CacheNodes"] = [{"CacheNodeId": f"{n:04d}", "CacheNodeStatus": "available",
-                                    "Endpoint": {"Address": self._address(c, n), "Port": c.port},
-                                    "CustomerAvailabilityZone": c.zone} for n in range(1, c.nodes + 1)]
+            entry["CacheNodes"] = [
+                {
+                    "CacheNodeId": f"{n:04d}",
+                    "CacheNodeStatus": "available",
+                    "Endpoint": {"Address": self._address(c, n), "Port": c.port},
+                    "CustomerAvailabilityZone": c.zone,
+                }
+                for n in range(1, c.nodes + 1)
+            ]
 
     # helpers
 
@@ -143,7 +165,9 @@ class ElastiCacheHooks:
             found = self._lab.internal("elasticache").describe_cache_subnet_groups(CacheSubnetGroupName=subnet_group)
         except Exception:  # noqa: BLE001 - moto refused the group: the create call itself reported it
             return ""
-        ids = [s.get("SubnetIdentifier", "") for g in found.get("CacheSubnetGroups") or () for s in g.get("Subnets") or ()]
+        ids = [
+            s.get("SubnetIdentifier", "") for g in found.get("CacheSubnetGroups") or () for s in g.get("Subnets") or ()
+        ]
         return self._zones(ids[:1]).get(ids[0], "") if ids else ""
 
     def _zones(self, subnet_ids) -> dict[str, str]:
@@ -159,12 +183,17 @@ class ElastiCacheHooks:
 
     def _subnet_groups_described(self, params: dict, parsed: dict) -> None:
         """Add each subnet's Availability Zone (AWS gives ``SubnetAvailabilityZone.Name``; moto leaves it empty)."""
-        subnets = [s for g in parsed.get("CacheSubnetGroups") or () for s in g.get("Subnets") or ()
-                   if not (s.get("SubnetAvailabilityZone") or {}).get("Name")]
+        subnets = [
+            s
+            for g in parsed.get("CacheSubnetGroups") or ()
+            for s in g.get("Subnets") or ()
+            if not (s.get("SubnetAvailabilityZone") or {}).get("Name")
+        ]
         zones = self._zones(s.get("SubnetIdentifier", "") for s in subnets)
         for s in subnets:
             if zones.get(s.get("SubnetIdentifier", "")):
                 s["SubnetAvailabilityZone"] = {"Name": zones[s["SubnetIdentifier"]]}
+
 
 _AFTER = {
     "CreateCacheCluster": ElastiCacheHooks._cluster_created,
