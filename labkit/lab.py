@@ -74,7 +74,7 @@ def _next_account_id() -> str:
 
 
 #: Services whose changes can change the topology (the network, the functions, stacks of them).
-_TOPOLOGY_SERVICES = frozenset({"ec2", "lambda", "cloudformation"})
+_TOPOLOGY_SERVICES = frozenset({"ec2", "lambda", "cloudformation", "rds", "elasticache"})
 
 
 def _changes_network(model) -> bool:

@@ -85,10 +85,14 @@ def test_all_json_lists_every_trace(ids, capsys):
     assert pairs[("in-public", "internet")] is False
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["nope", "internet"], "No Lambda function 'nope'"),
-    (["in-private", "not a destination!"], "not a destination"),
-], ids=["unknown-function", "bad-destination"])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["nope", "internet"], "No Lambda function 'nope'"),
+        (["in-private", "not a destination!"], "not a destination"),
+    ],
+    ids=["unknown-function", "bad-destination"],
+)
 def test_bad_input_exits_2_with_a_message(ids, capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2
@@ -97,11 +101,15 @@ def test_bad_input_exits_2_with_a_message(ids, capsys, argv, message):
     assert message in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["in-private"], "needs DEST"),
-    ([], "needs FUNCTION and DEST"),
-    (["in-private", "internet", "--all"], "either --all or FUNCTION DEST"),
-], ids=["no-destination", "nothing", "all-and-function"])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["in-private"], "needs DEST"),
+        ([], "needs FUNCTION and DEST"),
+        (["in-private", "internet", "--all"], "either --all or FUNCTION DEST"),
+    ],
+    ids=["no-destination", "nothing", "all-and-function"],
+)
 def test_arguments_that_dont_fit_exit_2_before_reading_the_account(monkeypatch, capsys, argv, message):
     def no_account(args):
         raise AssertionError("the account must not be read")
@@ -159,3 +167,54 @@ def test_template_and_profile_together_are_refused(capsys):
     code = main(["reach", "orders", "internet", "--template", str(TEMPLATE), "--profile", "prod"])
     assert code == 2
     assert "--template" in capsys.readouterr().err
+
+
+@pytest.fixture
+def database(ids, session):
+    """A PostgreSQL DB instance "orders-db" in the private subnets, with its own security group (no rule yet)."""
+    ec2 = session.client("ec2")
+    db_sg = ec2.create_security_group(GroupName="orders-db", Description="database", VpcId=ids["vpc_id"])["GroupId"]
+    rds = session.client("rds")
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="orders", DBSubnetGroupDescription="db", SubnetIds=ids["private_subnet_ids"]
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="orders-db",
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        DBSubnetGroupName="orders",
+        VpcSecurityGroupIds=[db_sg],
+        MasterUsername="orders",
+        MasterUserPassword="not-a-secret-1",
+    )
+    return {"ec2": ec2, "db_sg": db_sg, "fn_sg": ids["security_group_id"]}
+
+
+def test_a_database_by_name_not_admitted_exits_1_with_sg_ingress(database, capsys):
+    code, out, _ = run(capsys, "in-private", "rds:orders-db")
+    assert code == 1
+    assert "in-private can NOT reach rds:orders-db" in out
+    assert "SG_INGRESS" in out and database["db_sg"] in out
+
+
+def test_a_database_admitting_the_functions_group_exits_0(database, capsys):
+    database["ec2"].authorize_security_group_ingress(
+        GroupId=database["db_sg"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 5432,
+                "ToPort": 5432,
+                "UserIdGroupPairs": [{"GroupId": database["fn_sg"]}],
+            }
+        ],
+    )
+    code, out, _ = run(capsys, "in-private", "rds:orders-db")
+    assert code == 0
+    assert out.startswith("in-private CAN reach rds:orders-db")
+
+
+def test_an_unknown_database_exits_2_listing_the_known_ones(database, capsys):
+    code, _, err = run(capsys, "in-private", "rds:orders")
+    assert code == 2
+    assert "orders-db" in err

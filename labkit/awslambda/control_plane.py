@@ -15,7 +15,8 @@ dispatch by action name):
   state changes on the lab clock) and put the function's state into the response (``State``,
   ``StateReason``, ``StateReasonCode``, ``LastUpdateStatus``…, ``VpcConfig.VpcId`` derived from the
   subnets). ``ListFunctions`` returns no state fields, as on AWS (only ``GetFunction`` /
-  ``GetFunctionConfiguration`` do).
+  ``GetFunctionConfiguration`` do); record the cache clusters' security groups and nodes, which moto drops
+  (``labkit.awslambda.elasticache_hooks``).
 
 Errors are ``labkit.awslambda.exceptions`` classes; the hook turns them into AWS error responses.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from labkit.awslambda.ec2_hooks import Ec2Hooks
+from labkit.awslambda.elasticache_hooks import ElastiCacheHooks
 from labkit.awslambda.exceptions import AwsError, InvalidParameterValueException, ResourceNotFoundException
 from labkit.awslambda.invoke import INVOKE_OPERATIONS, Invoker
 from labkit.awslambda.lifecycle import FunctionLifecycle
@@ -87,6 +89,7 @@ class ControlPlane:
         self.lifecycle = FunctionLifecycle(lab)
         self.invoker = Invoker(lab, self.lifecycle)
         self.ec2 = Ec2Hooks(lab, self.lifecycle.pool)
+        self.elasticache = ElastiCacheHooks(lab)
 
     # the parts' state, under the names the lab and deploy use
 
@@ -143,6 +146,9 @@ class ControlPlane:
             return
         if service == "ec2":
             self.ec2.after(operation, params)
+            return
+        if service == "elasticache":
+            self.elasticache.after(operation, params, parsed)
             return
         if service != "lambda":
             return

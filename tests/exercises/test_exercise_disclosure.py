@@ -34,6 +34,14 @@ def _quiz_wrong(ex) -> tuple[dict, list[str]]:
     return answer, secrets
 
 
+def _quiz_wrong_words(ex) -> tuple[dict, list[str]]:
+    """``_quiz_wrong`` for a quiz with a count among its answers: a short number ("3") also stands in the
+    texts that are not the answer ("f3", "all 3 hints"), so only the worded secrets are searched for; every
+    failed case's expected value is still checked to be empty."""
+    answer, secrets = _quiz_wrong(ex)
+    return answer, [s for s in secrets if not s.isdigit()]
+
+
 def _select_wrong(ex) -> tuple[list, list[str]]:
     needed = list(ex.solution)
     wrong = next(o.value for o in ex.options if o.verdict == "wrong")
@@ -43,8 +51,9 @@ def _select_wrong(ex) -> tuple[list, list[str]]:
 def _what_fails_wrong(ex) -> tuple[dict, list[str]]:
     from labkit.exercises.topics.lambda_states import MOMENTS
 
-    secrets = sorted({"ResourceConflictException", "ResourceNotReadyException"}
-                     | {m.why[op] for m in MOMENTS for op in m.fails})
+    secrets = sorted(
+        {"ResourceConflictException", "ResourceNotReadyException"} | {m.why[op] for m in MOMENTS for op in m.fails}
+    )
     return {m.key: [] for m in MOMENTS}, secrets
 
 
@@ -57,6 +66,7 @@ def _lab_wrong(secret_from_solution: str):
         ex.start()
         blocker = lk.trace(ex.lab.topology(), "orders", ex.destination).blocked_by
         return None, [blocker.fix, secret_from_solution]
+
     return make
 
 
@@ -73,20 +83,28 @@ WRONG = {
     "permissions/read-the-error": _quiz_wrong,
     "states/what-fails": _what_fails_wrong,
     "states/timeline": _quiz_wrong,
-    "conditions/require-vpc": _policy(policy(statement("Deny", VPC_ACTIONS, {
-        "StringEquals": {"lambda:VpcIds": ""}})), "Null"),
+    "states/vpc-config-rules": _quiz_wrong_words,
+    "conditions/require-vpc": _policy(
+        policy(statement("Deny", VPC_ACTIONS, {"StringEquals": {"lambda:VpcIds": ""}})), "Null"
+    ),
     "conditions/allow-only-approved-vpc": _policy(policy(statement("Allow", VPC_ACTIONS)), "StringEquals"),
     "conditions/predict-decision": _quiz_wrong,
-    "conditions/allow-only-approved-subnets": _policy(policy(statement("Allow", VPC_ACTIONS, FOR_ALL_SUBNETS)),
-                                                      "Null", "lambda:VpcIds"),
-    "conditions/deny-listed-groups": _policy(policy(statement("Deny", VPC_ACTIONS, {
-        "ForAllValues:StringEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS}})), "ForAnyValue"),
+    "conditions/allow-only-approved-subnets": _policy(
+        policy(statement("Allow", VPC_ACTIONS, FOR_ALL_SUBNETS)), "Null", "lambda:VpcIds"
+    ),
+    "conditions/deny-listed-groups": _policy(
+        policy(
+            statement("Deny", VPC_ACTIONS, {"ForAllValues:StringEquals": {"lambda:SecurityGroupIds": C.LISTED_GROUPS}})
+        ),
+        "ForAnyValue",
+    ),
     "conditions/fix-the-pitfall": _policy(C._pitfall_policy(), "Null"),
     "reachability/predict": _quiz_wrong,
     "reachability/fix-internet": _lab_wrong("NatGatewayId"),
     "reachability/private-s3": _lab_wrong("create_vpc_endpoint"),
     "reachability/diagnose": _diagnose_wrong,
     "reachability/database": _lab_wrong("UserIdGroupPairs"),
+    "reachability/name-the-fault": _quiz_wrong,
 }
 
 
@@ -147,8 +165,16 @@ def test_the_first_wrong_checks_withhold_the_answer_and_the_third_shows_it(exerc
     _assert_revealed(ex.check(answer), secrets)
 
 
-@pytest.mark.parametrize("exercise_id", ["permissions/execution-role", "permissions/read-the-error",
-                                         "states/what-fails", "conditions/fix-the-pitfall", "reachability/predict"])
+@pytest.mark.parametrize(
+    "exercise_id",
+    [
+        "permissions/execution-role",
+        "permissions/read-the-error",
+        "states/what-fails",
+        "conditions/fix-the-pitfall",
+        "reachability/predict",
+    ],
+)
 def test_opening_every_hint_shows_the_answer(exercise_id, exercise):
     ex = exercise(exercise_id)
     answer, secrets = WRONG[exercise_id](ex)

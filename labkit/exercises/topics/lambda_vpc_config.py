@@ -14,9 +14,9 @@ OUTCOMES = ("accepted", "ValidationException", "InvalidParameterValueException",
 
 _SCENARIO = {
     "network": "One VPC (default tenancy) with two private subnets A and B in two Availability Zones, and "
-               "security groups sg-app and sg-db.",
+    "security groups sg-app and sg-db.",
     "enis": "Functions f1 and f2 use subnets A and B with sg-app; f3 uses subnet A with sg-app and sg-db. All "
-            "three are Active.",
+    "three are Active.",
     "delete-group": "You delete f3, then at once delete the security group sg-db.",
     "six-groups": "You create f4 in subnet A with six security groups.",
     "dedicated": "You create f5 in a subnet of another VPC, one with dedicated instance tenancy.",
@@ -42,8 +42,12 @@ def play_scenario() -> dict[str, str]:
     with Lab() as lab:
         ec2, lam = lab.client("ec2"), lab.client("lambda")
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        a, b = (ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{lab.region}{zone}")
-                ["Subnet"]["SubnetId"] for i, zone in ((1, "a"), (2, "b")))
+        a, b = (
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{lab.region}{zone}")["Subnet"][
+                "SubnetId"
+            ]
+            for i, zone in ((1, "a"), (2, "b"))
+        )
         app = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
         db = ec2.create_security_group(GroupName="db", Description="db", VpcId=vpc)["GroupId"]
         for name, subnets, groups in (("f1", [a, b], [app]), ("f2", [a, b], [app]), ("f3", [a], [app, db])):
@@ -66,14 +70,14 @@ def play_scenario() -> dict[str, str]:
 
 _WHY = {
     "enis": "Count the distinct (subnet, set of security groups) pairs among the three functions: functions "
-            "with the same pair share one Hyperplane ENI, and another set of groups in the same subnet is "
-            "another pair.",
+    "with the same pair share one Hyperplane ENI, and another set of groups in the same subnet is "
+    "another pair.",
     "delete-group": "Deleting a function does not delete its network interface at once: Lambda removes it "
-                    "later. What does EC2 say about deleting a group that a network interface still uses?",
+    "later. What does EC2 say about deleting a group that a network interface still uses?",
     "six-groups": "A VpcConfig has limits on how many subnets and security groups it holds, checked before "
-                  "anything is created.",
+    "anything is created.",
     "dedicated": "The guide page says what Lambda does with a VPC of dedicated instance tenancy; which error "
-                 "code does Lambda use for a request whose parameters it can't accept?",
+    "code does Lambda use for a request whose parameters it can't accept?",
 }
 
 
@@ -88,15 +92,15 @@ class VpcConfigRules(QuizExercise):
         "compares your predictions with what the offline lab does when it plays the same steps (the first "
         "Check takes a few seconds)."
     )
-    answer_help = ('Answer with a dict: exercise.check({"enis": "…", "delete-group": "…", "six-groups": "…", '
-                   '"dedicated": "…"}).')
+    answer_help = (
+        'Answer with a dict: exercise.check({"enis": "…", "delete-group": "…", "six-groups": "…", "dedicated": "…"}).'
+    )
     hints = (
         "Lambda makes one network interface per subnet + security-group combination, and functions with the "
         "same combination share it.",
         "A network interface outlives the last function that used it for a while; EC2 refuses to delete what "
         "a network interface still uses.",
-        "A VpcConfig allows up to 16 subnets and 5 security groups; a dedicated-tenancy VPC can't be used "
-        "directly.",
+        "A VpcConfig allows up to 16 subnets and 5 security groups; a dedicated-tenancy VPC can't be used directly.",
     )
     questions = (
         Question("enis", "how many Hyperplane ENIs exist once f1, f2 and f3 are Active?", ENI_COUNTS),
@@ -104,6 +108,16 @@ class VpcConfigRules(QuizExercise):
         Question("six-groups", "what does Lambda answer to creating f4 with six security groups?", OUTCOMES),
         Question("dedicated", "what does Lambda answer to creating f5 in the dedicated-tenancy VPC?", OUTCOMES),
     )
+    nudges = {
+        "enis": "Write down each function's (subnet, set of security groups) pairs: functions with the same pair "
+        "share a network interface, and a different set of groups in the same subnet makes another pair.",
+        "delete-group": "Is f3's network interface gone the moment f3 is deleted? What does EC2 do when asked to "
+        "delete something a network interface still uses?",
+        "six-groups": "A VpcConfig has limits on how many security groups it may hold. Which service checks the "
+        "request, and which kind of error does it give a request that breaks its limits?",
+        "dedicated": "Can Lambda put its network interfaces in a VPC with dedicated instance tenancy? Which kind "
+        "of error fits a request whose parameter values Lambda can't accept?",
+    }
     _truth: dict | None = None
 
     def _params(self) -> dict:

@@ -22,8 +22,10 @@ def _peered(return_route: bool) -> Topology:
     ``return_route``."""
     base = _network([_TO_NAT], [_TO_IGW])
     to_peer = Route("10.1.0.0/16", "pcx", _PCX)
-    tables = tuple(dataclasses.replace(rt, routes=rt.routes + (to_peer,)) if rt.id == "rtb-0priv" else rt
-                   for rt in base.route_tables)
+    tables = tuple(
+        dataclasses.replace(rt, routes=rt.routes + (to_peer,)) if rt.id == "rtb-0priv" else rt
+        for rt in base.route_tables
+    )
     data_routes: tuple[Route, ...] = (Route("10.1.0.0/16", "local", "local"),)
     if return_route:
         data_routes += (Route("10.0.0.0/16", "pcx", _PCX),)
@@ -32,22 +34,40 @@ def _peered(return_route: bool) -> Topology:
         vpcs=base.vpcs + (Vpc(_DATA_VPC, ("10.1.0.0/16",), name="data"),),
         subnets=base.subnets + (Subnet(_DB_SUBNET, _DATA_VPC, "10.1.2.0/24", "us-east-1a", name="database"),),
         route_tables=tables + (RouteTable("rtb-0data", _DATA_VPC, data_routes, (_DB_SUBNET,), name="database"),),
-        peering_connections=(PeeringConnection(_PCX, _VPC, _DATA_VPC, requester_cidrs=("10.0.0.0/16",),
-                                               accepter_cidrs=("10.1.0.0/16",), name="shop-data"),),
+        peering_connections=(
+            PeeringConnection(
+                _PCX,
+                _VPC,
+                _DATA_VPC,
+                requester_cidrs=("10.0.0.0/16",),
+                accepter_cidrs=("10.1.0.0/16",),
+                name="shop-data",
+            ),
+        ),
     )
 
 
 #: key → (what the learner is told, destination, topology factory)
 FAULTS = {
-    "a": ("To save money, someone deleted the NAT gateway nat-0d44 and left the app subnet's route table as it "
-          "was (0.0.0.0/0 → nat-0d44). Destination: the internet.", "internet",
-          lambda: _network([_TO_NAT], [_TO_IGW], nat=False)),
-    "b": ("Every route is in place: app subnet → NAT gateway → public subnet → internet gateway igw-0c33. During a "
-          "clean-up, igw-0c33 was detached from the VPC (it still exists). Destination: the internet.", "internet",
-          lambda: _network([_TO_NAT], [_TO_IGW], igw_attached=False)),
-    "c": ("The orders database moved to the VPC data (10.1.0.0/16), peered with the shop VPC by pcx-0d77 (active). "
-          "The app subnet's route table sends 10.1.0.0/16 to pcx-0d77; the database subnet's route table has only "
-          "its local route. Destination: the database, " + DATABASE + ".", DATABASE, lambda: _peered(False)),
+    "a": (
+        "To save money, someone deleted the NAT gateway nat-0d44 and left the app subnet's route table as it "
+        "was (0.0.0.0/0 → nat-0d44). Destination: the internet.",
+        "internet",
+        lambda: _network([_TO_NAT], [_TO_IGW], nat=False),
+    ),
+    "b": (
+        "Every route is in place: app subnet → NAT gateway → public subnet → internet gateway igw-0c33. During a "
+        "clean-up, igw-0c33 was detached from the VPC (it still exists). Destination: the internet.",
+        "internet",
+        lambda: _network([_TO_NAT], [_TO_IGW], igw_attached=False),
+    ),
+    "c": (
+        "The orders database moved to the VPC data (10.1.0.0/16), peered with the shop VPC by pcx-0d77 (active). "
+        "The app subnet's route table sends 10.1.0.0/16 to pcx-0d77; the database subnet's route table has only "
+        "its local route. Destination: the database, " + DATABASE + ".",
+        DATABASE,
+        lambda: _peered(False),
+    ),
 }
 
 
@@ -70,6 +90,14 @@ class NameTheFault(QuizExercise):
         "their way back.",
     )
     questions = tuple(Question(k, v[0], OUTCOMES) for k, v in FAULTS.items())
+    nudges = {
+        "a": "Which route decides where the traffic to the internet goes, and does its target still exist? A "
+        "route is not skipped because its target is gone.",
+        "b": "Follow the traffic to the internet gateway: which VPC does it carry traffic for, now that the "
+        "clean-up is done?",
+        "c": "The request reaches the database's subnet. Where does the reply go: which route of the database "
+        "subnet's table covers the function's address?",
+    }
     _truth: dict | None = None
     _topologies: dict | None = None
 
