@@ -6,8 +6,8 @@ once per process, the first time an answer is checked).
 
 from __future__ import annotations
 
-from labkit.exercises.choice import Question, QuizExercise
 from labkit.exercises.catalog import register
+from labkit.exercises.choice import Question, QuizExercise
 
 ENI_COUNTS = ("2", "3", "4", "5", "6")
 OUTCOMES = ("accepted", "ValidationException", "InvalidParameterValueException", "DependencyViolation")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from labkit.exercises.choice import Question, QuizExercise
 from labkit.exercises.catalog import register
+from labkit.exercises.choice import Question, QuizExercise
 from labkit.exercises.topics.vpc_reachability import _TO_IGW, _TO_NAT, _VPC, OUTCOMES, REACHABLE, _network, _why
 from labkit.vpc.model import PeeringConnection, Route, RouteTable, Subnet, Topology, Vpc
 from labkit.vpc.reach import trace
