@@ -77,6 +77,27 @@ class GraphvizMissingError(LabkitError, RuntimeError):
     """graphviz's ``dot`` program is not installed, so a picture can't be rendered."""
 
 
+def shown(value: object, limit: int = 120) -> str:
+    """``repr(value)`` for a message: never raises (a 5,000-digit int's repr does), at most ``limit`` characters.
+
+    >>> shown("internet:80")
+    "'internet:80'"
+    >>> shown(10**5000)
+    '<int of about 5001 digits>'
+    >>> len(shown("x" * 1000)) <= 120
+    True
+    """
+    try:
+        text = repr(value)
+    except ValueError:
+        if isinstance(value, int):  # too many digits to print
+            return f"<int of about {int(value.bit_length() * 0.30103) + 1} digits>"
+        return f"<{type(value).__name__}>"
+    except Exception:  # noqa: BLE001 - a broken __repr__ of a learner's object
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def did_you_mean(
     given: object,
     choices: Iterable[object],

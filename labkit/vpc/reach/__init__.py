@@ -88,7 +88,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from labkit.errors import SourceError
+from labkit.errors import SourceError, shown
 from labkit.vpc.model import Topology
 from labkit.vpc.reach.destinations import (
     ACCEPTED_DESTINATIONS,
@@ -142,7 +142,7 @@ def trace(topo: Topology, source: object, destination: object, *, security_group
     if not isinstance(topo, Topology):
         raise SourceError(
             f"trace(topo, source, destination) needs a labkit Topology first; got {type(topo).__name__} "
-            f"{topo!r:.60}. Get one with lab.topology() or lk.Topology.from_boto3(session)."
+            f"{shown(topo, 60)}. Get one with lab.topology() or lk.Topology.from_boto3(session)."
         )
     src = resolve_source(topo, source, security_groups)
     dst = parse_destination(topo, destination)

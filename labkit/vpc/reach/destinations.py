@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from labkit.errors import DestinationError, SourceError
+from labkit.errors import DestinationError, SourceError, shown
 from labkit.vpc.databases import Database, split_name
 from labkit.vpc.model import LambdaFunction, Topology, service_short_name
 
@@ -82,7 +82,7 @@ def parse_port(text: str, destination: object) -> int:
     port = int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else -1
     if not 1 <= port <= 65535:
         raise DestinationError(
-            f"{destination!r}: the port must be a number from 1 to 65535 (digits 0-9 only), got {text!r}."
+            f"{shown(destination)}: the port must be a number from 1 to 65535 (digits 0-9 only), got {shown(text)}."
         )
     return port
 
@@ -90,7 +90,9 @@ def parse_port(text: str, destination: object) -> int:
 def parse_destination(topo: Topology, destination: object) -> Dest:
     """Read a destination string (see ``ACCEPTED_DESTINATIONS``); raise ``DestinationError`` with the fix."""
     if not isinstance(destination, str) or not destination.strip():
-        raise DestinationError(f"Empty or non-text destination {destination!r}. Accepted: {ACCEPTED_DESTINATIONS}.")
+        raise DestinationError(
+            f"Empty or non-text destination {shown(destination)}. Accepted: {ACCEPTED_DESTINATIONS}."
+        )
     text = destination.strip()
     low = text.lower()
     named = split_name(text)
@@ -110,10 +112,10 @@ def parse_destination(topo: Topology, destination: object) -> Dest:
             ip = ipaddress.ip_address(host)
         except ValueError:
             raise DestinationError(
-                f"{destination!r} is not IP:PORT: {host!r} is not an IPv4 address. Accepted: {ACCEPTED_DESTINATIONS}."
+                f"{shown(destination)} is not IP:PORT: {shown(host)} is not an IPv4 address. Accepted: {ACCEPTED_DESTINATIONS}."
             ) from None
         if not isinstance(ip, ipaddress.IPv4Address):
-            raise DestinationError(f"{destination!r}: labkit models IPv4 only. Give an IPv4 address.")
+            raise DestinationError(f"{shown(destination)}: labkit models IPv4 only. Give an IPv4 address.")
         port = parse_port(port_text, destination)
         return Dest(f"{ip}:{port}", "ip", port, ip=ip)
     try:
@@ -121,14 +123,14 @@ def parse_destination(topo: Topology, destination: object) -> Dest:
     except ValueError:
         pass
     else:
-        raise DestinationError(f'{destination!r} has no port: write it as IP:PORT, e.g. "{text}:443".')
+        raise DestinationError(f'{shown(destination)} has no port: write it as IP:PORT, e.g. "{text}:443".')
     service = SERVICE_ALIASES.get(low, low)
     if service.startswith(("com.amazonaws.", "cn.com.amazonaws.")):
         service = service_short_name(service)
     if service in KNOWN_SERVICES or any(e.service == service for e in topo.vpc_endpoints):
         return Dest(service, "service", 443, service=service)
     raise DestinationError(
-        f"Unknown destination {destination!r}. Accepted: {ACCEPTED_DESTINATIONS}. "
+        f"Unknown destination {shown(destination)}. Accepted: {ACCEPTED_DESTINATIONS}. "
         f"AWS service names labkit knows: {', '.join(sorted(KNOWN_SERVICES))}."
     )
 
@@ -137,7 +139,7 @@ def _ids(value: object, what: str, example: str) -> tuple[str, ...]:
     """One id or a list/tuple of ids, all text; else ``SourceError`` naming what is accepted."""
     items = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (list, tuple)) else None
     if items is None or not all(isinstance(i, str) and i for i in items):
-        raise SourceError(f"{what} must be an id or a list of ids such as [{example!r}]; got {value!r}.")
+        raise SourceError(f"{what} must be an id or a list of ids such as [{shown(example)}]; got {shown(value)}.")
     return items
 
 
@@ -151,7 +153,7 @@ def resolve_source(topo: Topology, source: object, security_groups: object) -> S
             raise SourceError("A subnet source needs at least one subnet id, e.g. ['subnet-0abc'].")
         if not security_groups:
             raise SourceError(
-                f"A subnet source needs its security groups: trace(topo, {source!r}, dest, "
+                f"A subnet source needs its security groups: trace(topo, {shown(source)}, dest, "
                 "security_groups=['sg-…']). Or give a function name or ARN as the source."
             )
         groups = _ids(security_groups, "security_groups", "sg-0abc")
@@ -168,7 +170,7 @@ def resolve_source(topo: Topology, source: object, security_groups: object) -> S
         fn = topo.function(source)
     else:
         raise SourceError(
-            f"A trace source is a function name or ARN, or a subnet id with security_groups=[…]; got {source!r}."
+            f"A trace source is a function name or ARN, or a subnet id with security_groups=[…]; got {shown(source)}."
         )
     vpc_id = fn.vpc_id
     if fn.subnet_ids and vpc_id is None:
