@@ -82,7 +82,7 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60
 c.Spawner.environment = {
     # the learner's kernels send their progress events here, with their own JUPYTERHUB_API_TOKEN
-    "LABKIT_PROGRESS_URL": f"http://127.0.0.1:{PROGRESS_PORT}/services/labkit-progress/",
+    "LABKIT_PROGRESS_URL": f"http://127.0.0.1:{PROGRESS_PORT}/services/labkit-progress/"
 }
 if SPAWNER == "systemd":
     c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"

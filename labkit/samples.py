@@ -43,11 +43,7 @@ from typing import Any
 
 from labkit import sample_networks as sn
 from labkit.errors import VpcConfigError
-from labkit.iam.lambda_role import (
-    TRUST_POLICY,
-    VPC_ACCESS_EXECUTION_ROLE_ARN,
-    VPC_ACCESS_EXECUTION_ROLE_POLICY,
-)
+from labkit.iam.lambda_role import TRUST_POLICY, VPC_ACCESS_EXECUTION_ROLE_ARN, VPC_ACCESS_EXECUTION_ROLE_POLICY
 from labkit.sample_networks import TEMPLATE_CIDR, subnet_block
 
 __all__ = [

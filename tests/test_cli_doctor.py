@@ -26,12 +26,7 @@ def no_dot(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     "version, ok",
-    [
-        ((3, 10, 12), False),
-        ((2, 7, 18), False),
-        ((3, 11, 0), True),
-        ((3, 13, 1), True),
-    ],
+    [((3, 10, 12), False), ((2, 7, 18), False), ((3, 11, 0), True), ((3, 13, 1), True)],
     ids=["3.10", "2.7", "3.11", "3.13"],
 )
 def test_python_version(version, ok):

@@ -87,10 +87,7 @@ def test_all_json_lists_every_trace(ids, capsys):
 
 @pytest.mark.parametrize(
     "argv, message",
-    [
-        (["nope", "internet"], "No Lambda function 'nope'"),
-        (["in-private", "not a destination!"], "not a destination"),
-    ],
+    [(["nope", "internet"], "No Lambda function 'nope'"), (["in-private", "not a destination!"], "not a destination")],
     ids=["unknown-function", "bad-destination"],
 )
 def test_bad_input_exits_2_with_a_message(ids, capsys, argv, message):

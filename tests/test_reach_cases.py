@@ -434,21 +434,13 @@ def nacl_outbound_denies_all(b):
 
 def nacl_inbound_allows_only_443(b):
     return _nat_vpc_with_function_nacl(
-        b,
-        [
-            nacl_allow(100, egress=True),
-            nacl_allow(100, egress=False, protocol="6", ports=443),
-        ],
+        b, [nacl_allow(100, egress=True), nacl_allow(100, egress=False, protocol="6", ports=443)]
     )
 
 
 def nacl_inbound_allows_32768_65535(b):
     return _nat_vpc_with_function_nacl(
-        b,
-        [
-            nacl_allow(100, egress=True),
-            nacl_allow(100, egress=False, protocol="6", ports=(32768, 65535)),
-        ],
+        b, [nacl_allow(100, egress=True), nacl_allow(100, egress=False, protocol="6", ports=(32768, 65535))]
     )
 
 

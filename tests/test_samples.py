@@ -180,11 +180,7 @@ def test_existing_role_is_reused(session):
     assert iam.list_attached_role_policies(RoleName="mine")["AttachedPolicies"] == []
 
 
-@pytest.mark.parametrize(
-    "subnets, groups",
-    [(["subnet-1"], []), ([], ["sg-1"])],
-    ids=["subnets-only", "groups-only"],
-)
+@pytest.mark.parametrize("subnets, groups", [(["subnet-1"], []), ([], ["sg-1"])], ids=["subnets-only", "groups-only"])
 def test_half_a_vpc_config_is_refused_before_lambda_sees_it(session, subnets, groups):
     with pytest.raises(samples.VpcConfigError, match="subnets and security groups") as caught:
         samples.create_function(session, "half", subnets, groups)

@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 import labkit as lk
-from labkit.vpc.model import (
-    LambdaFunction,
-    Route,
-    RouteTable,
-    SecurityGroup,
-    SgRule,
-    Subnet,
-    Topology,
-    Vpc,
-)
+from labkit.vpc.model import LambdaFunction, Route, RouteTable, SecurityGroup, SgRule, Subnet, Topology, Vpc
 
 SUBNET_A, SUBNET_B = "subnet-0a1b2c3d4e5f60718", "subnet-0c6a7b8c9d0e1f203"
 

@@ -65,13 +65,7 @@ def _stub_from(cell):
     own = dict(meta.pop("labkit", {}) or {})
     if "stub" not in own:
         return None
-    stub = nbformat.from_dict(
-        {
-            "cell_type": cell.cell_type,
-            "metadata": meta,
-            "source": _text(own.pop("stub")),
-        }
-    )
+    stub = nbformat.from_dict({"cell_type": cell.cell_type, "metadata": meta, "source": _text(own.pop("stub"))})
     if cell.cell_type == "code":
         stub.outputs, stub.execution_count = [], None
     if own:

@@ -98,6 +98,4 @@ _BEFORE = {
     "DeleteSecurityGroup": Ec2Hooks._group_unused,
     "DeleteNetworkInterface": Ec2Hooks._interface_not_lambdas,
 }
-_AFTER = {
-    "ModifyVpcEndpoint": Ec2Hooks._endpoint_modified,
-}
+_AFTER = {"ModifyVpcEndpoint": Ec2Hooks._endpoint_modified}

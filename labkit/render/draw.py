@@ -31,11 +31,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from labkit.render.labels import SHAPES, dot_id, escape_label, label_lines, network_key, plural, text_alternative
 from labkit.render.palette import FILL, GREEN, GREY, INK, RED, VPC_OUTLINE, VPC_TITLE
 from labkit.render.picture import Picture
 from labkit.vpc.graph import INTERNET, function_node, route_table_of, service_node
 from labkit.vpc.model import LambdaFunction, Subnet, Topology, service_short_name
-from labkit.vpc.results import Trace, named
+from labkit.vpc.results import Trace
 
 LAMBDA_NETWORK = "lambda-network"
 
@@ -85,39 +86,6 @@ def _traces(highlight) -> tuple[Trace, ...]:
 
 
 # ------------------------------------------------------------------------------------------- labels
-
-
-def dot_id(node_id: str) -> str:
-    """The DOT name of a graph node: ``function:orders`` → ``function/orders``, ``service:s3`` → ``service/s3``.
-
-    The picture's nodes are the graph's nodes (same ids); only the colon changes, because in a DOT edge
-    ``a:b`` means port ``b`` of node ``a``.
-
-    >>> dot_id("function:orders"), dot_id("service:s3"), dot_id("subnet-1")
-    ('function/orders', 'service/s3', 'subnet-1')
-    """
-    return node_id.replace(":", "/")
-
-
-def _esc(text: str) -> str:
-    """User text inside a DOT label: keep backslashes literal."""
-    return str(text).replace("\\", "\\\\")
-
-
-def _label(*lines: str) -> str:
-    return "\\n".join(_esc(line) for line in lines if line)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _network_key(cidr: str):
-    try:
-        net = ipaddress.ip_network(cidr, strict=False)
-        return (net.version, int(net.network_address), net.prefixlen)
-    except ValueError:
-        return (9, 0, 0)
 
 
 # ------------------------------------------------------------------------------------------- builder
@@ -191,7 +159,7 @@ class _Builder:
     def _sorted_vpcs(vpcs):
         return sorted(
             set(vpcs),
-            key=lambda v: (v.is_default, _network_key(v.cidr_blocks[0] if v.cidr_blocks else ""), v.name, v.id),
+            key=lambda v: (v.is_default, network_key(v.cidr_blocks[0] if v.cidr_blocks else ""), v.name, v.id),
         )
 
     def _choose_functions(self):
@@ -228,10 +196,10 @@ class _Builder:
 
     def service(self, name: str) -> str:
         name = service_short_name(name.removeprefix("service:"))
-        return self.node(service_node(name), "service", _label(f"AWS service: {name}"))
+        return self.node(service_node(name), "service", label_lines(f"AWS service: {name}"))
 
     def lambda_network(self) -> str:
-        self.node(LAMBDA_NETWORK, "lambda-network", _label("Lambda's own network", "(function not in a VPC)"))
+        self.node(LAMBDA_NETWORK, "lambda-network", label_lines("Lambda's own network", "(function not in a VPC)"))
         self.edge(LAMBDA_NETWORK, self.internet(), color=GREY)
         return LAMBDA_NETWORK
 
@@ -240,13 +208,13 @@ class _Builder:
         drawn_subnets = {}
         for vpc in self.vpcs:
             for s in sorted(
-                topo.subnets_of(vpc.id), key=lambda s: (s.availability_zone, _network_key(s.cidr), s.name, s.id)
+                topo.subnets_of(vpc.id), key=lambda s: (s.availability_zone, network_key(s.cidr), s.name, s.id)
             ):
                 public = topo.is_public_subnet(s.id)
                 self.node(
                     s.id,
                     "public" if public else "private",
-                    _label(s.name, s.id, s.cidr, "public subnet" if public else "private subnet"),
+                    label_lines(s.name, s.id, s.cidr, "public subnet" if public else "private subnet"),
                     vpc=vpc.id,
                     az=s.availability_zone or "?",
                 )
@@ -256,7 +224,7 @@ class _Builder:
         for nat in sorted(
             topo.nat_gateways,
             key=lambda n: (
-                _network_key(drawn_subnets[n.subnet_id].cidr) if n.subnet_id in drawn_subnets else (9, 0, 0),
+                network_key(drawn_subnets[n.subnet_id].cidr) if n.subnet_id in drawn_subnets else (9, 0, 0),
                 n.id,
             ),
         ):
@@ -268,7 +236,7 @@ class _Builder:
             self.node(
                 nat.id,
                 "nat-gateway",
-                _label(kind_text, nat.name, nat.id, state),
+                label_lines(kind_text, nat.name, nat.id, state),
                 vpc=nat.vpc_id,
                 az=nat_subnet.availability_zone if nat_subnet else None,
             )
@@ -293,14 +261,17 @@ class _Builder:
             state = "" if e.state.lower() == "available" else f"state: {e.state}"
             if e.endpoint_type == "Gateway":
                 self.node(
-                    e.id, "vpc-endpoint", _label(f"gateway endpoint: {e.service}", e.name, e.id, state), vpc=e.vpc_id
+                    e.id,
+                    "vpc-endpoint",
+                    label_lines(f"gateway endpoint: {e.service}", e.name, e.id, state),
+                    vpc=e.vpc_id,
                 )
             else:
                 dns = "private DNS on" if e.private_dns_enabled else "private DNS off"
                 self.node(
                     e.id,
                     "vpc-endpoint",
-                    _label(f"interface endpoint: {e.service}", e.name, e.id, dns, state),
+                    label_lines(f"interface endpoint: {e.service}", e.name, e.id, dns, state),
                     vpc=e.vpc_id,
                 )
                 for sid in e.subnet_ids:
@@ -317,7 +288,7 @@ class _Builder:
                 self.node(
                     igw.id,
                     "internet-gateway",
-                    _label("internet gateway", igw.name, igw.id),
+                    label_lines("internet gateway", igw.name, igw.id),
                     vpc=attached[0] if len(attached) == 1 else None,
                 )
                 self.edge(igw.id, self.internet(), color=GREY)
@@ -331,7 +302,7 @@ class _Builder:
                 users[rt.id].append(s)
         tables.sort(
             key=lambda rt: (
-                min((_network_key(s.cidr) for s in users[rt.id]), default=(9, 0, 0)),
+                min((network_key(s.cidr) for s in users[rt.id]), default=(9, 0, 0)),
                 not rt.is_main,
                 rt.name,
                 rt.id,
@@ -357,7 +328,7 @@ class _Builder:
             fid = self.node(
                 function_node(f.name),
                 "function",
-                _label(f"λ {f.name}", "Lambda function", f"state: {f.state}" if f.state else ""),
+                label_lines(f"λ {f.name}", "Lambda function", f"state: {f.state}" if f.state else ""),
             )
             if f.vpc_connected:
                 for sid in self.graph.successors(fid):  # the function's "eni" edges
@@ -375,7 +346,7 @@ class _Builder:
             if r.is_prefix_list:
                 pl = topo.prefix_list(r.destination)
                 return (2, (0, 0, 0), (pl.service or pl.name) if pl is not None else "~", r.destination)
-            return (1, _network_key(r.destination), "", r.destination)
+            return (1, network_key(r.destination), "", r.destination)
 
         lines = []
         for r in sorted(rt.routes, key=order):
@@ -385,8 +356,8 @@ class _Builder:
                 if pl is not None and pl.service:
                     dest = f"{r.destination} ({pl.service})"
             state = " (blackhole)" if r.state == "blackhole" else ""
-            lines.append(f"{_esc(dest)} → {_esc(r.target_id)}{state}\\l")
-        head = _label("main route table" if rt.is_main else "route table", rt.name, rt.id)
+            lines.append(f"{escape_label(dest)} → {escape_label(r.target_id)}{state}\\l")
+        head = label_lines("main route table" if rt.is_main else "route table", rt.name, rt.id)
         self.node(rt.id, "route-table", head + "\\n" + "".join(lines), vpc=rt.vpc_id)
 
         for r in sorted(rt.routes, key=order):
@@ -400,7 +371,7 @@ class _Builder:
                 pl = topo.prefix_list(r.destination)
                 dest = pl.service if pl is not None and pl.service else dest
             existing = self.edges.get((rt.id, target), {}).get("label")
-            label = f"{existing}\\n{_esc(dest)}" if existing else _esc(dest)
+            label = f"{existing}\\n{escape_label(dest)}" if existing else escape_label(dest)
             style = "dashed" if r.state == "blackhole" else "solid"
             self.edge(rt.id, target, label=label, color=GREY, fontcolor=GREY, style=style)
 
@@ -414,11 +385,11 @@ class _Builder:
             igw = topo.internet_gateway(tid)
             if igw is None:
                 return self.node(
-                    tid, "missing", _label("internet gateway", tid, "not found"), vpc=vpc_id, style="dashed"
+                    tid, "missing", label_lines("internet gateway", tid, "not found"), vpc=vpc_id, style="dashed"
                 )
             attached = "attached elsewhere" if igw.attached_vpc_ids else "not attached"
             return self.node(
-                tid, "internet-gateway", _label("internet gateway", igw.name, tid, attached), style="dashed,filled"
+                tid, "internet-gateway", label_lines("internet gateway", igw.name, tid, attached), style="dashed,filled"
             )
         if kind == "pcx":
             return self._peering_node(tid)
@@ -434,18 +405,20 @@ class _Builder:
         if kind in ("nat", "vpce"):
             obj = topo.nat_gateway(tid) if kind == "nat" else topo.vpc_endpoint(tid)
             where = "in another VPC" if obj is not None else "not found"
-            return self.node(tid, "missing", _label(names[kind], tid, where), vpc=vpc_id, style="dashed")
-        return self.node(tid, "other", _label(names.get(kind, "target"), tid), vpc=vpc_id)
+            return self.node(tid, "missing", label_lines(names[kind], tid, where), vpc=vpc_id, style="dashed")
+        return self.node(tid, "other", label_lines(names.get(kind, "target"), tid), vpc=vpc_id)
 
     def _peering_node(self, pcx_id: str) -> str:
         pcx = self.topo.peering_connection(pcx_id)
         if pcx is None:
-            return self.node(pcx_id, "missing", _label("peering connection", pcx_id, "not found"), style="dashed")
+            return self.node(pcx_id, "missing", label_lines("peering connection", pcx_id, "not found"), style="dashed")
         status = "" if pcx.status == "active" else f"status: {pcx.status}"
         return self.node(
             pcx_id,
             "peering",
-            _label("peering connection", pcx.name, pcx.id, f"{pcx.requester_vpc_id} ↔ {pcx.accepter_vpc_id}", status),
+            label_lines(
+                "peering connection", pcx.name, pcx.id, f"{pcx.requester_vpc_id} ↔ {pcx.accepter_vpc_id}", status
+            ),
         )
 
     # --- highlight ------------------------------------------------------------------------------
@@ -464,7 +437,7 @@ class _Builder:
         return self.node(
             f"dest/{dest.replace(':', '_')}",
             "other",
-            _label(dest, eni.id if eni is not None else "", eni.description if eni is not None else ""),
+            label_lines(dest, eni.id if eni is not None else "", eni.description if eni is not None else ""),
             vpc=subnet.vpc_id if inside and subnet is not None else None,
             az=subnet.availability_zone if inside and subnet is not None else None,
         )
@@ -513,7 +486,7 @@ class _Builder:
         return self.node(
             resource_id,
             "other",
-            _label(names.get(kind, kind), name, resource_id),
+            label_lines(names.get(kind, kind), name, resource_id),
             vpc=vpc if vpc in self.vpc_set else None,
         )
 
@@ -591,8 +564,7 @@ class _Builder:
     def picture(self, *, legend: bool) -> Picture:
         n_subnets = sum(1 for n in self.nodes.values() if n["_kind"] in ("public", "private"))
         summary = (
-            f"{_plural(len(self.vpcs), 'VPC')}, {_plural(n_subnets, 'subnet')}, "
-            f"{_plural(len(self.functions), 'function')}"
+            f"{plural(len(self.vpcs), 'VPC')}, {plural(n_subnets, 'subnet')}, {plural(len(self.functions), 'function')}"
         )
         titles = [t.headline() for t in self.traces]
         if titles:
@@ -600,7 +572,7 @@ class _Builder:
         pic = Picture(
             name="labkit",
             summary=summary,
-            description=_description(summary, self.traces),
+            description=text_alternative(summary, self.traces),
             graph_attr={
                 "rankdir": "LR",
                 "compound": "true",
@@ -614,7 +586,7 @@ class _Builder:
             edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": GREY, "arrowsize": "0.7"},
         )
         if titles:
-            pic.attr(label=_label(*titles), labelloc="t", fontsize="13")
+            pic.attr(label=label_lines(*titles), labelloc="t", fontsize="13")
 
         def emit(graph, nid):
             attrs = {k: v for k, v in self.nodes[nid].items() if not k.startswith("_")}
@@ -623,7 +595,7 @@ class _Builder:
         for vpc in self.vpcs:
             members = [n for n in self.nodes if self.place[n][0] == vpc.id]
             azs = sorted({az for n in members if (az := self.place[n][1])})
-            label = _label(
+            label = label_lines(
                 f"VPC {vpc.name}" if vpc.name else "VPC",
                 vpc.id,
                 ", ".join(vpc.cidr_blocks),
@@ -635,7 +607,7 @@ class _Builder:
                 for az in azs:
                     with c.subgraph(name=f"cluster_{vpc.id}_{az}") as z:
                         z.attr(
-                            label=_label(f"Availability Zone {az}"),
+                            label=label_lines(f"Availability Zone {az}"),
                             style="dashed",
                             color=GREY,
                             fontcolor=GREY,
@@ -672,37 +644,3 @@ class _Builder:
                 ),
             )
         return pic
-
-
-def _description(summary: str, traces: tuple[Trace, ...]) -> str:
-    """What the picture shows, in sentences (its text alternative): what is drawn, then each trace's result."""
-    drawn = summary.split(";")[0]
-    text = f"A picture of the network: {drawn}, left to right from the functions to the destinations."
-    for t in traces:
-        text += " " + t.headline()
-        blockers = {(b.code.value, b.resource_id) for b in t.blockers}
-        if blockers:
-            text += " It stops at " + ", ".join(f"{named(r, t.names)}: {c}" for c, r in sorted(blockers)) + "."
-    if traces:
-        text += (
-            " A thick line shows the way the traffic goes; where it stops is marked ✘ with the blocker "
-            "code and a double outline; a dashed line leads to a destination that is not reached."
-        )
-    return text
-
-
-SHAPES = {
-    "function": {"shape": "box", "style": "rounded,filled"},
-    "public": {"shape": "box", "style": "filled"},
-    "private": {"shape": "box", "style": "filled"},
-    "route-table": {"shape": "note"},
-    "internet-gateway": {"shape": "box", "style": "rounded,filled"},
-    "nat-gateway": {"shape": "box", "style": "rounded,filled"},
-    "vpc-endpoint": {"shape": "box", "style": "rounded,filled"},
-    "peering": {"shape": "box", "style": "rounded,filled"},
-    "internet": {"shape": "ellipse"},
-    "service": {"shape": "ellipse"},
-    "lambda-network": {"shape": "ellipse"},
-    "missing": {"shape": "box", "style": "dashed,filled", "color": GREY, "fontcolor": GREY},
-    "other": {"shape": "box"},
-}

@@ -199,8 +199,7 @@ def _run_all(page, jupyterlab, notebook: str) -> None:
     page.click(".lm-MenuBar-itemLabel:text-is('Edit')")
     page.click(".lm-Menu-itemLabel:text-is('Clear Outputs of All Cells')")
     page.wait_for_function(
-        f"() => document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output').length === 0",
-        timeout=STEP_TIMEOUT_MS,
+        f"() => document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output').length === 0", timeout=STEP_TIMEOUT_MS
     )
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")

@@ -37,17 +37,7 @@ def _assert_bounded_feedback(fb, exercise_id):
 
 @pytest.mark.parametrize(
     "answer",
-    [
-        None,
-        42,
-        {},
-        MEGABYTE,
-        [MEGABYTE],
-        {"answer": MEGABYTE},
-        MEGABYTE.encode(),
-        object(),
-        _exit_fix,
-    ],
+    [None, 42, {}, MEGABYTE, [MEGABYTE], {"answer": MEGABYTE}, MEGABYTE.encode(), object(), _exit_fix],
     ids=[
         "none",
         "int",

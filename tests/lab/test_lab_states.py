@@ -5,13 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labkit.awslambda.exceptions import ResourceConflictException, ResourceNotReadyException
-from labkit.awslambda.states import (
-    STATE_TRANSITIONS,
-    FunctionRecord,
-    StateError,
-    apply,
-    refusal,
-)
+from labkit.awslambda.states import STATE_TRANSITIONS, FunctionRecord, StateError, apply, refusal
 
 ARN = "arn:aws:lambda:us-east-1:210000000001:function:f"
 

@@ -28,17 +28,7 @@ __all__ = ["DeploymentPackageError", "discard_environments"]
 #: Top-level modules that always come from the lab, even when a deployment package bundles its own copy:
 #: the SDK (so that its calls reach the lab) and what it is built on. The standard library is added below.
 _LAB_MODULES = frozenset(
-    {
-        "boto3",
-        "botocore",
-        "s3transfer",
-        "jmespath",
-        "dateutil",
-        "urllib3",
-        "six",
-        "moto",
-        "labkit",
-    }
+    {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "moto", "labkit"}
 )
 _PROTECTED = _LAB_MODULES | frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names)
 

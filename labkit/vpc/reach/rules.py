@@ -15,15 +15,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from labkit.vpc.model import (
-    NaclEntry,
-    NetworkAcl,
-    SecurityGroup,
-    SgRule,
-    Topology,
-    prefix_mask,
-    protocol_number,
-)
+from labkit.vpc.model import NaclEntry, NetworkAcl, SecurityGroup, SgRule, Topology, prefix_mask, protocol_number
 
 Net = ipaddress.IPv4Network
 ANY = ipaddress.IPv4Network("0.0.0.0/0")
