@@ -98,6 +98,8 @@ def _session(args):
 
 def _topology(args):
     """The account to trace: a real one (read-only), or a template deployed into an offline lab."""
+    if isinstance(args.template, list):  # argparse turns "--template=--" into a list of what follows "--"
+        args.template = " ".join(args.template)
     if args.template is not None:
         if not args.template.strip():
             raise ReachUsageError(
