@@ -27,6 +27,7 @@ def fuzz_settings(max_examples: int) -> settings:
         deadline=None,
         max_examples=max_examples,
         database=None,
+        derandomize=True,  # the same examples on every run: CI sees what was checked here
         suppress_health_check=[
             HealthCheck.function_scoped_fixture,
             HealthCheck.too_slow,
