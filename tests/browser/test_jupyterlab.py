@@ -26,25 +26,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.chromium import (
+    NOTEBOOK,
+    ROOT,
+    assert_accessible_pictures,
+    guarded_context,
+    run_all_cells,
+    screenshot,
+    sync_playwright,
+    tracebacks,
+)
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-output"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_TIMEOUT = 60  # s for JupyterLab to answer
 RUN_TIMEOUT_MS = 120_000  # a whole notebook, Run All
 STEP_TIMEOUT_MS = 30_000
-NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook on screen
 
 # JupyterLab settings for the test's own settings folder: every cell kept in the page (no windowing, so
 # every cell can be checked), and no news or update checks (nothing leaves the machine).
@@ -54,22 +51,9 @@ LAB_SETTINGS = {
 }
 
 
-def _unavailable(reason: str):
-    """Skip when the browser can't be had — but in CI, where ``make test`` installs it, fail."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (in CI the Makefile installs it, so this is an error)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def playwright_api():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (make test installs requirements.txt)")
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium)")
-    return sync_playwright
+    return sync_playwright()
 
 
 def _free_port() -> int:
@@ -153,26 +137,8 @@ def jupyterlab(playwright_api, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(playwright_api, jupyterlab, tmp_path_factory):
     """A fresh chromium profile whose pages may only reach the test's JupyterLab."""
-    refused: list[str] = []
-    local = re.compile(rf"^(https?|wss?)://127\.0\.0\.1:{jupyterlab['base'].rsplit(':', 1)[1]}/")
-
-    def guard(route):
-        url = route.request.url
-        if local.match(url) or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            refused.append(url)
-            route.abort()
-
     with playwright_api() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        context.route("**/*", guard)
+        context, refused = guarded_context(p, jupyterlab["base"], tmp_path_factory.mktemp("chromium-profile"))
         try:
             yield context, refused
         finally:
@@ -186,7 +152,7 @@ def _open_and_run_all(context, jupyterlab, notebook: str):
     try:
         _run_all(page, jupyterlab, notebook)
     except Exception:
-        _screenshot(page, f"browser-FAILED-{notebook}.png")
+        screenshot(page, f"browser-FAILED-{notebook}.png")
         raise
     return page
 
@@ -201,23 +167,7 @@ def _run_all(page, jupyterlab, notebook: str) -> None:
     page.wait_for_function(
         f"() => document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output').length === 0", timeout=STEP_TIMEOUT_MS
     )
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-    # done when every code cell is numbered (it ran in this kernel; a queued cell shows [*], a cleared one
-    # [ ]) — or when Run All stopped at an error, which _assert_no_errors then reports
-    page.wait_for_function(
-        """selector => {
-            const prompts = [...document.querySelectorAll(selector + ' .jp-CodeCell .jp-InputArea-prompt')]
-                .map(p => p.textContent.trim());
-            const numbered = prompts.filter(t => /^\\[\\d+\\]:$/.test(t)).length;
-            const queued = prompts.some(t => t.includes('*'));
-            const error = document.querySelector(
-                selector + ' .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
-            return prompts.length > 0 && (numbered === prompts.length || (error !== null && !queued));
-        }""",
-        arg=NOTEBOOK,
-        timeout=RUN_TIMEOUT_MS,
-    )
+    run_all_cells(page, RUN_TIMEOUT_MS)
     _kernel_idle(page)
 
 
@@ -233,18 +183,12 @@ def _code_cell_count(notebook: Path) -> int:
 
 
 def _assert_no_errors(page, notebook: str):
-    stderr = page.locator(f'{NOTEBOOK} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-    tracebacks = [t for t in stderr.all_inner_texts() if "Traceback" in t or re.search(r"\w+Error\b", t)]
-    assert tracebacks == [], f"{notebook}: error output after Run All:\n" + "\n---\n".join(tracebacks)
+    errors = tracebacks(page)
+    assert errors == [], f"{notebook}: error output after Run All:\n" + "\n---\n".join(errors)
     # every code cell ran in this kernel (a failed cell would stop Run All and leave the rest unnumbered)
     prompts = page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
     numbers = [int(m.group(1)) for m in (re.fullmatch(r"\[(\d+)\]:", t.strip()) for t in prompts) if m]
     assert sorted(numbers) == list(range(1, len(prompts) + 1)), f"{notebook}: not every cell ran: {prompts}"
-
-
-def _screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name))
 
 
 def test_start_here_draws_the_network(browser, jupyterlab):
@@ -255,25 +199,8 @@ def test_start_here_draws_the_network(browser, jupyterlab):
     assert page.locator(f"{NOTEBOOK} .jp-CodeCell").count() == _code_cell_count(jupyterlab["root"] / notebook)
 
     # a picture is shown as an HTML figure that carries its text alternative (not an <img> without alt)
-    pictures = page.locator(f"{NOTEBOOK} .jp-RenderedHTMLCommon figure.labkit-picture svg[role='img']")
-    assert pictures.count() >= 1, "no accessible picture rendered"
-    first = pictures.first
-    first.scroll_into_view_if_needed()
-    # the SVG really was laid out with a size, and scaled to fit the output area (never wider, never cropped)
-    assert first.evaluate(
-        "svg => { const r = svg.getBoundingClientRect(); "
-        "const area = svg.closest('.jp-OutputArea-output').getBoundingClientRect(); "
-        "return r.width > 100 && r.height > 50 && r.width <= area.width + 1; }"
-    )
-    described = first.evaluate(
-        "svg => { const ids = (svg.getAttribute('aria-labelledby') || '').split(' '); "
-        "return ids.map(i => (document.getElementById(i) || {}).textContent || '').join(' '); }"
-    )
-    assert "A picture of the network" in described, described
-    caption = page.locator(f"{NOTEBOOK} figure.labkit-picture figcaption").first.inner_text()
-    assert "A picture of the network" in caption and ("reach" in caption or "subnet" in caption), caption
-    assert page.locator(f"{NOTEBOOK} .jp-RenderedSVG img:not([alt])").count() == 0, "a picture without alternative text"
-    _screenshot(page, "browser-00-start-here-picture.png")
+    assert_accessible_pictures(page)
+    screenshot(page, "browser-00-start-here-picture.png")
     assert refused == [], f"the page tried to reach other hosts: {refused}"
     page.close()
 
@@ -309,13 +236,13 @@ def test_condition_keys_exercise_gives_feedback(browser, jupyterlab):
     feedback.get_by_text("Not yet").wait_for(timeout=STEP_TIMEOUT_MS)
     assert "wrongly DENIES" in feedback.inner_text() and "InvokeFunction" in feedback.inner_text()
     feedback.scroll_into_view_if_needed()
-    _screenshot(page, "browser-05-condition-keys-feedback.png")
+    screenshot(page, "browser-05-condition-keys-feedback.png")
 
     # the guide's answer, typed in the same box, is accepted
     policy_box.fill(json.dumps(_require_vpc_policy(["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"])))
     check.click()
     feedback.get_by_text("Correct").wait_for(timeout=STEP_TIMEOUT_MS)
     assert "Not yet" not in feedback.inner_text()
-    _screenshot(page, "browser-05-condition-keys-correct.png")
+    screenshot(page, "browser-05-condition-keys-correct.png")
     assert refused == [], f"the page tried to reach other hosts: {refused}"
     page.close()
