@@ -8,12 +8,12 @@
 The analysis cores (``labkit.vpc``, ``labkit.iam``) import neither boto3 nor moto at import time.
 """
 
-from labkit.errors import (
+from labkit.errors import LabkitError
+from labkit.render.errors import GraphvizMissingError
+from labkit.vpc.errors import (
     AwsAccessError,
     AwsSetupError,
     DestinationError,
-    GraphvizMissingError,
-    LabkitError,
     ReadOnlyViolation,
     SourceError,
     UnknownFunctionError,

@@ -1,13 +1,13 @@
-"""labkit's errors: the base classes, the errors shared by several rooms, and ``did_you_mean``.
+"""labkit's errors: the base classes, ``shown`` and ``did_you_mean`` for messages, and every error by name.
 
 Every error subclasses a built-in (``ValueError``, ``LookupError``…) so ordinary ``except`` clauses
 work, and every message says what was expected, what was given, and how to fix it.
 
 One rule: a subpackage with errors of its own keeps them in its ``errors`` module
-(``labkit.iam.errors``, ``labkit.exercises.errors``) and builds them on the base classes here;
-this module re-exports them by name (``from labkit.errors import PolicyError`` works), loading the
-subpackage only when such a name is asked for. The errors of the network model, the importer and the
-offline lab live here.
+(``labkit.vpc.errors``, ``labkit.iam.errors``, ``labkit.awslambda.errors``, ``labkit.render.errors``,
+``labkit.exercises.errors``, ``labkit.classroom.errors``, ``labkit.cli.errors``) and builds them on the base classes here; this module re-exports them by
+name (``from labkit.errors import PolicyError`` works), loading the subpackage's errors module only when
+such a name is asked for.
 """
 
 from __future__ import annotations
@@ -31,50 +31,6 @@ class LabkitLookupError(LabkitError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
-
-
-class UnknownResourceError(LabkitLookupError):
-    """A function, subnet, security group… that the topology does not have."""
-
-
-class UnknownFunctionError(UnknownResourceError):
-    """No Lambda function with that name or ARN."""
-
-
-class UnknownSubnetError(UnknownResourceError):
-    """No subnet with that id."""
-
-
-class DestinationError(LabkitError, ValueError):
-    """A trace destination labkit can't parse or doesn't support."""
-
-
-class SourceError(LabkitError, ValueError):
-    """A trace source that is neither a function nor subnet + security groups."""
-
-
-class ReadOnlyViolation(LabkitError, PermissionError):
-    """Something tried to call a mutating AWS operation from a read-only session."""
-
-
-class RealAwsRefused(LabkitError, PermissionError):
-    """The offline lab was asked to reach real AWS."""
-
-
-class AwsAccessError(LabkitError, PermissionError):
-    """AWS could not be read: no credentials, credentials rejected, or access denied."""
-
-
-class AwsSetupError(LabkitError, ValueError):
-    """The session can't reach an AWS region: no region, an unknown or disabled region, no endpoint."""
-
-
-class VpcConfigError(LabkitError, ValueError):
-    """Subnets without security groups (or the reverse): Lambda needs both, or neither."""
-
-
-class GraphvizMissingError(LabkitError, RuntimeError):
-    """graphviz's ``dot`` program is not installed, so a picture can't be rendered."""
 
 
 def shown(value: object, limit: int = 120) -> str:
@@ -144,33 +100,32 @@ def did_you_mean(
     return f"{hint}Known: {shown}."
 
 
-class LabError(LabkitError, RuntimeError):
-    """The offline lab can't do what was asked (it is closed, moto is missing, the environment forces one account…)."""
-
-
-class LabClosedError(LabError):
-    """A call through a lab that has been closed."""
-
-
-class DurationError(LabkitError, ValueError):
-    """A lab clock duration labkit can't read (``lab.advance("3 fortnights")``) or a negative one."""
-
-
-class TimingsError(LabkitError, ValueError):
-    """A lab timings table with an unknown key or a bad value."""
-
-
-class TemplateError(LabkitError, ValueError):
-    """A CloudFormation template the lab can't read or find."""
-
-
-class DeployError(LabkitError, RuntimeError):
-    """A CloudFormation stack the lab could not create; the message names the failing resource."""
-
-
 # Errors that live with their subpackage, re-exported here by name (loaded on first use, so that
 # ``import labkit.errors`` stays free of the engines and no import cycle forms).
 _ELSEWHERE = {
+    "UnknownResourceError": "labkit.vpc.errors",
+    "UnknownFunctionError": "labkit.vpc.errors",
+    "UnknownSubnetError": "labkit.vpc.errors",
+    "DestinationError": "labkit.vpc.errors",
+    "SourceError": "labkit.vpc.errors",
+    "VpcConfigError": "labkit.vpc.errors",
+    "ReadOnlyViolation": "labkit.vpc.errors",
+    "AwsAccessError": "labkit.vpc.errors",
+    "AwsSetupError": "labkit.vpc.errors",
+    "RealAwsRefused": "labkit.awslambda.errors",
+    "LabError": "labkit.awslambda.errors",
+    "LabClosedError": "labkit.awslambda.errors",
+    "DurationError": "labkit.awslambda.errors",
+    "TimingsError": "labkit.awslambda.errors",
+    "TemplateError": "labkit.awslambda.errors",
+    "DeployError": "labkit.awslambda.errors",
+    "GraphvizMissingError": "labkit.render.errors",
+    "InvokeRequestError": "labkit.awslambda.errors",
+    "DeploymentPackageError": "labkit.awslambda.errors",
+    "RealNetworkRefused": "labkit.awslambda.errors",
+    "ReportSourceError": "labkit.classroom.errors",
+    "LinkError": "labkit.classroom.errors",
+    "ReachUsageError": "labkit.cli.errors",
     "PolicyError": "labkit.iam.errors",
     "PolicyJSONError": "labkit.iam.errors",
     "UnknownOperatorError": "labkit.iam.errors",

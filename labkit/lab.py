@@ -32,8 +32,9 @@ import weakref
 
 from labkit.awslambda import mock
 from labkit.awslambda.clock import LabClock, format_duration
+from labkit.awslambda.errors import LabClosedError, LabError, RealAwsRefused
 from labkit.awslambda.timings import Timings
-from labkit.errors import LabClosedError, LabError, RealAwsRefused, did_you_mean
+from labkit.errors import did_you_mean
 
 __all__ = ["Lab"]
 

@@ -42,9 +42,9 @@ import zipfile
 from typing import Any
 
 from labkit import sample_networks as sn
-from labkit.errors import VpcConfigError
 from labkit.iam.lambda_role import TRUST_POLICY, VPC_ACCESS_EXECUTION_ROLE_ARN, VPC_ACCESS_EXECUTION_ROLE_POLICY
 from labkit.sample_networks import TEMPLATE_CIDR, subnet_block
+from labkit.vpc.errors import VpcConfigError
 
 __all__ = [
     "build_private",
@@ -70,9 +70,6 @@ _VPC_ACCESS_POLICY_ARN = VPC_ACCESS_EXECUTION_ROLE_ARN
 # What AWSLambdaVPCAccessExecutionRole allows, for accounts that can't attach it (moto without its
 # managed-policy catalogue).
 _VPC_ACCESS_POLICY = VPC_ACCESS_EXECUTION_ROLE_POLICY
-
-
-# VpcConfigError lives in labkit.errors (imported above).
 
 
 # ---------------------------------------------------------------------------------------- networks

@@ -64,12 +64,41 @@ def test_an_unknown_name_is_still_an_attribute_error():
         ("UnknownExampleError", "labkit.iam.errors"),
         ("UnknownExerciseError", "labkit.exercises.errors"),
         ("AnswerError", "labkit.exercises.errors"),
+        ("UnknownFunctionError", "labkit.vpc.errors"),
+        ("DestinationError", "labkit.vpc.errors"),
+        ("AwsSetupError", "labkit.vpc.errors"),
+        ("LabClosedError", "labkit.awslambda.errors"),
+        ("RealNetworkRefused", "labkit.awslambda.errors"),
+        ("GraphvizMissingError", "labkit.render.errors"),
+        ("ReportSourceError", "labkit.classroom.errors"),
     ],
 )
 def test_subpackage_errors_are_re_exported_by_labkit_errors(name, home):
     error = getattr(errors, name)
     assert error.__module__ == home and issubclass(error, errors.LabkitError)
     assert name in dir(errors)
+
+
+def test_every_labkit_error_lives_in_an_errors_module_and_is_re_exported():
+    """The rule, checked over the whole package: a class deriving from LabkitError is defined in some
+    ``labkit.<subpackage>.errors`` (or ``labkit.errors`` for the bases) and ``labkit.errors`` finds it by name."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    found = {}
+    for info in pkgutil.walk_packages(lk.__path__, "labkit."):
+        if info.name.startswith("labkit.cli.__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, errors.LabkitError) and value.__module__ == info.name:
+                found[name] = info.name
+    assert len(found) > 25
+    elsewhere = {name: home for name, home in found.items() if not home.endswith(".errors")}
+    assert elsewhere == {}, f"errors defined outside an errors module: {elsewhere}"
+    for name, home in found.items():
+        assert getattr(errors, name).__module__ == home, name
 
 
 def test_importing_labkit_errors_loads_no_subpackage():

@@ -17,7 +17,10 @@ Rooms, one concept each:
 * ``waiters`` — boto3 waiters on the lab clock;
 * ``deploy`` — CloudFormation with moto's gaps filled;
 * ``mock`` — moto, once per process;
-* ``runtime`` — runs a function's handler in-process (environments, logs, sandbox, context, payloads).
+* ``elasticache_hooks`` — the cache clusters' security groups and nodes, which moto drops;
+* ``moto_patches`` / ``moto_lazy`` — moto's gaps filled at start-up, and the containers that load lazily;
+* ``runtime`` — runs a function's handler in-process (environments, logs, sandbox, context, payloads);
+* ``errors`` — the lab's own errors (closed lab, bad duration or template…), raised as Python errors.
 
 The facts about an execution role (trust policy, network-interface actions) live in ``labkit.iam.lambda_role``.
 Importing this package imports neither boto3 nor moto; ``lk.Lab()`` does.

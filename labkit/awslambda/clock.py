@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from labkit.errors import DurationError
+from labkit.awslambda.errors import DurationError
 
 __all__ = ["parse_duration", "format_duration", "LabClock", "ACCEPTED_DURATIONS"]
 
@@ -60,7 +60,7 @@ def parse_duration(value) -> float:
     >>> parse_duration("3 fortnights")
     Traceback (most recent call last):
     ...
-    labkit.errors.DurationError: Can't read '3 fortnights' as a duration: unknown unit 'fortnights'. Accepted: a number of seconds (90 or 2.5), a datetime.timedelta, or text such as "90 s", "2 min", "1.5 h", "3 days", "3 weeks" or "1 h 30 min" (units: s/sec/second, m/min/minute, h/hour, d/day, w/week; plurals are fine).
+    labkit.awslambda.errors.DurationError: Can't read '3 fortnights' as a duration: unknown unit 'fortnights'. Accepted: a number of seconds (90 or 2.5), a datetime.timedelta, or text such as "90 s", "2 min", "1.5 h", "3 days", "3 weeks" or "1 h 30 min" (units: s/sec/second, m/min/minute, h/hour, d/day, w/week; plurals are fine).
     """
     if isinstance(value, bool):
         raise DurationError(f"Can't read {value!r} as a duration. Accepted: {ACCEPTED_DURATIONS}.")

@@ -38,7 +38,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labkit.errors import DeployError, TemplateError, did_you_mean
+from labkit.awslambda.errors import DeployError, TemplateError
+from labkit.errors import did_you_mean
 
 __all__ = ["Stack", "load_template", "deploy", "TEMPLATES", "FILLED_TYPES"]
 

@@ -73,7 +73,7 @@ class Invoker:
         """``None`` when the function (as ``snapshot`` connects it) reaches ``service``; else the blocking Trace."""
         if not snapshot.vpc_connected:
             return None
-        from labkit.errors import DestinationError
+        from labkit.vpc.errors import DestinationError
         from labkit.vpc.reach import trace
 
         topology = self._lab.topology()

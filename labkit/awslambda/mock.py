@@ -18,7 +18,7 @@ import sys
 import threading
 from typing import Any
 
-from labkit.errors import LabError
+from labkit.awslambda.errors import LabError
 
 __all__ = [
     "acquire",

@@ -27,7 +27,7 @@ Values are durations: seconds, a ``timedelta``, or text such as ``"90 s"``, ``"2
 >>> Timings.from_mapping({"eni_joins": 10})
 Traceback (most recent call last):
 ...
-labkit.errors.TimingsError: Unknown timing 'eni_joins'. Did you mean eni_join? Known: create, eni_create, eni_delete, eni_join, idle, update.
+labkit.awslambda.errors.TimingsError: Unknown timing 'eni_joins'. Did you mean eni_join? Known: create, eni_create, eni_delete, eni_join, idle, update.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from labkit.awslambda.clock import format_duration, parse_duration
-from labkit.errors import DurationError, TimingsError, did_you_mean
+from labkit.awslambda.errors import DurationError, TimingsError
+from labkit.errors import did_you_mean
 
 __all__ = ["Timings", "DEFAULT_TIMINGS"]
 

@@ -6,7 +6,9 @@ class report — where the class is stuck.
     lk.classroom.report(hub="https://hub.example.org")      # from the hub's progress service (admin token)
     lk.classroom.links(hub="https://hub.example.org", repo="https://github.com/o/labkit", lesson="03")
 
-See docs/classroom.md.
+Rooms: ``pull_links`` (nbgitpuller links), ``client`` (a kernel sends its events to the hub),
+``service`` (the hub's progress service), ``class_report`` (the report), ``localhub`` (a real hub on
+127.0.0.1 for tests and the benchmark), ``errors``. See docs/classroom.md.
 """
 
 from __future__ import annotations

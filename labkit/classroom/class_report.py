@@ -24,14 +24,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labkit.errors import LabkitError
+from labkit.classroom.errors import ReportSourceError
 from labkit.exercises.eventlog import parse_lines, read_events
 
 LOG_NAMES = ("events.jsonl", "progress.json")
-
-
-class ReportSourceError(LabkitError, ValueError):
-    """The report's source (the hub, a token) can't be used."""
 
 
 @dataclass(frozen=True)

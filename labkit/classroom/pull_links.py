@@ -19,15 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from labkit.errors import LabkitError
+from labkit.classroom.errors import LinkError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BINDER = "https://mybinder.org"
 _BRANCH = re.compile(r"^[^\s~^:?*\[\\]+$")  # git's rules for a branch name (git check-ref-format)
-
-
-class LinkError(LabkitError, ValueError):
-    """A hub, repository or lesson given for a link is not usable."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The ``labkit`` command: the same engines as the notebooks, from a shell (``--json`` everywhere).
 
-Subcommands live in their own modules; each has ``register(subparsers)`` which adds its parser and sets
+Subcommands live in their own modules (``reach``, ``policy``, ``doctor``, ``classroom``; ``aws`` makes
+the read-only sessions with their timeouts, ``errors`` holds the command line's own errors); each has ``register(subparsers)`` which adds its parser and sets
 ``func`` to a handler ``handler(args) -> int`` (the exit code).
 
 Exit codes of every subcommand: 0 the answer is yes (reachable, allowed, no findings, all checks pass),

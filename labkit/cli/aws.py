@@ -24,7 +24,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from labkit.errors import AwsSetupError
+from labkit.vpc.errors import AwsSetupError
 
 #: Seconds to wait for a connection to an AWS endpoint, and for an answer on it.
 CONNECT_TIMEOUT = 5.0
@@ -48,7 +48,7 @@ def parse_timeout(text: str, where: str = "--timeout") -> float:
     >>> parse_timeout("0")
     Traceback (most recent call last):
     ...
-    labkit.errors.AwsSetupError: --timeout must be a number of seconds above 0 and at most 3600, e.g. --timeout 5; got '0'.
+    labkit.vpc.errors.AwsSetupError: --timeout must be a number of seconds above 0 and at most 3600, e.g. --timeout 5; got '0'.
     """
     try:
         value = float(text.strip())

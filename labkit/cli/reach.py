@@ -17,6 +17,7 @@ import argparse
 import json
 
 from labkit.cli import emit
+from labkit.cli.errors import ReachUsageError
 from labkit.errors import LabkitError
 
 #: The destinations ``--all`` checks for every function.
@@ -39,10 +40,6 @@ LABKIT_AWS_TIMEOUT set both) and is tried at most twice (unless AWS_MAX_ATTEMPTS
 profile's max_attempts/retry_mode say otherwise).
 exit status: 0 reachable, 1 not reachable, 2 bad input or the account can't be read.
 """
-
-
-class ReachUsageError(LabkitError, ValueError):
-    """``labkit reach`` was given arguments that don't fit together."""
 
 
 def register(subparsers) -> None:
@@ -119,7 +116,7 @@ def _topology(args):
             lab.deploy(body, name=name)
             return lab.topology()
     from labkit.cli.aws import is_setup_problem, setup_error
-    from labkit.errors import AwsSetupError
+    from labkit.vpc.errors import AwsSetupError
     from labkit.vpc.model import Topology
 
     session = _session(args)

@@ -9,8 +9,9 @@
 
 Modules: ``policy`` (reading and checking documents), ``conditions`` (the operator registry), ``values``
 (reading condition values), ``patterns`` (wildcards and policy variables),
-``evaluate`` (decisions and their explanation), ``lint`` (pitfall findings), ``examples`` (the
-Lambda guide's example policies). No boto3 or moto here.
+``evaluate`` (decisions and their explanation), ``lint`` (pitfall findings), ``table`` (decision tables:
+policies × requests), ``examples`` (the Lambda guide's example policies), ``lambda_role`` (the execution
+role's trust policy and network-interface actions), ``errors``. No boto3 or moto here.
 """
 
 from labkit.iam import examples

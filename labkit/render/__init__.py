@@ -1,5 +1,9 @@
 """Pictures and other views of labkit's answers. ``lk.draw`` lives in ``labkit.render.draw``.
 
+Rooms: ``draw`` (the topology graph → a DOT picture), ``labels`` (node names, words, shapes, the text
+alternative), ``picture`` (``Picture``: the accessible HTML figure), ``palette`` (the one set of colours),
+``dot`` (the native ``dot`` program), ``wasm`` (graphviz in WebAssembly, in a browser), ``errors``.
+
 ``dot_available()`` says whether graphviz's ``dot`` program (needed to show a picture) is installed.
 """
 

@@ -16,8 +16,8 @@ import re
 
 import graphviz
 
-from labkit.errors import GraphvizMissingError
 from labkit.render.dot import missing_message
+from labkit.render.errors import GraphvizMissingError
 
 __all__ = ["Picture"]
 

@@ -39,7 +39,7 @@ _state: dict = {"installed": False, "engine": None, "promise": None, "error": No
 
 def _missing(message: str):
     """A GraphvizMissingError, its message kept so ``dot.missing_message()`` repeats it when re-raised."""
-    from labkit.errors import GraphvizMissingError
+    from labkit.render.errors import GraphvizMissingError
 
     _state["message"] = message
     return GraphvizMissingError(message)

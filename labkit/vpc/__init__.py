@@ -9,5 +9,7 @@ Rooms, one concept each; a room imports only rooms listed above it (``Topology.f
 * ``importer`` — reads an account with the read-only calls of ``IMPORTER_CALLS`` (the guard's allow-list).
 * ``graph`` — the topology as a networkx graph: the structure traces walk and pictures show.
 * ``results`` — what a trace returns: ``Trace`` → ``Path`` → ``Hop``, blocker codes.
-* ``reach`` — ``trace`` and ``can_reach``: ``destinations``, ``rules``, ``walk``.
+* ``databases`` — ``"rds:NAME"`` and ``"elasticache:NAME"`` destinations (read lazily, cached).
+* ``reach`` — ``trace`` and ``can_reach``: ``destinations``, ``rules``, ``checks``, ``walk``.
+* ``errors`` — unknown resources, bad destinations and sources, AWS access and set-up errors.
 """

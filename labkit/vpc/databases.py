@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.errors import AwsAccessError, DestinationError, did_you_mean
+from labkit.errors import did_you_mean
+from labkit.vpc.errors import AwsAccessError, DestinationError
 
 KINDS = ("rds", "elasticache")
 

@@ -56,9 +56,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.errors import AwsAccessError, AwsSetupError, ReadOnlyViolation
 from labkit.vpc.databases import DATABASE_CALLS, DatabaseLoader
 from labkit.vpc.describe import build_topology, route_from_aws, sg_rules_from_aws
+from labkit.vpc.errors import AwsAccessError, AwsSetupError, ReadOnlyViolation
 from labkit.vpc.model import Topology
 
 __all__ = [
@@ -149,9 +149,6 @@ _REGION_CODES = frozenset({"OptInRequired", "InvalidRegion"})
 
 
 # ------------------------------------------------------------------------------------------- errors
-
-
-# AwsAccessError and AwsSetupError live in labkit.errors (imported above) with the other labkit errors.
 
 
 # ------------------------------------------------------------------------------------- read-only guard

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from labkit.errors import UnknownFunctionError, UnknownResourceError, UnknownSubnetError, did_you_mean
+from labkit.errors import did_you_mean
+from labkit.vpc.errors import UnknownFunctionError, UnknownResourceError, UnknownSubnetError
 from labkit.vpc.protocols import (
     TARGET_KINDS,
     port_text,

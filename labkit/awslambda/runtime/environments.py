@@ -19,9 +19,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from labkit.awslambda.errors import DeploymentPackageError
 from labkit.awslambda.runtime.logs import _LambdaLogHandler, _LogSink
 from labkit.awslambda.runtime.payloads import InvokeRequestError, _Fault
-from labkit.errors import LabkitError
 
 __all__ = ["DeploymentPackageError", "discard_environments"]
 
@@ -31,10 +31,6 @@ _LAB_MODULES = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "moto", "labkit"}
 )
 _PROTECTED = _LAB_MODULES | frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names)
-
-
-class DeploymentPackageError(LabkitError, ValueError):
-    """The function's code is not a usable .zip deployment package."""
 
 
 @dataclass

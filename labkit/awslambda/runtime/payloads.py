@@ -11,7 +11,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 
-from labkit.errors import LabkitError
+from labkit.awslambda.errors import InvokeRequestError
 
 __all__ = ["InvocationResult", "InvokeRequestError"]
 
@@ -33,10 +33,6 @@ class InvocationResult:
     duration_s: float  # lab seconds the invocation took (== timeout when timed out)
     timed_out: bool
     blocked_by: object | None  # the labkit Trace that made an SDK call hang (timed out), else None
-
-
-class InvokeRequestError(LabkitError, ValueError):
-    """The event can't be passed to a function (not JSON), or run_handler was called with bad arguments."""
 
 
 def _decode_event(event, function_name):

@@ -12,18 +12,11 @@ import time
 import zlib
 from collections.abc import Iterator
 
+from labkit.awslambda.errors import RealNetworkRefused
 from labkit.awslambda.runtime import context as _context
 from labkit.awslambda.runtime.context import _STACK, _TLS, _current, _Invocation, _WorkerCallHung
-from labkit.errors import LabkitError
 
 __all__ = ["RealNetworkRefused"]
-
-
-class RealNetworkRefused(LabkitError, RuntimeError):
-    """Something tried to open a connection off this machine while the lab was serving an AWS call.
-
-    Not an ``OSError``, so HTTP libraries don't turn it into a retried connection error: it reaches the
-    code that made the call with its explanation."""
 
 
 #: The instance metadata address of EC2; labkit's model of Lambda has no metadata service there.

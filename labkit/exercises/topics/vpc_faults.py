@@ -122,8 +122,8 @@ class NameTheFault(QuizExercise):
 
     def picture(self, key: str, *, reveal: bool = False):
         """Network ``key`` drawn as a graphviz picture; ``reveal=True`` highlights its trace (the answer)."""
-        from labkit.errors import UnknownResourceError
         from labkit.render.draw import draw
+        from labkit.vpc.errors import UnknownResourceError
 
         if key not in FAULTS:
             raise UnknownResourceError(f"no network {key!r}; the networks are {', '.join(FAULTS)}")

@@ -188,8 +188,8 @@ class PredictBlocker(QuizExercise):
 
     def picture(self, key: str, *, reveal: bool = False):
         """Network ``key`` drawn as a graphviz picture; ``reveal=True`` highlights its trace (the answer)."""
-        from labkit.errors import UnknownResourceError
         from labkit.render.draw import draw
+        from labkit.vpc.errors import UnknownResourceError
 
         if key not in PREDICT_SCENARIOS:
             raise UnknownResourceError(f"no network {key!r}; the networks are {', '.join(PREDICT_SCENARIOS)}")
@@ -202,7 +202,7 @@ class PredictBlocker(QuizExercise):
 
 def _function_or_feedback(exercise_id: str, topo):
     """The function in the lab's topology, or a Feedback saying what happened to it."""
-    from labkit.errors import UnknownFunctionError
+    from labkit.vpc.errors import UnknownFunctionError
 
     try:
         fn = topo.function(FUNCTION)

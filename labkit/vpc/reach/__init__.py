@@ -88,7 +88,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from labkit.errors import SourceError, shown
+from labkit.errors import shown
+from labkit.vpc.errors import SourceError
 from labkit.vpc.model import Topology
 from labkit.vpc.reach.destinations import (
     ACCEPTED_DESTINATIONS,

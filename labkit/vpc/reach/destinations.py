@@ -10,8 +10,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from labkit.errors import DestinationError, SourceError, shown
+from labkit.errors import shown
 from labkit.vpc.databases import Database, split_name
+from labkit.vpc.errors import DestinationError, SourceError
 from labkit.vpc.model import LambdaFunction, Topology, service_short_name
 
 #: AWS services a destination may name (short endpoint names). Any service that has a VPC endpoint in
@@ -77,7 +78,7 @@ def parse_port(text: str, destination: object) -> int:
     >>> parse_port("+80", "10.0.0.5:+80")
     Traceback (most recent call last):
     ...
-    labkit.errors.DestinationError: '10.0.0.5:+80': the port must be a number from 1 to 65535 (digits 0-9 only), got '+80'.
+    labkit.vpc.errors.DestinationError: '10.0.0.5:+80': the port must be a number from 1 to 65535 (digits 0-9 only), got '+80'.
     """
     port = int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else -1
     if not 1 <= port <= 65535:
