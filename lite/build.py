@@ -73,21 +73,7 @@ def labkit_wheel(dest: Path, engine_js: Path) -> Path:
         for name in ("pyproject.toml", "README.md"):
             shutil.copy2(ROOT / name, src / name)
         shutil.copytree(ROOT / "labkit", src / "labkit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_wasm"))
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "wheel",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "-w",
-                tmp,
-                str(src),
-            ],
-            check=True,
-        )
+        litelock.pip("wheel", "-w", tmp, str(src))
         [built] = Path(tmp).glob("labkit-*.whl")
         license_js = engine_js.parent.parent / "LICENSE"
         add = {"labkit/render/_wasm/graphviz.js": engine_js.read_bytes()}
@@ -103,7 +89,7 @@ def lock_entry(wheel: Path, depends: list[str], file_name: str | None = None, sh
         "version": version,
         "file_name": file_name or wheel.name,
         "install_dir": "site",
-        "sha256": sha256 or fetch.sha256(wheel),
+        "sha256": sha256 or litelock.sha256(wheel),
         "package_type": "package",
         "imports": imports,
         "depends": depends,

@@ -79,49 +79,18 @@ def npm_install(cache: Path) -> None:
     )
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def pip_download(spec: str, dest: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--platform",
-            "any",
-            "--python-version",
-            "3.14",
-            "--implementation",
-            "py",
-            "--abi",
-            "none",
-            "-d",
-            str(dest),
-            spec,
-        ],
-        check=True,
-    )
-
-
 def fetch_wheel(file_name: str, version: str, name: str, digest: str | None, dest: Path) -> Path:
     """``file_name`` from PyPI into ``dest`` (kept when already there with the right sha256).
 
     ``digest`` None: no locked digest to check (PyPI's own hashes are checked by pip).
     """
     path = dest / file_name
-    if not (path.exists() and digest in (None, sha256(path))):
-        pip_download(f"{name}=={version}", dest)
+    if not (path.exists() and digest in (None, litelock.sha256(path))):
+        litelock.pip_download(f"{name}=={version}", dest)
     if not path.exists():
         raise SystemExit(f"PyPI did not give {file_name} for {name}=={version}")
-    if digest is not None and sha256(path) != digest:
-        raise SystemExit(f"{file_name}: sha256 {sha256(path)} is not the locked {digest}")
+    if digest is not None and litelock.sha256(path) != digest:
+        raise SystemExit(f"{file_name}: sha256 {litelock.sha256(path)} is not the locked {digest}")
     return path
 
 
@@ -179,23 +148,7 @@ def pure_build(name: str, version: str, dest: Path) -> Path:
     if done:
         return done[0]
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "wheel",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--no-binary",
-                name,
-                "-w",
-                tmp,
-                f"{name}=={version}",
-            ],
-            check=True,
-        )
+        litelock.pip("wheel", "--no-binary", name, "-w", tmp, f"{name}=={version}")
         [built] = Path(tmp).glob("*.whl")
         return rewrite_wheel(built, dest, drop=lambda n: n.endswith((".so", ".pyd", ".c", ".pyx")), tag="py3-none-any")
 

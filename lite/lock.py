@@ -162,32 +162,35 @@ def needed(install: list[dict], roots: list[str]) -> dict[str, dict]:
     return keep
 
 
+def pip(command: str, *args: str) -> None:
+    """``pip COMMAND`` quietly, one package at a time (``--no-deps``: the lock decides the set)."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", command, "--quiet", "--disable-pip-version-check", "--no-deps", *args], check=True
+    )
+
+
+def pip_download(spec: str, dest: Path) -> None:
+    """The pure wheel (py3-none-any, for Pyodide's Python) of ``spec`` from PyPI, into ``dest``."""
+    pip(
+        "download",
+        "--only-binary=:all:",
+        "--platform",
+        "any",
+        "--python-version",
+        "3.14",
+        "--implementation",
+        "py",
+        "--abi",
+        "none",
+        "-d",
+        str(dest),
+        spec,
+    )
+
+
 def download_pure(name: str, version: str, dest: Path) -> Path:
     """The pure (py3-none-any) wheel of ``name==version`` from PyPI, into ``dest``."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--platform",
-            "any",
-            "--python-version",
-            "3.14",
-            "--implementation",
-            "py",
-            "--abi",
-            "none",
-            "-d",
-            str(dest),
-            f"{name}=={version}",
-        ],
-        check=True,
-    )
+    pip_download(f"{name}=={version}", dest)
     stem = re.sub(r"[-_.]+", "_", name).lower()
     found = [
         p

@@ -260,3 +260,36 @@ class AccountBuilder:
             **kwargs,
         )
         return name
+
+
+# ------------------------------------------------------------------------------ databases
+
+
+def db_instance(
+    session,
+    identifier: str,
+    *,
+    subnet_group: str,
+    security_group: str,
+    subnets=None,
+    engine: str = "postgres",
+    az: str | None = None,
+) -> str:
+    """An RDS DB instance in ``subnet_group`` (created from ``subnets`` when they are given), carrying
+    ``security_group``. Returns its identifier."""
+    rds = session.client("rds", region_name=REGION)
+    if subnets is not None:
+        rds.create_db_subnet_group(
+            DBSubnetGroupName=subnet_group, DBSubnetGroupDescription="db", SubnetIds=list(subnets)
+        )
+    rds.create_db_instance(
+        DBInstanceIdentifier=identifier,
+        Engine=engine,
+        DBInstanceClass="db.t3.micro",
+        DBSubnetGroupName=subnet_group,
+        VpcSecurityGroupIds=[security_group],
+        MasterUsername="orders",
+        MasterUserPassword="not-a-secret-1",
+        **({"AvailabilityZone": az} if az else {}),
+    )
+    return identifier

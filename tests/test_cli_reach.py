@@ -11,6 +11,7 @@ import labkit as lk
 from labkit import samples
 from labkit.cli import main
 from labkit.cli import reach as reach_cli
+from tests.builders import db_instance
 
 
 @pytest.fixture
@@ -171,19 +172,7 @@ def database(ids, session):
     """A PostgreSQL DB instance "orders-db" in the private subnets, with its own security group (no rule yet)."""
     ec2 = session.client("ec2")
     db_sg = ec2.create_security_group(GroupName="orders-db", Description="database", VpcId=ids["vpc_id"])["GroupId"]
-    rds = session.client("rds")
-    rds.create_db_subnet_group(
-        DBSubnetGroupName="orders", DBSubnetGroupDescription="db", SubnetIds=ids["private_subnet_ids"]
-    )
-    rds.create_db_instance(
-        DBInstanceIdentifier="orders-db",
-        Engine="postgres",
-        DBInstanceClass="db.t3.micro",
-        DBSubnetGroupName="orders",
-        VpcSecurityGroupIds=[db_sg],
-        MasterUsername="orders",
-        MasterUserPassword="not-a-secret-1",
-    )
+    db_instance(session, "orders-db", subnet_group="orders", security_group=db_sg, subnets=ids["private_subnet_ids"])
     return {"ec2": ec2, "db_sg": db_sg, "fn_sg": ids["security_group_id"]}
 
 

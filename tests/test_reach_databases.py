@@ -14,6 +14,7 @@ import pytest
 import labkit as lk
 from labkit.errors import AwsAccessError, DestinationError
 from labkit.vpc.databases import Database, elasticache_from_aws
+from tests.builders import db_instance
 
 
 def _account(session) -> dict:
@@ -26,17 +27,8 @@ def _account(session) -> dict:
     db_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.11.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
     fn_sg = ec2.create_security_group(GroupName="orders-fn", Description="function", VpcId=vpc)["GroupId"]
     db_sg = ec2.create_security_group(GroupName="orders-db", Description="database", VpcId=vpc)["GroupId"]
-    rds = session.client("rds")
-    rds.create_db_subnet_group(DBSubnetGroupName="orders", DBSubnetGroupDescription="db", SubnetIds=[db_a, db_b])
-    rds.create_db_instance(
-        DBInstanceIdentifier="orders-db",
-        Engine="postgres",
-        DBInstanceClass="db.t3.micro",
-        DBSubnetGroupName="orders",
-        VpcSecurityGroupIds=[db_sg],
-        AvailabilityZone="us-east-1b",
-        MasterUsername="orders",
-        MasterUserPassword="not-a-secret-1",
+    db_instance(
+        session, "orders-db", subnet_group="orders", security_group=db_sg, subnets=[db_a, db_b], az="us-east-1b"
     )
     return {"ec2": ec2, "vpc": vpc, "fn_subnet": fn_subnet, "db_a": db_a, "db_b": db_b, "fn_sg": fn_sg, "db_sg": db_sg}
 
@@ -88,17 +80,8 @@ def _database_in_another_vpc(ids):
     other = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     s = ec2.create_subnet(VpcId=other, CidrBlock="10.1.0.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
     sg = ec2.create_security_group(GroupName="far-db", Description="db", VpcId=other)["GroupId"]
-    rds = ids["session"].client("rds")
-    rds.create_db_subnet_group(DBSubnetGroupName="far", DBSubnetGroupDescription="db", SubnetIds=[s])
-    rds.create_db_instance(
-        DBInstanceIdentifier="far-db",
-        Engine="mysql",
-        DBInstanceClass="db.t3.micro",
-        DBSubnetGroupName="far",
-        VpcSecurityGroupIds=[sg],
-        AvailabilityZone="us-east-1b",
-        MasterUsername="orders",
-        MasterUserPassword="not-a-secret-1",
+    db_instance(
+        ids["session"], "far-db", subnet_group="far", security_group=sg, subnets=[s], engine="mysql", az="us-east-1b"
     )
 
 
@@ -149,15 +132,7 @@ def test_databases_are_read_only_when_named_once_and_with_a_constant_number_of_c
     ids = _account(session)
     _admit_group(ids)
     for n in range(3):  # more instances: still one paginated call
-        session.client("rds").create_db_instance(
-            DBInstanceIdentifier=f"extra-{n}",
-            Engine="mysql",
-            DBInstanceClass="db.t3.micro",
-            DBSubnetGroupName="orders",
-            VpcSecurityGroupIds=[ids["db_sg"]],
-            MasterUsername="u",
-            MasterUserPassword="not-a-secret-1",
-        )
+        db_instance(session, f"extra-{n}", subnet_group="orders", security_group=ids["db_sg"], engine="mysql")
     topo = lk.Topology.from_boto3(session)
     calls = topo.database_loader.calls
     lk.trace(topo, ids["fn_subnet"], "internet", security_groups=[ids["fn_sg"]])

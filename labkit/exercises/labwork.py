@@ -9,7 +9,9 @@ import re
 
 from labkit.exercises.core import Exercise
 from labkit.exercises.errors import AnswerError
+from labkit.exercises.feedback import Feedback
 from labkit.iam.lambda_role import ENI_ACTIONS_2021, LOG_ACTIONS, TRUST_POLICY
+from labkit.vpc.results import Path, Trace
 
 FUNCTION = "orders"
 ROLE = "orders-role"
@@ -291,6 +293,61 @@ class LabExercise(Exercise):
 
     def extra_actions(self):
         return (("Start lab", "started"), ("Show network", "picture"))
+
+
+def function_or_feedback(exercise_id: str, topo):
+    """The function in the lab's topology, or a Feedback saying what happened to it."""
+    from labkit.vpc.errors import UnknownFunctionError
+
+    try:
+        fn = topo.function(FUNCTION)
+    except UnknownFunctionError:
+        return None, Feedback(
+            exercise_id, False, f"The function {FUNCTION} is gone from the lab. Start again: lab = exercise.start()."
+        )
+    if not fn.vpc_connected:
+        return None, Feedback(
+            exercise_id,
+            False,
+            f"{FUNCTION} is no longer connected to the VPC. Without a VPC it runs in Lambda's own network and "
+            "does reach the internet and AWS services — but it can no longer reach the private resources in your "
+            "VPC (a database, say), which is why it was connected. Put it back in the private subnets "
+            "(update_function_configuration with VpcConfig) and fix the network instead.",
+        )
+    return fn, None
+
+
+def path_outcome(path: Path, reachable: str) -> tuple[str, str]:
+    """What a case shows for one path: ``reachable``, or the blocker and its message."""
+    b = path.blocked_by
+    return (reachable, "") if path.reachable or b is None else (f"{b.code.value} at {b.resource_id}", b.message)
+
+
+def first_blocker(t: Trace, *, fix: bool = True) -> str:
+    """The summary of a trace that does not reach, with its first blocker (and the fix: ``fix``)."""
+    b = t.blocked_by
+    if b is None:
+        return t.headline()
+    return f"{t.headline()} First blocker: {b.code.value} at {b.resource_id}: {b.message}" + (
+        f" Fix: {b.fix}" if b.fix and fix else ""
+    )
+
+
+class VpcFunctionExercise(LabExercise):
+    """A lab exercise about the function ``FUNCTION`` in the scenario's VPC. Grading starts from the lab's
+    topology and that function; a function the learner deleted or took out of the VPC is the feedback.
+    Subclasses implement ``grade_function(topo, fn, scenario) → Feedback``."""
+
+    def _grade(self, answer) -> Feedback:
+        return self._with_lab(answer, self._grade_lab)
+
+    def _grade_lab(self, lab, scenario) -> Feedback:
+        topo = lab.topology()
+        fn, early = function_or_feedback(self.id, topo)
+        return early or self.grade_function(topo, fn, scenario)
+
+    def grade_function(self, topo, fn, scenario) -> Feedback:
+        raise NotImplementedError
 
 
 def stack_ids(lab, stack, *, public: bool) -> dict:

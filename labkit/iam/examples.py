@@ -65,15 +65,24 @@ STAY_IN_SUBNETS_FIXED: dict = _policy(
 )
 
 
-def example(sid: str) -> dict:
-    """A fresh copy of one example policy (safe to edit in an exercise).
+def example(sid: str, values: list[str] | None = None) -> dict:
+    """A fresh copy of one example policy (safe to edit in an exercise); ``values``: real ids in place of
+    the guide's placeholders (``vpc-1``, ``subnet-1``…) in its condition.
 
     >>> example("EnforceOutOfVPC")["Statement"][0]["Effect"]
     'Deny'
+    >>> example("EnforceOutOfSecurityGroups", ["sg-0abc"])["Statement"][0]["Condition"]
+    {'ForAnyValue:StringEquals': {'lambda:SecurityGroupIds': ['sg-0abc']}}
     """
     if sid not in LAMBDA_VPC_EXAMPLES:
         from labkit.errors import did_you_mean
         from labkit.iam.errors import UnknownExampleError
 
         raise UnknownExampleError(f"no example policy {sid!r}. {did_you_mean(sid, LAMBDA_VPC_EXAMPLES)}")
-    return copy.deepcopy(LAMBDA_VPC_EXAMPLES[sid])
+    policy = copy.deepcopy(LAMBDA_VPC_EXAMPLES[sid])
+    if values is not None:
+        for keys in policy["Statement"][0]["Condition"].values():
+            for key, placeholder in keys.items():
+                if isinstance(placeholder, list):
+                    keys[key] = list(values)
+    return policy

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from labkit.iam import patterns
 from labkit.iam.conditions import Condition
+from labkit.iam.examples import VPC_ACTIONS
 from labkit.iam.policy import Policy, Statement, parse_policies
 
 #: Lambda's IAM actions (Service Authorization Reference, "Actions defined by AWS Lambda"), used to expand
@@ -103,7 +104,6 @@ LAMBDA_ACTIONS = (
 _LAMBDA_LOWER = tuple(a.lower() for a in LAMBDA_ACTIONS)
 
 #: The actions whose requests carry the Lambda VPC condition keys.
-VPC_ACTIONS = ("lambda:CreateFunction", "lambda:UpdateFunctionConfiguration")
 VPC_KEYS = ("lambda:vpcids", "lambda:subnetids", "lambda:securitygroupids")
 
 #: Keys that can hold several values in one request (lower case). The Service Authorization Reference types

@@ -12,9 +12,9 @@ from labkit.exercises.core import Exercise, Field
 from labkit.exercises.feedback import Feedback
 from labkit.exercises.grading import Request, grade_policy, read_policies
 from labkit.iam import lambda_vpc_context
+from labkit.iam.examples import VPC_ACTIONS, example
 
 CREATE, UPDATE = "lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"
-VPC_ACTIONS = [CREATE, UPDATE]
 
 # The scenario's network (ids in the style of the Lambda guide's examples).
 VPC = "vpc-08e1234569e011e83"
@@ -184,18 +184,7 @@ class RequireVpc(PolicyExercise):
         }
 
     def _solution(self):
-        return {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "EnforceVPCFunction",
-                    "Effect": "Deny",
-                    "Action": list(VPC_ACTIONS),
-                    "Resource": "*",
-                    "Condition": {"Null": {"lambda:VpcIds": "true"}},
-                }
-            ],
-        }
+        return example("EnforceVPCFunction")
 
     def battery(self):
         in_vpc = _ctx(APPROVED_SUBNETS, [SG], VPC)
@@ -506,18 +495,7 @@ class DenyListedGroups(PolicyExercise):
         }
 
     def _solution(self):
-        return {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "EnforceOutOfSecurityGroups",
-                    "Effect": "Deny",
-                    "Action": list(VPC_ACTIONS),
-                    "Resource": "*",
-                    "Condition": {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": list(LISTED_GROUPS)}},
-                }
-            ],
-        }
+        return example("EnforceOutOfSecurityGroups", LISTED_GROUPS)
 
     def battery(self):
         return (

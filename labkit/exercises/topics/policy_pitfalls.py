@@ -21,12 +21,12 @@ from labkit.exercises.topics.policy_conditions import (
     SG_OTHER,
     UPDATE,
     VPC,
-    VPC_ACTIONS,
     PolicyExercise,
     _ctx,
     _pitfall_policy,
 )
 from labkit.iam import evaluate
+from labkit.iam.examples import example
 
 
 @register
@@ -133,18 +133,7 @@ DECISIONS = ("allowed", "explicitDeny", "implicitDeny")
 
 def _predict_policies() -> list[dict]:
     stay = _pitfall_policy()
-    deny_groups = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "EnforceOutOfSecurityGroups",
-                "Effect": "Deny",
-                "Action": list(VPC_ACTIONS),
-                "Resource": "*",
-                "Condition": {"ForAnyValue:StringEquals": {"lambda:SecurityGroupIds": list(LISTED_GROUPS)}},
-            }
-        ],
-    }
+    deny_groups = example("EnforceOutOfSecurityGroups", LISTED_GROUPS)
     return [stay, deny_groups]
 
 

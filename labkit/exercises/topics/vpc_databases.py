@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from labkit.exercises.catalog import register
 from labkit.exercises.feedback import Case, Feedback
-from labkit.exercises.labwork import FUNCTION, LabExercise, Solution, add_function, stack_ids
-from labkit.exercises.topics.vpc_reachability import _first_blocker, _function_or_feedback, _outcome
+from labkit.exercises.labwork import (
+    FUNCTION,
+    Solution,
+    VpcFunctionExercise,
+    add_function,
+    first_blocker,
+    path_outcome,
+    stack_ids,
+)
 from labkit.vpc.reach import trace
 
 DATABASE = "orders-db"
@@ -69,7 +76,7 @@ def _covers(rule, port: int) -> bool:
 
 
 @register
-class DatabaseAccess(LabExercise):
+class DatabaseAccess(VpcFunctionExercise):
     id = "reachability/database"
     title = "Let the function reach its database"
     topic = "reachability"
@@ -112,14 +119,7 @@ class DatabaseAccess(LabExercise):
     def _solution(self):
         return Solution(_admit_function)
 
-    def _grade(self, answer) -> Feedback:
-        return self._with_lab(answer, self._grade_lab)
-
-    def _grade_lab(self, lab, scenario) -> Feedback:
-        topo = lab.topology()
-        fn, early = _function_or_feedback(self.id, topo)
-        if early:
-            return early
+    def grade_function(self, topo, fn, scenario) -> Feedback:
         port, fn_group, db_group = scenario["db_port"], scenario["security_group_id"], scenario["db_security_group_id"]
         t = trace(topo, FUNCTION, self.destination)
         ingress = [r for r in topo.security_group(db_group).ingress if _covers(r, port)]
@@ -127,7 +127,7 @@ class DatabaseAccess(LabExercise):
         open_to_all = [r for r in ingress if r.cidr == "0.0.0.0/0"]
         by_address = [r for r in ingress if r.cidr and r.cidr != "0.0.0.0/0"]
         cases = tuple(
-            Case(f"rds:{DATABASE} from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, "reachable"))
+            Case(f"rds:{DATABASE} from {p.subnet_id}", p.reachable, "reachable", *path_outcome(p, "reachable"))
             for p in t.paths
         )
         cases += (
@@ -202,20 +202,20 @@ class DatabaseAccess(LabExercise):
                 False,
                 f"The database's group has a rule for the function, but not for the "
                 f"port the database listens on: {DATABASE} listens on tcp/{port} (see its Endpoint in "
-                "rds.describe_db_instances). " + _first_blocker(t),
+                "rds.describe_db_instances). " + first_blocker(t),
                 cases,
                 trace=t,
                 topology=topo,
                 nudge="The database's group has a rule for the function, but not for the port the "
                 "database listens on: which port is that? (rds.describe_db_instances shows its Endpoint.) "
-                + _first_blocker(t, fix=False),
+                + first_blocker(t, fix=False),
             )
         return Feedback(
             self.id,
             False,
-            _first_blocker(t),
+            first_blocker(t),
             cases,
             trace=t,
             topology=topo,
-            nudge=_first_blocker(t, fix=False) + " " + NUDGE,
+            nudge=first_blocker(t, fix=False) + " " + NUDGE,
         )

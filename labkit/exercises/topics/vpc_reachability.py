@@ -9,7 +9,16 @@ from labkit.exercises.choice import Question, QuizExercise
 from labkit.exercises.core import Field
 from labkit.exercises.errors import AnswerError
 from labkit.exercises.feedback import Case, Feedback
-from labkit.exercises.labwork import FUNCTION, LabExercise, Solution, add_function, stack_ids
+from labkit.exercises.labwork import (
+    FUNCTION,
+    LabExercise,
+    Solution,
+    VpcFunctionExercise,
+    add_function,
+    first_blocker,
+    path_outcome,
+    stack_ids,
+)
 from labkit.vpc.model import (
     InternetGateway,
     LambdaFunction,
@@ -25,7 +34,7 @@ from labkit.vpc.model import (
     VpcEndpoint,
 )
 from labkit.vpc.reach import trace
-from labkit.vpc.results import BLOCKER_MEANINGS, Blocker, BlockerCode, Path, Trace
+from labkit.vpc.results import BLOCKER_MEANINGS, Blocker, BlockerCode, Trace
 
 REACHABLE = "reachable"
 OUTCOMES = (REACHABLE,) + tuple(c.value for c in BlockerCode)
@@ -200,28 +209,6 @@ class PredictBlocker(QuizExercise):
 # ------------------------------------------------------------------------------ in the lab
 
 
-def _function_or_feedback(exercise_id: str, topo):
-    """The function in the lab's topology, or a Feedback saying what happened to it."""
-    from labkit.vpc.errors import UnknownFunctionError
-
-    try:
-        fn = topo.function(FUNCTION)
-    except UnknownFunctionError:
-        return None, Feedback(
-            exercise_id, False, f"The function {FUNCTION} is gone from the lab. Start again: lab = exercise.start()."
-        )
-    if not fn.vpc_connected:
-        return None, Feedback(
-            exercise_id,
-            False,
-            f"{FUNCTION} is no longer connected to the VPC. Without a VPC it runs in Lambda's own network and "
-            "does reach the internet and AWS services — but it can no longer reach the private resources in your "
-            "VPC (a database, say), which is why it was connected. Put it back in the private subnets "
-            "(update_function_configuration with VpcConfig) and fix the network instead.",
-        )
-    return fn, None
-
-
 def _fix_internet(lab, scenario):
     """Route the private subnets' internet traffic to the NAT gateway in the public subnet."""
     lab.client("ec2").create_route(
@@ -232,7 +219,7 @@ def _fix_internet(lab, scenario):
 
 
 @register
-class FixInternet(LabExercise):
+class FixInternet(VpcFunctionExercise):
     id = "reachability/fix-internet"
     title = "Give the function internet access"
     topic = "reachability"
@@ -272,16 +259,11 @@ class FixInternet(LabExercise):
     def _solution(self):
         return Solution(_fix_internet)
 
-    def _grade(self, answer) -> Feedback:
-        return self._with_lab(answer, self._grade_lab)
-
-    def _grade_lab(self, lab, scenario) -> Feedback:
-        topo = lab.topology()
-        fn, early = _function_or_feedback(self.id, topo)
-        if early:
-            return early
+    def grade_function(self, topo, fn, scenario) -> Feedback:
         t = trace(topo, FUNCTION, "internet")
-        cases = tuple(Case(f"from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, "reachable")) for p in t.paths)
+        cases = tuple(
+            Case(f"from {p.subnet_id}", p.reachable, "reachable", *path_outcome(p, "reachable")) for p in t.paths
+        )
         public = [s for s in fn.subnet_ids if topo.is_public_subnet(s)]
         if public:
             moved = [s for s in public if s not in scenario["private_subnet_ids"]]
@@ -322,32 +304,16 @@ class FixInternet(LabExercise):
         return Feedback(
             self.id,
             False,
-            _first_blocker(t),
+            first_blocker(t),
             cases,
             trace=t,
             topology=topo,
-            nudge=_first_blocker(t, fix=False) + " " + self.nudge_text,
+            nudge=first_blocker(t, fix=False) + " " + self.nudge_text,
         )
 
     nudge_text = (
         "Which resource of this VPC has a public IP address, and does the private subnets' route table "
         "lead their internet traffic to it?"
-    )
-
-
-def _outcome(path: Path, reachable: str) -> tuple[str, str]:
-    """What a case shows for one path: ``reachable``, or the blocker and its message."""
-    b = path.blocked_by
-    return (reachable, "") if path.reachable or b is None else (f"{b.code.value} at {b.resource_id}", b.message)
-
-
-def _first_blocker(t: Trace, *, fix: bool = True) -> str:
-    """The summary of a trace that does not reach, with its first blocker (and the fix: ``fix``)."""
-    b = t.blocked_by
-    if b is None:
-        return t.headline()
-    return f"{t.headline()} First blocker: {b.code.value} at {b.resource_id}: {b.message}" + (
-        f" Fix: {b.fix}" if b.fix and fix else ""
     )
 
 
@@ -362,7 +328,7 @@ def _fix_s3(lab, scenario):
 
 
 @register
-class PrivateS3(LabExercise):
+class PrivateS3(VpcFunctionExercise):
     id = "reachability/private-s3"
     title = "Reach S3 without the internet"
     topic = "reachability"
@@ -402,18 +368,11 @@ class PrivateS3(LabExercise):
     def _solution(self):
         return Solution(_fix_s3)
 
-    def _grade(self, answer) -> Feedback:
-        return self._with_lab(answer, self._grade_lab)
-
-    def _grade_lab(self, lab, scenario) -> Feedback:
-        topo = lab.topology()
-        fn, early = _function_or_feedback(self.id, topo)
-        if early:
-            return early
+    def grade_function(self, topo, fn, scenario) -> Feedback:
         t = trace(topo, FUNCTION, "s3")
         internet = trace(topo, FUNCTION, "internet")
         cases = tuple(
-            Case(f"S3 from {p.subnet_id}", p.reachable, "reachable", *_outcome(p, f"reachable via {p.via}"))
+            Case(f"S3 from {p.subnet_id}", p.reachable, "reachable", *path_outcome(p, f"reachable via {p.via}"))
             for p in t.paths
         )
         cases += (
@@ -452,11 +411,11 @@ class PrivateS3(LabExercise):
         return Feedback(
             self.id,
             False,
-            _first_blocker(t),
+            first_blocker(t),
             cases,
             trace=t,
             topology=topo,
-            nudge=_first_blocker(t, fix=False) + " Without internet access, how do private subnets reach "
+            nudge=first_blocker(t, fix=False) + " Without internet access, how do private subnets reach "
             "an AWS service — and which route table must know about it?",
         )
 
