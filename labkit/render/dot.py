@@ -11,14 +11,10 @@ import re
 import shutil
 import subprocess
 
-#: How to install ``dot``, one command per platform.
-INSTALL_COMMANDS = (
-    ("Debian/Ubuntu", "sudo apt-get install graphviz"),
-    ("macOS", "brew install graphviz"),
-    ("conda", "conda install graphviz"),
-)
+from labkit.render import wasm as _wasm
+from labkit.render.errors import INSTALL_COMMANDS, INSTALL_HINT
 
-INSTALL_HINT = "; ".join(f"{cmd} ({where})" for where, cmd in INSTALL_COMMANDS)
+__all__ = ["INSTALL_COMMANDS", "INSTALL_HINT", "dot_available", "dot_path", "dot_version", "missing_message"]
 
 
 def missing_message() -> str:
@@ -68,7 +64,5 @@ def dot_version(path: str | None = None) -> str | None:
 
 
 # Pictures without `dot`: graphviz compiled to WebAssembly in a browser kernel; an OSError from starting
-# `dot` becomes GraphvizMissingError. Imported last: labkit.render.wasm uses INSTALL_HINT above.
-from labkit.render import wasm as _wasm  # noqa: E402
-
+# `dot` becomes GraphvizMissingError.
 _wasm.install()

@@ -158,7 +158,7 @@ def no_engine_message() -> str:
 
 def oserror_message(exc: OSError) -> str:
     """``GraphvizMissingError``'s message for a ``dot`` that exists but could not be started."""
-    from labkit.render.dot import INSTALL_HINT
+    from labkit.render.errors import INSTALL_HINT
 
     if in_browser():
         if engine_source() is not None:
