@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from labkit.iam.conditions import ConditionResult, ContextEntry, normalize_context, variable_view
+from labkit.iam.conditions import ConditionResult
+from labkit.iam.context import ContextEntry, normalize_context, variable_view
 from labkit.iam.errors import ContextError
 from labkit.iam.errors import shown as short
 from labkit.iam.policy import Statement, parse_policies

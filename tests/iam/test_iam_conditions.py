@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from labkit.iam import OPERATORS, UnknownOperatorError, evaluate
-from labkit.iam.conditions import compile_condition, lookup, normalize_context
+from labkit.iam.conditions import compile_condition
+from labkit.iam.context import normalize_context
+from labkit.iam.operators import lookup
 
 # positive base operator → (policy value, a request value that matches, one that does not)
 SAMPLES = {

@@ -11,8 +11,8 @@ import pytest
 
 from labkit import iam
 from labkit.iam import Decision, evaluate, lambda_vpc_context
-from labkit.iam.conditions import OPERATORS
 from labkit.iam.examples import LAMBDA_VPC_EXAMPLES, STAY_IN_SUBNETS_FIXED
+from labkit.iam.operators import OPERATORS
 
 A, X, IMPLICIT = "allowed", "explicitDeny", "implicitDeny"
 
