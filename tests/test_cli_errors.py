@@ -237,7 +237,7 @@ def test_empty_template_is_an_error_and_never_reads_the_account(monkeypatch, cap
 
 
 def test_sub_with_its_own_variables_is_not_a_missing_reference():
-    from labkit.awslambda.deploy import check_template
+    from labkit.awslambda.cfn_templates import check_template
 
     check_template(
         {

@@ -329,7 +329,7 @@ def test_committed_templates_are_generated_from_the_declaration(network):
 
 def test_templates_keep_the_interface_lessons_use():
     """Outputs and logical ids that lessons and exercises read from ``lab.deploy(...)``."""
-    from labkit.awslambda.deploy import load_template
+    from labkit.awslambda.cfn_templates import load_template
 
     for template, extra_outputs, extra_resources in (
         ("vpc-private", set(), {"privateVPC"}),

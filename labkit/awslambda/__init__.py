@@ -15,6 +15,7 @@ Rooms, one concept each:
 * ``invoke`` — Invoke's wire format and the network gate of an invocation;
 * ``ec2_hooks`` — moto's EC2 gaps filled, deletions an ENI depends on refused;
 * ``waiters`` — boto3 waiters on the lab clock;
+* ``cfn_templates`` — CloudFormation templates read (path, text, shipped name) and checked before a deploy;
 * ``deploy`` — CloudFormation with moto's gaps filled;
 * ``mock`` — moto, once per process;
 * ``elasticache_hooks`` — the cache clusters' security groups and nodes, which moto drops;

@@ -107,7 +107,7 @@ def _topology(args):
             raise ReachUsageError(
                 "--template deploys into an offline lab and --profile reads a real account: give one of them."
             )
-        from labkit.awslambda.deploy import check_template, load_template
+        from labkit.awslambda.cfn_templates import check_template, load_template
         from labkit.lab import Lab
 
         body, name = load_template(args.template)  # a template that can't be deployed fails before the lab opens

@@ -356,7 +356,7 @@ class PrivateS3(VpcFunctionExercise):
     )
 
     def build(self, lab) -> dict:
-        from labkit.awslambda.deploy import load_template
+        from labkit.awslambda.cfn_templates import load_template
 
         template, _ = load_template("vpc-private")
         del template["Resources"]["s3Endpoint"]
