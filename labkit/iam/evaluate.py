@@ -28,6 +28,9 @@ from labkit.iam.policy import Statement, parse_policies
 ACTION_FORM = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9]+")
 
 
+_CHECKED_ACTIONS: set[str] = set()
+
+
 def check_action(action: object) -> str:
     """``action`` if it has the form service:Action, else a :class:`ContextError` that shows the form.
 
@@ -38,7 +41,9 @@ def check_action(action: object) -> str:
     ...
     labkit.iam.errors.ContextError: action 'iam:PassRole extra' is not of the form service:Action (a service prefix, a colon and one action name of letters and digits, e.g. 'lambda:CreateFunction' or 'iam:PassRole')
     """
-    if isinstance(action, str) and ACTION_FORM.fullmatch(action):
+    if isinstance(action, str) and (action in _CHECKED_ACTIONS or ACTION_FORM.fullmatch(action)):
+        if len(_CHECKED_ACTIONS) < 4096:  # a notebook uses a handful of actions: remember them
+            _CHECKED_ACTIONS.add(action)
         return action
     shown = short(action, 80)
     wild = (

@@ -466,6 +466,27 @@ class Topology:
         return out
 
     @cached_property
+    def names(self) -> dict[str, str]:
+        """Resource id → its Name tag (a security group: its group name), for every resource that has one."""
+        out: dict[str, str] = {}
+        for objects in (
+            self.vpcs,
+            self.subnets,
+            self.route_tables,
+            self.internet_gateways,
+            self.nat_gateways,
+            self.vpc_endpoints,
+            self.security_groups,
+            self.network_acls,
+            self.peering_connections,
+        ):
+            for o in objects:
+                name = getattr(o, "name", "")
+                if name:
+                    out[o.id] = name
+        return out
+
+    @cached_property
     def _route_table_of_subnet(self) -> dict[str, RouteTable]:
         main = {rt.vpc_id: rt for rt in self.route_tables if rt.is_main}
         out = {s.id: main[s.vpc_id] for s in self.subnets if s.vpc_id in main}

@@ -176,23 +176,8 @@ def _names(topo: Topology, paths: Sequence[Path]) -> dict[str, str]:
         | {h.resource_id for p in paths for h in p.hops}
         | {p.blocked_by.resource_id for p in paths if p.blocked_by}
     )
-    out: dict[str, str] = {}
-    for objects in (
-        topo.vpcs,
-        topo.subnets,
-        topo.route_tables,
-        topo.internet_gateways,
-        topo.nat_gateways,
-        topo.vpc_endpoints,
-        topo.security_groups,
-        topo.network_acls,
-        topo.peering_connections,
-    ):
-        for o in objects:
-            name = getattr(o, "name", "")
-            if o.id in ids and name:
-                out[o.id] = name
-    return out
+    names = topo.names
+    return {i: names[i] for i in ids if i in names}
 
 
 def _in_az_order(topo: Topology, subnet_ids: tuple[str, ...]) -> list[str]:
