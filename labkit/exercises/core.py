@@ -270,8 +270,7 @@ class Exercise:
             out.append("<table>")
             for k, v in params.items():
                 out.append(
-                    f"<tr><th style='text-align:left'>{e(k)}</th><td><pre style='margin:0'>"
-                    f"{e(_short(v, 2000))}</pre></td></tr>"
+                    f"<tr><th style='text-align:left;vertical-align:top'>{e(k)}</th><td>{_param_html(v)}</td></tr>"
                 )
             out.append("</table>")
         if self.answer_help:
@@ -282,6 +281,19 @@ class Exercise:
             )
         out.append("</div>")
         return "".join(out)
+
+
+def _param_html(value) -> str:
+    """One scenario parameter as HTML: a table for a glossary (text → text), wrapped text otherwise."""
+    e = html.escape
+    if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
+        rows = "".join(
+            f"<tr><td style='text-align:left;vertical-align:top'><code>{e(str(k))}</code></td>"
+            f"<td style='text-align:left;white-space:normal'>{e(v)}</td></tr>"
+            for k, v in value.items()
+        )
+        return f"<table style='margin:0'>{rows}</table>"
+    return f"<pre style='margin:0;white-space:pre-wrap'>{e(_short(value, 2000))}</pre>"
 
 
 def _short(value, limit: int = 300) -> str:

@@ -41,6 +41,10 @@ class _MultiSelect:
             b.value = v in selected
 
 
+#: A question this long (characters) goes above its menu instead of beside it.
+SHORT_LABEL = 60
+
+
 def _make_input(f: Field):
     """(the widget to show, an object with a settable ``value``)."""
     if f.kind == "multi":
@@ -48,14 +52,17 @@ def _make_input(f: Field):
         return m.widget, m
     style = {"description_width": "initial"}
     if f.kind == "choice":
-        d = w.Dropdown(
-            options=list(f.options),
-            value=f.default if f.default is not None else f.options[0][1],
-            description=f.label,
-            style=style,
-            layout=w.Layout(width="auto"),
-        )
-        return d, d
+        value = f.default if f.default is not None else f.options[0][1]
+        if len(f.label) <= SHORT_LABEL:
+            d = w.Dropdown(
+                options=list(f.options), value=value, description=f.label, style=style, layout=w.Layout(width="auto")
+            )
+            return d, d
+        # a long question (a scenario to read) wraps above its menu: a widget's description never wraps,
+        # so it would push the menu off the right edge of the notebook
+        d = w.Dropdown(options=list(f.options), value=value, layout=w.Layout(width="auto", margin="0 0 0.8em 1.5em"))
+        label = w.HTML(f'<div style="white-space:normal;line-height:1.4">{html.escape(f.label)}</div>')
+        return w.VBox([label, d], layout=w.Layout(width="100%")), d
     if f.kind == "text":
         t = w.Text(
             value=f.default or "",

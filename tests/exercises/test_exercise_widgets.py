@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import ipywidgets as w
@@ -144,3 +145,33 @@ def test_each_check_is_recorded():
     view.check_button.click()
     entry = lk.exercises.progress_store().entry(ex.id)
     assert entry["attempts"] == 2 and entry["correct"] == 1
+
+
+def _descendants(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _descendants(child)
+
+
+@pytest.mark.parametrize("exercise_id", NON_LAB)
+def test_no_question_hides_its_menu_behind_a_long_label(exercise_id):
+    """A widget's description never wraps: a long question beside its menu pushes the menu off screen.
+    Every question longer than a line is shown as wrapping text above a menu without a description."""
+    ex, view = view_of(exercise_id)
+    for f in ex.fields():
+        if f.kind != "choice":
+            continue
+        menu = view.inputs[f.name]
+        if len(f.label) > 60:
+            assert menu.description == "", f"{f.name}: a long question in the menu's description"
+            texts = [x.value for x in _descendants(view.box) if isinstance(x, w.HTML)]
+            assert any(html.escape(f.label) in t and "white-space:normal" in t for t in texts), f.name
+        else:
+            assert menu.description == f.label
+
+
+def test_a_glossary_parameter_shows_as_a_table_of_code_and_meaning():
+    ex = lk.exercises.get("reachability/predict")
+    shown = ex._repr_html_()
+    assert "<code>NO_PUBLIC_IP</code></td>" in shown
+    assert '"NO_PUBLIC_IP": "' not in shown  # not a JSON blob
