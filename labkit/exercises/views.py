@@ -55,12 +55,20 @@ def _make_input(f: Field):
         value = f.default if f.default is not None else f.options[0][1]
         if len(f.label) <= SHORT_LABEL:
             d = w.Dropdown(
-                options=list(f.options), value=value, description=f.label, style=style, layout=w.Layout(width="auto")
+                options=list(f.options),
+                value=value,
+                description=f.label,
+                style=style,
+                layout=w.Layout(width="auto", max_width="48em"),
             )
             return d, d
         # a long question (a scenario to read) wraps above its menu: a widget's description never wraps,
         # so it would push the menu off the right edge of the notebook
-        d = w.Dropdown(options=list(f.options), value=value, layout=w.Layout(width="auto", margin="0 0 0.8em 1.5em"))
+        d = w.Dropdown(
+            options=list(f.options),
+            value=value,
+            layout=w.Layout(width="auto", max_width="32em", margin="0 0 0.8em 1.5em"),
+        )
         label = w.HTML(f'<div style="white-space:normal;line-height:1.4">{html.escape(f.label)}</div>')
         return w.VBox([label, d], layout=w.Layout(width="100%")), d
     if f.kind == "text":
