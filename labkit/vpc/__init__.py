@@ -4,7 +4,8 @@ Rooms, one concept each; a room imports only rooms listed above it (``Topology.f
 ``Topology.graph`` reach down with imports inside the function), and none imports boto3 at load time:
 
 * ``protocols`` — route target kinds, protocol numbers and names, port text, service names, the prefix mask.
-* ``model`` — frozen dataclasses, one per AWS networking concept, and ``Topology`` with its look-ups.
+* ``resources`` — frozen dataclasses, one per AWS networking concept.
+* ``model`` — ``Topology``: the resources of an account, with its look-ups (re-exports ``resources``).
 * ``describe`` — describe/list output (boto3 dicts) → model objects: ``build_topology``.
 * ``importer`` — reads an account with the read-only calls of ``IMPORTER_CALLS`` (the guard's allow-list).
 * ``graph`` — the topology as a networkx graph: the structure traces walk and pictures show.
