@@ -24,7 +24,7 @@ The rooms, one concept each:
 - ``grading``: grading a policy answer by its behaviour on a battery of requests.
 - ``labwork``: exercises that run in the offline lab (start, fix, check).
 - ``topics/``: the exercises, a module per topic: ``lambda_permissions``, ``lambda_states``,
-  ``lambda_vpc_config``, ``policy_conditions``, ``policy_pitfalls``, ``vpc_reachability``, ``vpc_faults``, ``vpc_databases``.
+  ``lambda_vpc_config``, ``policy_conditions``, ``policy_pitfalls``, ``vpc_reachability``, ``vpc_egress``, ``vpc_faults``, ``vpc_databases``.
 - ``mode``: instructor mode (solutions shown or hidden).
 - ``store``: the progress log (``eventlog``: its file format, atomic appends); export and import.
 - ``views``: the ipywidgets views (no logic).
