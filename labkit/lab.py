@@ -46,10 +46,21 @@ _loader: list = []
 
 
 def _shared_loader(botocore_session):
-    """One botocore data loader for every lab session: service models are parsed once per process."""
+    """One botocore data loader for every lab session: service models are parsed once per process, and
+    moto answers from the same parsed models (see ``labkit.awslambda.moto_lazy.SharedModelLoader``)."""
     if not _loader:
-        _loader.append(botocore_session.get_component("data_loader"))
+        from labkit.awslambda.moto_lazy import SharedModelLoader
+
+        default = botocore_session.get_component("data_loader")  # its search paths (AWS_DATA_PATH…)
+        _loader.append(
+            SharedModelLoader(extra_search_paths=list(default.search_paths), include_default_search_paths=False)
+        )
     botocore_session.register_component("data_loader", _loader[0])
+
+
+def shared_model_loader():
+    """The lab sessions' data loader, or None before the first lab session."""
+    return _loader[0] if _loader else None
 
 
 _regions: list = []

@@ -68,7 +68,10 @@ def dot_version(path: str | None = None) -> str | None:
 
 
 # Pictures without `dot`: graphviz compiled to WebAssembly in a browser kernel; an OSError from starting
-# `dot` becomes GraphvizMissingError. Imported last: labkit.render.wasm uses INSTALL_HINT above.
+# `dot` becomes GraphvizMissingError. Imported last: labkit.render.wasm uses INSTALL_HINT above. In a
+# browser the hook goes in now (the engine starts loading while the lesson's first cells run); elsewhere
+# when the first picture is made (labkit.render.picture), so `import labkit` does not load graphviz.
 from labkit.render import wasm as _wasm  # noqa: E402
 
-_wasm.install()
+if _wasm.in_browser():
+    _wasm.install()
