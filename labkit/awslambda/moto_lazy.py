@@ -24,6 +24,8 @@ __all__ = [
     "CLOUDFORMATION_ON_DEMAND",
     "cloudformation_placeholders",
     "cloudformation_on_demand",
+    "cloudformation_type_known",
+    "cloudformation_types",
 ]
 
 _PATCHES_MODULE = "labkit.awslambda.moto_patches"
@@ -397,30 +399,51 @@ def cloudformation_placeholders():  # cloudformation-on-demand: around moto.clou
     return _Placeholders(CLOUDFORMATION_ON_DEMAND.values())
 
 
+def _parsing():
+    from moto.cloudformation import parsing
+
+    return parsing
+
+
+def _fresh_model_map(parsing) -> dict:
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    return parsing.get_model_map()
+
+
+def cloudformation_type_known(resource_type: str) -> bool:
+    """True when moto's CloudFormation creates ``resource_type``; imports the moto service it belongs to
+    first when no template used that service yet (or every such service, for a type none answered yet)."""
+    parsing = _parsing()
+    if resource_type in parsing.get_model_map() or resource_type in _fresh_model_map(parsing):
+        return True
+    pending = [s for s in CLOUDFORMATION_ON_DEMAND.values() if f"moto.{s}.models" not in sys.modules]
+    namespace = resource_type.split("::")[1] if resource_type.count("::") >= 2 else ""
+    first = [s for s in pending if CLOUDFORMATION_ON_DEMAND.get(namespace) == s]
+    for services in (first, pending):
+        for service in services:
+            importlib.import_module(f"moto.{service}.models")
+        if services and resource_type in _fresh_model_map(parsing):
+            return True
+    return False
+
+
+def cloudformation_types() -> dict:
+    """moto's CloudFormation types → models, every service imported (as moto itself does)."""
+    parsing = _parsing()
+    for service in CLOUDFORMATION_ON_DEMAND.values():
+        importlib.import_module(f"moto.{service}.models")
+    return _fresh_model_map(parsing)
+
+
 def cloudformation_on_demand(module):  # cloudformation-on-demand: after moto.cloudformation.parsing's import
     find, name_of = module.resource_class_from_type, module.resource_name_property_from_type
     if getattr(find, "_labkit", False):
-        return
-    caches = (module.get_model_list, module.get_model_map, module.get_name_type_map)
-
-    def known(resource_type):
-        for cached in caches:
-            cached.cache_clear()
-        return resource_type in module.get_model_map()
+        return False
 
     def ensure(resource_type):
-        if resource_type in module.NULL_MODELS or resource_type.startswith("Custom::"):
-            return
-        if resource_type in module.get_model_map() or known(resource_type):
-            return
-        pending = [s for s in CLOUDFORMATION_ON_DEMAND.values() if f"moto.{s}.models" not in sys.modules]
-        namespace = resource_type.split("::")[1] if resource_type.count("::") >= 2 else ""
-        first = [s for s in pending if CLOUDFORMATION_ON_DEMAND.get(namespace) == s]
-        for services in (first, pending):
-            for service in services:
-                importlib.import_module(f"moto.{service}.models")
-            if services and known(resource_type):
-                return
+        if resource_type not in module.NULL_MODELS and not resource_type.startswith("Custom::"):
+            cloudformation_type_known(resource_type)
 
     def resource_class_from_type(resource_type):
         ensure(resource_type)
