@@ -21,6 +21,7 @@ __all__ = [
     "SharedModelLoader",
     "overlay",
     "share_service_models",
+    "NOT_SHARED",
     "CLOUDFORMATION_ON_DEMAND",
     "cloudformation_placeholders",
     "cloudformation_on_demand",
@@ -288,6 +289,30 @@ def _model_file(loader, path: str):
     return None
 
 
+#: Services whose model botocore's own handlers change in place while a client makes requests (S3 moves the
+#: bucket out of each operation's ``requestUri``): moto keeps its own copy of those.
+NOT_SHARED = frozenset({"s3", "s3control"})
+
+
+def mutating_handlers() -> set[str]:
+    """The services (moto's names) of botocore's built-in handlers that write into an operation model."""
+    import inspect
+    import re
+
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    found = set()
+    for event, handler, *_ in BUILTIN_HANDLERS:
+        function = getattr(handler, "__func__", handler)
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        if re.search(r"model\.(http|endpoint|metadata)\[[^]]*\]\s*=|del model\.", source):
+            found.add(event.rsplit(".", 1)[-1].replace("-", ""))
+    return found
+
+
 def share_service_models(module):  # one-service-model: moto.core.utils
     original = module._load_service_model
     if getattr(original, "_labkit", False):
@@ -296,7 +321,7 @@ def share_service_models(module):  # one-service-model: moto.core.utils
 
     def _load_service_model(service_name, model_name):
         shared = _lab_model_loader()
-        if shared is None:  # moto without a lab: moto's own loading
+        if shared is None or service_name in NOT_SHARED:  # moto without a lab, or S3: moto's own loading
             return original(service_name, model_name)
         mine = _moto_loader()
         try:
