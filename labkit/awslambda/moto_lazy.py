@@ -21,7 +21,7 @@ __all__ = [
     "SharedModelLoader",
     "overlay",
     "share_service_models",
-    "NOT_SHARED",
+    "REWRITTEN",
     "CLOUDFORMATION_ON_DEMAND",
     "cloudformation_placeholders",
     "cloudformation_on_demand",
@@ -66,7 +66,22 @@ class SharedModelLoader(Loader):
         for extras in self._find_extras(service_name, type_name, api_version):
             if "merge" in extras:
                 model = overlay(model, extras["merge"])
+        if service_name in REWRITTEN and type_name == "service-2":
+            model = _own_operation_parts(model)
         return model
+
+
+def _own_operation_parts(model: dict) -> dict:
+    """``model`` with its own copy of each operation's ``http`` and ``endpoint`` (what botocore's handlers
+    rewrite in place as requests go out), the rest shared."""
+    model = type(model)(model)
+    operations = model["operations"] = type(model["operations"])(model["operations"])
+    for name, operation in operations.items():
+        operation = operations[name] = type(operation)(operation)
+        for part in ("http", "endpoint"):
+            if isinstance(operation.get(part), dict):
+                operation[part] = type(operation[part])(operation[part])
+    return model
 
 
 class LazyDict(dict):
@@ -289,27 +304,30 @@ def _model_file(loader, path: str):
     return None
 
 
-#: Services whose model botocore's own handlers change in place while a client makes requests (S3 moves the
-#: bucket out of each operation's ``requestUri``): moto keeps its own copy of those.
-NOT_SHARED = frozenset({"s3", "s3control"})
+#: Services whose operation models botocore's own handlers rewrite in place while a client makes requests
+#: (S3 moves the bucket out of each operation's ``requestUri``, S3 Control drops a ``hostPrefix``): the lab's
+#: clients get their own copy of those parts, so that the parsed file moto shares stays as read.
+REWRITTEN = frozenset({"s3", "s3control"})
 
 
 def mutating_handlers() -> set[str]:
-    """The services (moto's names) of botocore's built-in handlers that write into an operation model."""
+    """The services (moto's names) of botocore's built-in handlers that write into an operation model, with
+    the parts they write (``{"s3": {"http"}}``)."""
     import inspect
     import re
 
     from botocore.handlers import BUILTIN_HANDLERS
 
-    found = set()
+    found: dict = {}
     for event, handler, *_ in BUILTIN_HANDLERS:
         function = getattr(handler, "__func__", handler)
         try:
             source = inspect.getsource(function)
         except (OSError, TypeError):
             continue
-        if re.search(r"model\.(http|endpoint|metadata)\[[^]]*\]\s*=|del model\.", source):
-            found.add(event.rsplit(".", 1)[-1].replace("-", ""))
+        parts = set(re.findall(r"model\.(\w+)\[[^]]*\]\s*=", source)) | set(re.findall(r"del model\.(\w+)", source))
+        if parts:
+            found.setdefault(event.rsplit(".", 1)[-1].replace("-", ""), set()).update(parts)
     return found
 
 
@@ -321,7 +339,7 @@ def share_service_models(module):  # one-service-model: moto.core.utils
 
     def _load_service_model(service_name, model_name):
         shared = _lab_model_loader()
-        if shared is None or service_name in NOT_SHARED:  # moto without a lab, or S3: moto's own loading
+        if shared is None:  # moto without a lab: moto's own loading
             return original(service_name, model_name)
         mine = _moto_loader()
         try:
