@@ -69,11 +69,9 @@ _regions: list = []
 def _known_regions() -> list[str]:
     """The AWS regions botocore knows (EC2's list), read once per process."""
     if not _regions:
-        import botocore.session
+        from labkit.awslambda.moto_patches import shared_session  # the session moto's region lists come from
 
-        bs = botocore.session.Session()
-        _shared_loader(bs)
-        _regions.extend(bs.get_available_regions("ec2"))
+        _regions.extend(shared_session().get_available_regions("ec2"))
     return _regions
 
 

@@ -182,8 +182,9 @@ class _Swap:
 _SESSION: list = []
 
 
-def _shared_session():
-    """One boto3 session for moto's region lists (botocore parses its endpoint data once per session)."""
+def shared_session():
+    """One boto3 session for moto's region lists and the lab's (botocore parses its endpoint data once per
+    session), on the lab sessions' data loader."""
     if not _SESSION:
         import boto3.session
         import botocore.session
@@ -202,7 +203,7 @@ def _session_factory(*args, **kwargs):
         import boto3.session
 
         return boto3.session.Session(*args, **kwargs)
-    return _shared_session()
+    return shared_session()
 
 
 def _patch_regions_module():  # one-botocore-session (import of availability_zones_and_regions)
@@ -356,7 +357,7 @@ def _patch_base_backend():  # regions-cache + one-botocore-session
 
     _generate_regions._labkit = True
     account._generate_regions = _generate_regions
-    account.get_session = classmethod(lambda cls: _shared_session())
+    account.get_session = classmethod(lambda cls: shared_session())
     _installed.add("regions-cache")
     _installed.add("one-botocore-session")
 
