@@ -136,6 +136,52 @@ _FLOOR_STEPS = [
 ]
 
 
+#: What a lesson's kernel holds, item by item, in the order a lesson meets them (no separate boto3 client:
+#: the lab's clients are the lesson's only ones). Each row: RSS after the step and what the step added.
+_BREAKDOWN_STEPS = [
+    ("fresh kernel", "pass"),
+    ("import labkit", "import labkit as lk"),
+    ("boto3 + botocore (library code)", "import boto3, botocore.session, botocore.client"),
+    ("moto core (responses, requests, werkzeug…)", "import moto"),
+    ("lk.Lab(): EC2 API model, lab session", "lab = lk.Lab()"),
+    ("first EC2 call: moto's EC2 (+ IAM models, cryptography)", "ec2 = lab.client('ec2'); ec2.describe_vpcs()"),
+    ("networkx (the first graph)", "import networkx"),
+    ("deploy vpc-privatepublic: CloudFormation, Lambda's moto", "st = lab.deploy('vpc-privatepublic')"),
+    ("lab.topology() and its graph", "topo = lab.topology(); topo.graph"),
+    ("first Lambda call", "lab.client('lambda').list_functions()"),
+    (
+        "an AWS managed IAM policy read",
+        "lab.client('iam').get_policy(PolicyArn='arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole')",
+    ),
+    ("a picture (lk.draw, graphviz)", "lk.draw(topo).pipe(format='svg')"),
+    ("first S3 call", "lab.client('s3').list_buckets()"),
+    ("first RDS call", "lab.client('rds').describe_db_instances()"),
+]
+
+
+def _steps(steps) -> list[dict]:
+    kernel = _Kernel(NOTEBOOKS)
+    rows, last = [], None
+    try:
+        for label, code in steps:
+            t0 = time.perf_counter()
+            kernel.run(code)
+            rss = kernel.rss()
+            rows.append(
+                {
+                    "step": label,
+                    "rss_mb": round(rss, 1),
+                    "added_mb": round(rss - last, 1) if last is not None else round(rss, 1),
+                    "peak_mb": round(kernel.hwm(), 1),
+                    "s": round(time.perf_counter() - t0, 2),
+                }
+            )
+            last = rss
+    finally:
+        kernel.close()
+    return rows
+
+
 def _floor() -> list[dict]:
     kernel = _Kernel(NOTEBOOKS)
     rows = []
@@ -246,7 +292,16 @@ def _many(n: int = LABS) -> dict:
     return {"labs": n, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
+def _compile_labkit() -> None:
+    """labkit's bytecode, as an installed labkit has it (with PYTHONDONTWRITEBYTECODE set, every fresh process
+    would compile labkit again, a cost boto3's side of the start-up ratio does not pay)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "labkit"), quiet=1)
+
+
 def run(lessons=None) -> dict:
+    _compile_labkit()
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
     if lessons:
         paths = [p for p in paths if p.name[:2] in lessons]
@@ -262,6 +317,12 @@ def run(lessons=None) -> dict:
     for row in result["floor"]:
         print(
             f"  floor: {row['step']:<44} RSS {row['rss_mb']:6.1f} MB  peak {row['peak_mb']:6.1f} MB  {row['s']:5.2f} s",
+            flush=True,
+        )
+    result["breakdown"] = _steps(_BREAKDOWN_STEPS)
+    for row in result["breakdown"]:
+        print(
+            f"  holds: {row['step']:<58} +{row['added_mb']:5.1f} MB → RSS {row['rss_mb']:6.1f} MB  {row['s']:5.2f} s",
             flush=True,
         )
     result["startup"] = s = _startup()

@@ -46,10 +46,21 @@ _loader: list = []
 
 
 def _shared_loader(botocore_session):
-    """One botocore data loader for every lab session: service models are parsed once per process."""
+    """One botocore data loader for every lab session: service models are parsed once per process, and
+    moto answers from the same parsed models (see ``labkit.awslambda.moto_lazy.SharedModelLoader``)."""
     if not _loader:
-        _loader.append(botocore_session.get_component("data_loader"))
+        from labkit.awslambda.moto_lazy import SharedModelLoader
+
+        default = botocore_session.get_component("data_loader")  # its search paths (AWS_DATA_PATH…)
+        _loader.append(
+            SharedModelLoader(extra_search_paths=list(default.search_paths), include_default_search_paths=False)
+        )
     botocore_session.register_component("data_loader", _loader[0])
+
+
+def shared_model_loader():
+    """The lab sessions' data loader, or None before the first lab session."""
+    return _loader[0] if _loader else None
 
 
 _regions: list = []
@@ -58,11 +69,9 @@ _regions: list = []
 def _known_regions() -> list[str]:
     """The AWS regions botocore knows (EC2's list), read once per process."""
     if not _regions:
-        import botocore.session
+        from labkit.awslambda.moto_patches import shared_session  # the session moto's region lists come from
 
-        bs = botocore.session.Session()
-        _shared_loader(bs)
-        _regions.extend(bs.get_available_regions("ec2"))
+        _regions.extend(shared_session().get_available_regions("ec2"))
     return _regions
 
 
@@ -114,27 +123,28 @@ class Lab:
                 f"MOTO_ACCOUNT_ID is set ({os.environ['MOTO_ACCOUNT_ID']}): moto would then put every lab in that one "
                 "account and labs would see each other's resources. Unset it (del os.environ['MOTO_ACCOUNT_ID'])."
             )
-        self.timings = Timings.from_mapping(timings)
-        self.clock = LabClock(start)
-        self._region = self._check_region(region)
-        self._closed = False
-        mock.acquire()
-        self._state = {"released": False}
-        try:
-            self._account_id = _next_account_id()
-            mock.prepare_account(self._account_id)
-        except BaseException:
-            mock.release()
-            raise
-        self._finalizer = weakref.finalize(self, _cleanup, self._account_id, self._state)
-        self._topology = None
-        self._version = 0
-        self._internal_session = None
-        self._internal_clients: dict = {}
-        from labkit.awslambda.control_plane import ControlPlane
+        with mock.gc_paused():  # the first lab loads moto and the EC2 model: see mock.gc_paused
+            self.timings = Timings.from_mapping(timings)
+            self.clock = LabClock(start)
+            self._region = self._check_region(region)
+            self._closed = False
+            mock.acquire()
+            self._state = {"released": False}
+            try:
+                self._account_id = _next_account_id()
+                mock.prepare_account(self._account_id)
+            except BaseException:
+                mock.release()
+                raise
+            self._finalizer = weakref.finalize(self, _cleanup, self._account_id, self._state)
+            self._topology = None
+            self._version = 0
+            self._internal_session = None
+            self._internal_clients: dict = {}
+            from labkit.awslambda.control_plane import ControlPlane
 
-        self.control_plane = ControlPlane(self)
-        self._session = self._new_session()
+            self.control_plane = ControlPlane(self)
+            self._session = self._new_session()
 
     # --------------------------------------------------------------------------------------- basics
 
@@ -213,7 +223,8 @@ class Lab:
         """
         self._check_open()
         if policies is None:
-            return self._session.client(service_name, region_name=region_name or self._region, **kwargs)
+            with mock.gc_paused():
+                return self._session.client(service_name, region_name=region_name or self._region, **kwargs)
         from labkit.awslambda.permissions import Principal
         from labkit.iam import parse_policies
 
@@ -222,7 +233,8 @@ class Lab:
         parsed = parse_policies(policies)
         principal = Principal(self._account_id, region_name or self._region, user)
         session = self._new_session(policies=parsed, principal=principal)
-        return session.client(service_name, region_name=region_name or self._region, **kwargs)
+        with mock.gc_paused():
+            return session.client(service_name, region_name=region_name or self._region, **kwargs)
 
     def session_factory(self):
         """A fresh ``boto3.Session`` on the lab account (what a handler's SDK calls use during an invocation)."""
@@ -236,7 +248,8 @@ class Lab:
             session = self._internal_session
             if session is None:
                 session = self._internal_session = self._new_session(internal=True)
-            client = session.client(service_name, region_name=self._region)
+            with mock.gc_paused():
+                client = session.client(service_name, region_name=self._region)
             self._internal_clients[service_name] = client
         return client
 
@@ -320,6 +333,12 @@ class Lab:
         self._topology = None
 
 
+def _service_of(request) -> str:
+    """The service a request goes to, by its host (``ec2.us-east-1.amazonaws.com`` → ``ec2``)."""
+    host = str(getattr(request, "url", "")).split("://", 1)[-1]
+    return host.split(".", 1)[0].split("/", 1)[0]
+
+
 class _Hooks:
     """The botocore event handlers of one lab session (they hold the lab weakly)."""
 
@@ -348,7 +367,8 @@ class _Hooks:
                 f"The lab refused to send a request to {url}: moto is not running, so it would reach real AWS. "
                 "Use a lab that is open (lk.Lab()), and only its clients."
             )
-        response = mock.stubber()(event_name, request)
+        with mock.gc_paused(first_use=_service_of(request)):  # moto loads the service on its first request
+            response = mock.stubber()(event_name, request)
         if response is None:
             raise RealAwsRefused(
                 f"The lab refused to send a request to {url}: the offline account does not serve it, and the lab "
@@ -365,13 +385,14 @@ class _Hooks:
         operation = model.name
         if _changes_network(model):
             lab.changed()
-        return lab.control_plane.before_call(
-            model.service_model.signing_name,
-            operation,
-            context.get("labkit_params") or {},
-            policies=self.policies,
-            principal=self.principal,
-        )
+        with mock.gc_paused(first_use=f"control:{model.service_model.signing_name}"):
+            return lab.control_plane.before_call(
+                model.service_model.signing_name,
+                operation,
+                context.get("labkit_params") or {},
+                policies=self.policies,
+                principal=self.principal,
+            )
 
     def after_call(self, http_response, parsed, model, context, **kwargs) -> None:
         lab = self._lab()

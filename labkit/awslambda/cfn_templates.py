@@ -197,11 +197,20 @@ def references(value) -> set[str]:
 
 def supported_types() -> tuple[str, ...]:
     """The resource types a lab template may use: those moto's CloudFormation creates, and FILLED_TYPES."""
-    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+    from moto.cloudformation.parsing import NULL_MODELS
 
-    return tuple(
-        sorted({t for t in get_model_map() if isinstance(t, str) and t} | set(NULL_MODELS) | set(FILLED_TYPES))
-    )
+    from labkit.awslambda.moto_lazy import cloudformation_types
+
+    everything = cloudformation_types()  # moto's services for CloudFormation load on demand: all of them here
+    return tuple(sorted({t for t in everything if isinstance(t, str) and t} | set(NULL_MODELS) | set(FILLED_TYPES)))
+
+
+def _supported(kind: str) -> bool:
+    from moto.cloudformation.parsing import NULL_MODELS
+
+    from labkit.awslambda.moto_lazy import cloudformation_type_known
+
+    return kind in NULL_MODELS or kind in FILLED_TYPES or cloudformation_type_known(kind)
 
 
 def _unsupported(logical: str, kind: str, supported: tuple[str, ...]) -> TemplateError:
@@ -249,14 +258,13 @@ def _refs(value, out: list) -> None:
 def check_template(body: dict) -> None:
     """Refuse, before anything is created, what the lab can't deploy (see the module docstring)."""
     resources = body["Resources"]
-    supported = supported_types()
     parameters: dict = body["Parameters"] if isinstance(body.get("Parameters"), dict) else {}
     known = set(resources) | set(parameters)
     for logical, resource in resources.items():
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str) or not resource["Type"]:
             raise TemplateError(f"Resource {logical} has no Type: write e.g. `Type: AWS::EC2::VPC` under it.")
-        if resource["Type"] not in supported:
-            raise _unsupported(str(logical), resource["Type"], supported)
+        if not _supported(resource["Type"]):
+            raise _unsupported(str(logical), resource["Type"], supported_types())
     places = [(f"resource {k}", v) for k, v in resources.items()]
     places += (
         [(f"output {k}", v) for k, v in (body.get("Outputs") or {}).items()]

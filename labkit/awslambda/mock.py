@@ -14,6 +14,8 @@ how moto works). Close the lab (or restart the kernel) before reading a real acc
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
 import threading
 from typing import Any
@@ -31,6 +33,7 @@ __all__ = [
     "cloudformation_stack",
     "MOTO_CONFIG",
     "active_labs",
+    "gc_paused",
 ]
 
 #: The moto configuration of the lab's mock.
@@ -62,6 +65,45 @@ def _import_moto():
             "The offline lab needs moto, which is not installed. Install the lab extra: pip install 'labkit[lab]'."
         ) from e
     return moto
+
+
+class _GcState:
+    """How deep the nested pauses are, whether the collector was on before the first, which first uses ran."""
+
+    depth = 0
+    was_enabled = False
+    warm: set[str] = set()
+
+
+_GC = _GcState()
+_GC_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def gc_paused(first_use: str | None = None):
+    """Python's cyclic garbage collector paused while the block runs (with ``first_use``: only the first
+    time a block of that name runs in this process). Loading moto, a service's moto support and the API
+    models makes about a million objects that live as long as the process; each full collection while they
+    are made scans them all again, about a quarter of ``lk.Lab()`` and its first call. Pausing only delays
+    collections: nested blocks resume it when the outermost ends, and the next collection finds whatever the
+    block left behind."""
+    if first_use is not None and first_use in _GC.warm:
+        yield
+        return
+    with _GC_LOCK:
+        if _GC.depth == 0:
+            _GC.was_enabled = gc.isenabled()
+            gc.disable()
+        _GC.depth += 1
+    try:
+        yield
+    finally:
+        if first_use is not None:
+            _GC.warm.add(first_use)
+        with _GC_LOCK:
+            _GC.depth -= 1
+            if _GC.depth == 0 and _GC.was_enabled:
+                gc.enable()
 
 
 def acquire() -> None:

@@ -2,7 +2,7 @@
 
 A learner's kernel pays for moto in memory and start-up time, and a long session opens and closes many
 labs. moto loads data for every region and holds on to accounts it no longer serves, so the lab changes
-seven things, none of which changes an answer:
+these things, none of which changes an answer:
 
 1. ``lazy-ec2-data``: the instance types and instance-type offerings (every region's) are read from moto's
    data files when first looked up (DescribeInstanceTypes, DescribeInstanceTypeOfferings, RunInstances…),
@@ -18,9 +18,17 @@ seven things, none of which changes an answer:
 6. ``rds-cluster-options``: the same for RDS's per-backend cluster options cache.
 7. ``lab-managed-policies``: a lab account's AWS managed IAM policies are copies of one per-process set,
    made when the account's IAM policies are first read (moto creates an account's IAM on its first request
-   of any service); other accounts get moto's configured behaviour.
+   of any service); other accounts get moto's configured behaviour. The set is decoded from moto's JSON
+   text one policy at a time.
 8. ``s3-per-lab``: each lab account is its own S3 world (labkit's model): its bucket names don't collide
    with other labs' buckets, and it never sees them (on AWS, bucket names are global).
+10. ``cloudformation-on-demand``: moto's CloudFormation imports some thirty services' models when it is
+   imported, so that their resource types are known (about 16 MB); a lab imports those services when a
+   template first uses one of their resource types (``AWS::RDS::DBInstance`` → RDS), and all of them for a
+   type none of them answered yet (so what moto supports stays the same).
+9. ``one-service-model``: moto reads a service's model (EC2's is about 20 MB once parsed) from the lab
+   clients' loader, with moto's extras laid over a copy of only what they change, instead of parsing the
+   model file a second time (``moto_lazy.SharedModelLoader``).
 
 ``install()`` applies them (idempotent; the lab calls it before moto's services are imported).
 ``check()`` raises ``MotoChanged`` naming what moved when a moto upgrade changes an internal a patch
@@ -33,10 +41,20 @@ import copy
 import importlib.abc
 import importlib.machinery
 import json
+import re
 import sys
 import threading
 
-from labkit.awslambda.moto_lazy import LazyClassAttribute, LazyDict, LazyList, LazyRegions
+from labkit.awslambda.moto_lazy import (
+    CLOUDFORMATION_ON_DEMAND,
+    LazyClassAttribute,
+    LazyDict,
+    LazyList,
+    LazyRegions,
+    cloudformation_on_demand,
+    cloudformation_placeholders,
+    share_service_models,
+)
 
 __all__ = [
     "install",
@@ -58,6 +76,8 @@ PATCHES = (
     "rds-cluster-options",
     "lab-managed-policies",
     "s3-per-lab",
+    "one-service-model",
+    "cloudformation-on-demand",
 )
 
 _LOCK = threading.RLock()
@@ -162,8 +182,9 @@ class _Swap:
 _SESSION: list = []
 
 
-def _shared_session():
-    """One boto3 session for moto's region lists (botocore parses its endpoint data once per session)."""
+def shared_session():
+    """One boto3 session for moto's region lists and the lab's (botocore parses its endpoint data once per
+    session), on the lab sessions' data loader."""
     if not _SESSION:
         import boto3.session
         import botocore.session
@@ -182,7 +203,7 @@ def _session_factory(*args, **kwargs):
         import boto3.session
 
         return boto3.session.Session(*args, **kwargs)
-    return _shared_session()
+    return shared_session()
 
 
 def _patch_regions_module():  # one-botocore-session (import of availability_zones_and_regions)
@@ -336,7 +357,7 @@ def _patch_base_backend():  # regions-cache + one-botocore-session
 
     _generate_regions._labkit = True
     account._generate_regions = _generate_regions
-    account.get_session = classmethod(lambda cls: _shared_session())
+    account.get_session = classmethod(lambda cls: shared_session())
     _installed.add("regions-cache")
     _installed.add("one-botocore-session")
 
@@ -344,14 +365,28 @@ def _patch_base_backend():  # regions-cache + one-botocore-session
 _MANAGED_POLICIES: list = []
 
 
+#: A top-level key of moto's managed-policy JSON (one space of indent: the policy's name), up to its ``{``.
+_POLICY_KEY = re.compile(r'\n "((?:[^"\\\n]|\\.)*)":[ ]?\{')
+
+
+def managed_policy_entries(data: str):
+    """(name, data) for each policy in moto's managed-policy JSON text, in order, decoded one at a time: the
+    same pairs as ``json.loads(data).items()`` without holding every policy's parsed JSON at once (about
+    13 MB at its peak, for objects that keep 5)."""
+    decoder = json.JSONDecoder()
+    for match in _POLICY_KEY.finditer(data):
+        value, _ = decoder.raw_decode(data, match.end() - 1)
+        yield json.loads(f'"{match.group(1)}"'), value
+
+
 def _managed_policy_templates(iam_models) -> list:
     """AWS's managed policies as moto objects, built once per process (moto builds ~1,300 per account)."""
     if not _MANAGED_POLICIES:
         from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-        data = json.loads(aws_managed_policies_data)
         _MANAGED_POLICIES.extend(
-            iam_models.AWSManagedPolicy.from_data(name, "aws", "us-east-1", d) for name, d in data.items()
+            iam_models.AWSManagedPolicy.from_data(name, "aws", "us-east-1", d)
+            for name, d in managed_policy_entries(aws_managed_policies_data)
         )
     return _MANAGED_POLICIES
 
@@ -442,6 +477,16 @@ def forget_s3_names(account_id: str) -> None:
             owners.pop(name, None)
 
 
+def _marked(name: str, patch):
+    """``patch(module)``, recorded in ``installed()`` as ``name`` when it applies."""
+
+    def after(module):
+        if patch(module):
+            _installed.add(name)
+
+    return after
+
+
 def install() -> None:
     """Apply every patch (idempotent). Call before moto's service modules are imported, so the import-time
     ones take effect; those already imported keep moto's behaviour for what happens at import."""
@@ -457,6 +502,12 @@ def install() -> None:
         _when_imported("moto.rds.models", after=_rds_after)
         _when_imported("moto.iam.models", after=_iam_after)
         _when_imported("moto.s3.models", after=_s3_after)
+        _when_imported("moto.core.utils", after=_marked("one-service-model", share_service_models))
+        _when_imported(
+            "moto.cloudformation.parsing",
+            around=cloudformation_placeholders,
+            after=_marked("cloudformation-on-demand", cloudformation_on_demand),
+        )
         _installed.add("installed")
 
 
@@ -533,6 +584,60 @@ def check() -> None:
     need(
         hasattr(s3_models, "MissingBucket") and hasattr(s3_models, "BucketAlreadyExists"),
         "moto.s3.models.MissingBucket and BucketAlreadyExists",
+    )
+    from moto.core import loaders as moto_loaders
+    from moto.core import utils as moto_utils
+
+    loading = inspect.unwrap(moto_utils._load_service_model)
+    need(
+        "create_loader()" in inspect.getsource(loading)
+        and "_load_service_model(service_name" in inspect.getsource(moto_utils),
+        "moto.core.utils loads its service models with _load_service_model (a moto.core.loaders loader)",
+    )
+    need(
+        moto_loaders.Loader.BUILTIN_EXTRAS_TYPES == ["moto"] and hasattr(moto_loaders.Loader, "_find_extras"),
+        "moto.core.loaders.Loader applies moto's extras only (_find_extras)",
+    )
+    from botocore.loaders import Loader
+
+    need(
+        all(hasattr(Loader, name) for name in ("_potential_locations", "_find_extras", "load_data"))
+        and "self._extras_processor.process(model, extras_data)" in inspect.getsource(sys.modules[Loader.__module__]),
+        "botocore's Loader.load_service_model merges _find_extras into load_data's model",
+    )
+    from labkit.awslambda.moto_lazy import REWRITTEN, mutating_handlers
+
+    changed = mutating_handlers()
+    need(
+        changed and set(changed) <= REWRITTEN and set().union(*changed.values()) <= {"http", "endpoint"},
+        f"botocore's handlers rewrite these services' models in place: {changed} (the lab's clients copy only "
+        "the operations' http and endpoint of moto_lazy.REWRITTEN's services)",
+    )
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    found = sum(1 for _ in _POLICY_KEY.finditer(aws_managed_policies_data))
+    need(
+        found > 1000 and found == aws_managed_policies_data.count('\n "'),
+        "moto.iam.aws_managed_policies_data is a JSON object with one policy per key at one space of indent",
+    )
+    from moto.cloudformation import parsing
+
+    source = inspect.getsource(parsing)
+    missing = [s for s in CLOUDFORMATION_ON_DEMAND.values() if f"from moto.{s} import models as" not in source]
+    need(not missing, f"moto.cloudformation.parsing imports the models of {', '.join(missing)}")
+    need(
+        all(
+            hasattr(getattr(parsing, n, None), "cache_clear")
+            for n in ("get_model_list", "get_model_map", "get_name_type_map")
+        )
+        and hasattr(parsing, "NULL_MODELS")
+        and "CloudFormationModel.__subclasses__()" in source,
+        "moto.cloudformation.parsing finds resource types in cached maps of CloudFormationModel's subclasses",
+    )
+    need(
+        "resource_class_from_type(resource_type)" in source
+        and "resource_name_property_from_type(resource_type)" in source,
+        "moto.cloudformation.parsing looks resource types up with resource_class_from_type/resource_name_property_from_type",
     )
     from moto.rds import models as rds_models
 

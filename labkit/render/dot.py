@@ -64,5 +64,8 @@ def dot_version(path: str | None = None) -> str | None:
 
 
 # Pictures without `dot`: graphviz compiled to WebAssembly in a browser kernel; an OSError from starting
-# `dot` becomes GraphvizMissingError.
-_wasm.install()
+# `dot` becomes GraphvizMissingError. In a browser the hook goes in now (the engine starts loading while
+# the lesson's first cells run); elsewhere when the first picture is made (labkit.render.picture), so
+# `import labkit` does not load graphviz.
+if _wasm.in_browser():
+    _wasm.install()

@@ -16,8 +16,11 @@ import re
 
 import graphviz
 
+from labkit.render import wasm as _wasm
 from labkit.render.dot import missing_message
 from labkit.render.errors import GraphvizMissingError
+
+_wasm.install()  # a `dot` that can't start (or none, in a browser) → GraphvizMissingError or WebAssembly
 
 __all__ = ["Picture"]
 

@@ -6,7 +6,8 @@ graphviz compiled to WebAssembly (the ``@hpcc-js/wasm-graphviz`` bundle, graphvi
 inlined in one JavaScript file). ``make lite`` puts that file into the labkit wheel it builds for the
 site, as ``labkit/render/_wasm/graphviz.js``; nothing is fetched from the internet.
 
-How it plugs in: ``install()`` (called once when ``labkit.render.dot`` is imported) wraps the function
+How it plugs in: ``install()`` (called once when the first picture is made, or in a browser when
+``labkit.render.dot`` is imported) wraps the function
 through which the ``graphviz`` package runs ``dot`` (``graphviz.backend.execute.run_check``). A pipe
 to SVG (what Jupyter's display, ``pipe()`` and ``_repr_svg_`` ask for) goes to the WebAssembly engine
 when there is no ``dot`` and the engine is there; the notebook gets the same output as with ``dot``

@@ -35,9 +35,9 @@ import ipaddress
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 if TYPE_CHECKING:  # the model does not import this module at load time, nor this module the model
+    import networkx as nx
+
     from labkit.vpc.model import NetworkInterface, Route, RouteTable, Topology
 
 INTERNET = "internet"
@@ -59,6 +59,8 @@ LpmTable = tuple[tuple[int, int, int, "Route"], ...]
 
 def build_graph(topo: Topology) -> nx.DiGraph:
     """The graph of ``topo`` (see this module's docstring for its nodes and edges)."""
+    import networkx as nx  # loaded with the first graph: `import labkit` stays light
+
     g = nx.DiGraph()
     g.add_node(INTERNET, kind="internet", obj=None)
     topo_subnets = {s.id for s in topo.subnets}

@@ -7,14 +7,16 @@ routes to each kind of destination. A check that stops the traffic raises ``Bloc
 from __future__ import annotations
 
 import ipaddress
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from labkit.vpc.graph import lambda_interface, longest_prefix_table, route_table_of
 from labkit.vpc.model import Route, RouteTable, SecurityGroup, Subnet, Topology
 from labkit.vpc.reach.destinations import Dest, Source
 from labkit.vpc.reach.rules import ANY, EPHEMERAL, Side, nacl_decide, sg_allows
 from labkit.vpc.results import Blocker, BlockerCode, Hop
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 IP = ipaddress.IPv4Address
 #: A network ACL crossing to check for the replies: (subnet, egress, ports, peer, purpose).
