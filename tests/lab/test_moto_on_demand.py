@@ -144,13 +144,13 @@ def test_cloudformation_imports_a_service_when_a_template_first_uses_it():
 
 
 def test_a_type_moto_does_not_emulate_is_refused_with_the_whole_list():
-    from labkit.awslambda import deploy
+    from labkit.awslambda import cfn_templates
     from labkit.awslambda.errors import TemplateError
 
     with lk.Lab() as lab:
         with pytest.raises(TemplateError, match=r"AWS::EKS::Cluster.*Supported types \((\d+)\)") as caught:
             lab.deploy('{"Resources": {"C": {"Type": "AWS::EKS::Cluster", "Properties": {}}}}', name="eks")
-    supported = deploy.supported_types()
+    supported = cfn_templates.supported_types()
     assert f"Supported types ({len(supported)})" in str(caught.value)
     assert {"AWS::SageMaker::Model", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::EC2::VPC"} <= set(supported)
 
