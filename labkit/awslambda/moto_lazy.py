@@ -84,112 +84,9 @@ def _own_operation_parts(model: dict) -> dict:
     return model
 
 
-class LazyDict(dict):
-    """A dict filled by ``load()`` the first time it is read."""
-
-    def __init__(self, load):
-        super().__init__()
-        self._load = load
-
-    def _ready(self):
-        load, self._load = self._load, None
-        if load is not None:
-            dict.update(self, load())
-        return self
-
-    def __getitem__(self, key):
-        return dict.__getitem__(self._ready(), key)
-
-    def __contains__(self, key):
-        return dict.__contains__(self._ready(), key)
-
-    def __iter__(self):
-        return dict.__iter__(self._ready())
-
-    def __len__(self):
-        return dict.__len__(self._ready())
-
-    def __bool__(self):
-        return dict.__len__(self._ready()) > 0
-
-    def __repr__(self):
-        return dict.__repr__(self._ready())
-
-    def __eq__(self, other):
-        return dict.__eq__(self._ready(), other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def get(self, key, default=None):
-        return dict.get(self._ready(), key, default)
-
-    def keys(self):
-        return dict.keys(self._ready())
-
-    def values(self):
-        return dict.values(self._ready())
-
-    def items(self):
-        return dict.items(self._ready())
-
-    def copy(self):
-        return dict(self._ready())
-
-    def __setitem__(self, key, value):
-        dict.__setitem__(self._ready(), key, value)
-
-    def __delitem__(self, key):
-        dict.__delitem__(self._ready(), key)
-
-    def pop(self, *args):
-        return dict.pop(self._ready(), *args)
-
-    def setdefault(self, key, default=None):
-        return dict.setdefault(self._ready(), key, default)
-
-    def update(self, *args, **kwargs):
-        dict.update(self._ready(), *args, **kwargs)
-
-
-class LazyList(list):
-    """A list filled by ``load()`` the first time it is read."""
-
-    def __init__(self, load):
-        super().__init__()
-        self._load = load
-
-    def _ready(self):
-        load, self._load = self._load, None
-        if load is not None:
-            list.extend(self, load())
-        return self
-
-    def __getitem__(self, index):
-        return list.__getitem__(self._ready(), index)
-
-    def __contains__(self, item):
-        return list.__contains__(self._ready(), item)
-
-    def __iter__(self):
-        return list.__iter__(self._ready())
-
-    def __len__(self):
-        return list.__len__(self._ready())
-
-    def __bool__(self):
-        return list.__len__(self._ready()) > 0
-
-    def __repr__(self):
-        return list.__repr__(self._ready())
-
-    def __eq__(self, other):
-        return list.__eq__(self._ready(), other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _ready_first(name):
-    method = getattr(list, name)
+def _after_load(base: type, name: str):
+    """``base.name`` run on the container once ``load()`` has filled it."""
+    method = getattr(base, name)
 
     def call(self, *args, **kwargs):
         return method(self._ready(), *args, **kwargs)
@@ -198,22 +95,63 @@ def _ready_first(name):
     return call
 
 
+class _Lazy:
+    """What LazyDict and LazyList share: ``load()`` fills the container the first time anything reads or
+    changes it."""
+
+    def __init__(self, load):
+        super().__init__()
+        self._load = load
+
+    def _ready(self):
+        load, self._load = self._load, None
+        if load is not None:
+            self._fill(load())
+        return self
+
+    def _fill(self, contents) -> None:
+        raise NotImplementedError
+
+    def __bool__(self):
+        return len(self) > 0
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_READ = ("__getitem__", "__contains__", "__iter__", "__len__", "__repr__", "__eq__", "copy")
+_CHANGE = ("__setitem__", "__delitem__", "pop")
+
+
+class LazyDict(_Lazy, dict):
+    """A dict filled by ``load()`` the first time it is read."""
+
+    def _fill(self, contents) -> None:
+        dict.update(self, contents)
+
+
+class LazyList(_Lazy, list):
+    """A list filled by ``load()`` the first time it is read."""
+
+    def _fill(self, contents) -> None:
+        list.extend(self, contents)
+
+
+for _name in (*_READ, *_CHANGE, "get", "keys", "values", "items", "setdefault", "update"):
+    setattr(LazyDict, _name, _after_load(dict, _name))
 for _name in (
+    *_READ,
+    *_CHANGE,
     "append",
     "extend",
     "insert",
     "remove",
-    "pop",
     "index",
     "count",
-    "__setitem__",
-    "__delitem__",
     "__reversed__",
     "__add__",
-    "copy",
     "sort",
 ):
-    setattr(LazyList, _name, _ready_first(_name))
+    setattr(LazyList, _name, _after_load(list, _name))
 
 
 class LazyRegions(dict):
