@@ -349,6 +349,18 @@ class VpcFunctionExercise(LabExercise):
     def grade_function(self, topo, fn, scenario) -> Feedback:
         raise NotImplementedError
 
+    def not_reached(self, t: Trace, topo, cases, question: str) -> Feedback:
+        """Not yet: the trace's first blocker with its fix; the nudge names the blocker and asks ``question``."""
+        return Feedback(
+            self.id,
+            False,
+            first_blocker(t),
+            cases,
+            trace=t,
+            topology=topo,
+            nudge=first_blocker(t, fix=False) + " " + question,
+        )
+
 
 def stack_ids(lab, stack, *, public: bool) -> dict:
     """The ids a scenario needs, from a deployed guide template."""

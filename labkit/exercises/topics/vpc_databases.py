@@ -210,12 +210,4 @@ class DatabaseAccess(VpcFunctionExercise):
                 "database listens on: which port is that? (rds.describe_db_instances shows its Endpoint.) "
                 + first_blocker(t, fix=False),
             )
-        return Feedback(
-            self.id,
-            False,
-            first_blocker(t),
-            cases,
-            trace=t,
-            topology=topo,
-            nudge=first_blocker(t, fix=False) + " " + NUDGE,
-        )
+        return self.not_reached(t, topo, cases, NUDGE)

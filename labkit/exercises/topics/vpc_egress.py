@@ -14,7 +14,6 @@ from labkit.exercises.labwork import (
     Solution,
     VpcFunctionExercise,
     add_function,
-    first_blocker,
     path_outcome,
     stack_ids,
 )
@@ -117,15 +116,7 @@ class FixInternet(VpcFunctionExercise):
                 trace=t,
                 topology=topo,
             )
-        return Feedback(
-            self.id,
-            False,
-            first_blocker(t),
-            cases,
-            trace=t,
-            topology=topo,
-            nudge=first_blocker(t, fix=False) + " " + self.nudge_text,
-        )
+        return self.not_reached(t, topo, cases, self.nudge_text)
 
     nudge_text = (
         "Which resource of this VPC has a public IP address, and does the private subnets' route table "
@@ -224,14 +215,11 @@ class PrivateS3(VpcFunctionExercise):
                 trace=t,
                 topology=topo,
             )
-        return Feedback(
-            self.id,
-            False,
-            first_blocker(t),
+        return self.not_reached(
+            t,
+            topo,
             cases,
-            trace=t,
-            topology=topo,
-            nudge=first_blocker(t, fix=False) + " Without internet access, how do private subnets reach "
+            "Without internet access, how do private subnets reach "
             "an AWS service — and which route table must know about it?",
         )
 
