@@ -8,6 +8,7 @@
 The analysis cores (``labkit.vpc``, ``labkit.iam``) import neither boto3 nor moto at import time.
 """
 
+from labkit.browser import working_folder_last
 from labkit.errors import LabkitError
 from labkit.render.errors import GraphvizMissingError
 from labkit.vpc.errors import (
@@ -26,6 +27,8 @@ from labkit.vpc.reach import can_reach, trace
 from labkit.vpc.results import Blocker, BlockerCode, Hop, Path, Trace
 
 __version__ = "0.1.0"
+
+working_folder_last()  # in JupyterLite only: imports look in site-packages before the page's drive
 
 
 _LAZY_MODULES = ("iam", "samples", "render", "exercises", "classroom")

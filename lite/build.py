@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lite"))
 sys.path.insert(0, str(ROOT / "tools"))
+import bytecode  # noqa: E402
 import fetch  # noqa: E402
 import lock as litelock  # noqa: E402
 
@@ -43,6 +44,15 @@ PIP_CELL = "%pip install -q labkit"
 PROGRESS_FILE = "/drive/labkit-progress.json"
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{litelock.PYODIDE_VERSION}/full/"
+#: The kernel's own wheels (piplite, and the ipykernel and pyodide-kernel it runs), as the kernel's
+#: extension ships them.
+KERNEL_PYPI = Path(
+    sys.prefix, "share", "jupyter", "labextensions", "@jupyterlite", "pyodide-kernel-extension", "static", "pypi"
+)
+KERNEL_WHEELS = ("piplite", "ipykernel", "pyodide-kernel")
+#: What the kernel needs before the first cell, loaded with Pyodide itself in one batch from the lock
+#: (without it, the kernel installs them one by one with piplite).
+KERNEL_PRELOAD = ["micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython"]
 
 NOTE_08 = """# Lesson 08 is not in the browser version
 
@@ -82,14 +92,14 @@ def labkit_wheel(dest: Path, engine_js: Path) -> Path:
         return fetch.rewrite_wheel(built, dest, add=add)
 
 
-def lock_entry(wheel: Path, depends: list[str], file_name: str | None = None, sha256: str | None = None) -> dict:
+def lock_entry(wheel: Path, depends: list[str]) -> dict:
     name, version, imports = fetch.wheel_meta(wheel)
     return {
         "name": litelock.canonicalize_name(name),
         "version": version,
-        "file_name": file_name or wheel.name,
+        "file_name": wheel.name,
         "install_dir": "site",
-        "sha256": sha256 or litelock.sha256(wheel),
+        "sha256": litelock.sha256(wheel),
         "package_type": "package",
         "imports": imports,
         "depends": depends,
@@ -97,8 +107,22 @@ def lock_entry(wheel: Path, depends: list[str], file_name: str | None = None, sh
     }
 
 
+def extension_wheels() -> dict[str, tuple[Path, list[str]]]:
+    """``{name: (wheel, depends)}`` of the kernel's own wheels (KERNEL_WHEELS), from its extension."""
+    found = {}
+    for wheel in sorted(KERNEL_PYPI.glob("*.whl")):
+        name = litelock.canonicalize_name(fetch.wheel_meta(wheel)[0])
+        if name in KERNEL_WHEELS:
+            found[name] = (wheel, fetch.wheel_requires(wheel))
+    missing = set(KERNEL_WHEELS) - set(found)
+    if missing:
+        raise SystemExit(f"{KERNEL_PYPI} lacks {sorted(missing)}: make lite-setup installs jupyterlite-pyodide-kernel")
+    return found
+
+
 def kernel_lock(variant: str, cache: Path, wheels_dir: Path, labkit_whl: Path, pyodide_base: str) -> dict:
-    """The kernel's pyodide-lock.json: Pyodide's own lock, plus the site's wheels (which win)."""
+    """The kernel's pyodide-lock.json: Pyodide's own lock, plus the site's wheels (which win), compiled to
+    bytecode (lite/bytecode.py)."""
     lock = json.loads(litelock.LOCK.read_text())
     theirs = json.loads(fetch.pyodide_dir(cache).joinpath("pyodide-lock.json").read_text())
     if theirs["info"].get("version", litelock.PYODIDE_VERSION) != lock["pyodide"]["version"]:
@@ -109,43 +133,45 @@ def kernel_lock(variant: str, cache: Path, wheels_dir: Path, labkit_whl: Path, p
         entry["depends"] = [litelock.canonicalize_name(d) for d in entry["depends"]]
         entry["file_name"] = pyodide_base + entry["file_name"]
     roots = [litelock.canonicalize_name(litelock.Requirement(r).name) for r in lock["requirements"]]
+    ours: dict[str, tuple[Path, list[str]]] = {}
     for name, e in lock["packages"].items():
         if e["source"] == "pypi":
-            wheel = wheels_dir / e["file_name"]
-            shutil.copy2(cache / "wheels" / e["file_name"], wheel)
-            packages[name] = lock_entry(wheel, e["depends"], sha256=e["sha256"])
+            ours[name] = (cache / "wheels" / e["file_name"], e["depends"])
         else:  # Pyodide's build, at the version the lock was resolved against
             assert packages[name]["version"] == e["version"], name
             packages[name]["depends"] = e["depends"]
-    packages["labkit"] = lock_entry(labkit_whl, roots)
+    ours["labkit"] = (labkit_whl, roots)
+    ours.update(extension_wheels())
+    for name, wheel in fetch.kernel_wheels(cache).items():  # served by the site, compiled, not Pyodide's CDN
+        ours[name] = (wheel, packages[name]["depends"])
     if variant == "test":
-        packages = test_packages(packages, cache, wheels_dir)
+        ours = test_wheels(ours, packages, cache)
+    compiled = bytecode.compiled_wheels({name: wheel for name, (wheel, _) in ours.items()}, cache)
+    for name, (_, depends) in ours.items():
+        placed = wheels_dir / compiled[name].name
+        shutil.copy2(compiled[name], placed)
+        packages[name] = lock_entry(placed, [d for d in depends if d in packages or d in ours])
+    if variant == "test":  # nothing from Pyodide's distribution but its core
+        packages = {name: packages[name] for name in ours}
     return {"info": theirs["info"], "packages": packages}
 
 
-def test_packages(packages: dict, cache: Path, wheels_dir: Path) -> dict:
-    """The test variant: Pyodide's compiled packages replaced (pure builds, stand-ins); only what's needed."""
-    replaced = fetch.test_wheels(cache)
-    for name, wheel in replaced.items():
-        shutil.copy2(wheel, wheels_dir / wheel.name)
-        depends = [] if name in fetch.STAND_INS else [d for d in packages[name]["depends"] if d in packages]
-        packages[name] = lock_entry(wheels_dir / wheel.name, depends)
-    keep, todo = (
-        {},
-        [
-            "labkit",
-            "comm",
-            *fetch.kernel_closure(json.loads(fetch.pyodide_dir(cache).joinpath("pyodide-lock.json").read_text())),
-        ],
-    )
+def test_wheels(ours: dict, packages: dict, cache: Path) -> dict[str, tuple[Path, list[str]]]:
+    """The test variant's wheels: Pyodide's compiled packages replaced (pure builds, stand-ins); only what
+    labkit and the kernel need."""
+    available = dict(ours)
+    for name, wheel in fetch.test_wheels(cache).items():
+        available[name] = (wheel, [] if name in fetch.STAND_INS else packages[name]["depends"])
+    keep: dict[str, tuple[Path, list[str]]] = {}
+    todo = ["labkit", *KERNEL_PRELOAD]
     while todo:
         name = todo.pop()
-        if name not in keep:
-            keep[name] = packages[name]
-            todo.extend(packages[name]["depends"])
-    for wheel in wheels_dir.glob("*.whl"):
-        if wheel.name not in {e["file_name"] for e in keep.values()}:
-            wheel.unlink()
+        if name in keep:
+            continue
+        if name not in available:
+            raise SystemExit(f"the test site needs {name}, which only Pyodide's distribution has")
+        keep[name] = available[name]
+        todo.extend(keep[name][1])
     return keep
 
 
@@ -180,13 +206,16 @@ def site_lessons(staging: Path) -> list[Path]:
 # ------------------------------------------------------------------------------------------- site
 
 
-def jupyter_lite_json(pyodide_url: str | None) -> dict:
+def jupyter_lite_json() -> dict:
+    """The kernel's settings: the site's lock, no PyPI, the kernel's packages loaded with Pyodide."""
     settings = {
         "disablePyPIFallback": True,
-        "loadPyodideOptions": {"lockFileURL": "./wheels/pyodide-lock.json", "env": {"LABKIT_PROGRESS": PROGRESS_FILE}},
+        "loadPyodideOptions": {
+            "lockFileURL": "./wheels/pyodide-lock.json",
+            "env": {"LABKIT_PROGRESS": PROGRESS_FILE},
+            "packages": KERNEL_PRELOAD,
+        },
     }
-    if pyodide_url:
-        settings["pyodideUrl"] = pyodide_url
     return {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {"appName": "labkit", "litePluginSettings": {KERNEL_PLUGIN: settings}},
@@ -202,6 +231,7 @@ def inputs_digest(variant: str, pyodide: Path | None) -> str:
         ROOT / "pyproject.toml",
         ROOT / "requirements-lite.txt",
         *sorted((ROOT / "lite").glob("*.py")),
+        *sorted((ROOT / "lite").glob("*.mjs")),
         litelock.LOCK,
         *sorted((ROOT / "labkit").rglob("*.py")),
         *sorted((ROOT / "labkit").rglob("*.yaml")),
@@ -227,26 +257,27 @@ def build(
     wheels_only: bool = False,
 ) -> Path:
     """Build the site into ``out``; ``wheels_only``: only ``wheels/`` and ``static/pyodide/`` (for the
-    Pyodide harness, which needs no JupyterLab)."""
+    Pyodide harness, which needs no JupyterLab).
+
+    Pyodide's core is always in the site (``static/pyodide/``, its standard library compiled to bytecode):
+    from ``pyodide`` (a downloaded release) or from npm's package of the same version. ``pyodide`` also
+    decides where Pyodide's compiled packages come from: the site, or Pyodide's CDN when it is None."""
     fetch.npm_install(cache)
     fetch.site_wheels(cache)
     if variant == "test":
         pyodide = fetch.pyodide_dir(cache)
+    core = pyodide or fetch.pyodide_dir(cache)
     out = out.resolve()
     if wheels_only:
         if out.exists():
             shutil.rmtree(out)
-        if pyodide:
-            shutil.copytree(
-                pyodide, out / "static" / "pyodide", ignore=shutil.ignore_patterns("node_modules", "*.map", "*.d.ts")
-            )
-        out.mkdir(parents=True, exist_ok=True)
+        bytecode.copy_core(core, out / "static" / "pyodide", cache)
     else:
-        jupyter_lite_build(out, pyodide)
+        jupyter_lite_build(out, core, cache)
     return finish(out, variant, pyodide, cache)
 
 
-def jupyter_lite_build(out: Path, pyodide: Path | None) -> None:
+def jupyter_lite_build(out: Path, core: Path, cache: Path) -> None:
     """``jupyter lite build`` of the lessons, with the kernel's settings, into ``out``."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -254,8 +285,7 @@ def jupyter_lite_build(out: Path, pyodide: Path | None) -> None:
         lite_dir.mkdir()
         contents.mkdir()
         site_lessons(contents)
-        pyodide_url = None if pyodide else PYODIDE_CDN + "pyodide.mjs"
-        (lite_dir / "jupyter-lite.json").write_text(json.dumps(jupyter_lite_json(pyodide_url), indent=1))
+        (lite_dir / "jupyter-lite.json").write_text(json.dumps(jupyter_lite_json(), indent=1))
         cmd = [
             sys.executable,
             "-m",
@@ -270,12 +300,8 @@ def jupyter_lite_build(out: Path, pyodide: Path | None) -> None:
             "--no-sourcemaps",
             "--no-unused-shared-packages",
         ]
-        if pyodide:  # the Pyodide addon copies a "well-known" static/pyodide into the site
-            shutil.copytree(
-                pyodide,
-                lite_dir / "static" / "pyodide",
-                ignore=shutil.ignore_patterns("node_modules", "*.map", "*.d.ts"),
-            )
+        # the Pyodide addon copies a "well-known" static/pyodide into the site, and points the kernel at it
+        bytecode.copy_core(core, lite_dir / "static" / "pyodide", cache)
         if out.exists():
             shutil.rmtree(out)
         subprocess.run(cmd, check=True, cwd=tmp)
@@ -284,16 +310,18 @@ def jupyter_lite_build(out: Path, pyodide: Path | None) -> None:
 def finish(out: Path, variant: str, pyodide: Path | None, cache: Path) -> Path:
     wheels_dir = out / "wheels"
     wheels_dir.mkdir()
-    labkit_whl = labkit_wheel(wheels_dir, fetch.graphviz_js(cache))
     base = "../static/pyodide/" if pyodide else PYODIDE_CDN
-    lock = kernel_lock(variant, cache, wheels_dir, labkit_whl, base)
+    with tempfile.TemporaryDirectory() as tmp:
+        labkit_whl = labkit_wheel(Path(tmp), fetch.graphviz_js(cache))
+        lock = kernel_lock(variant, cache, wheels_dir, labkit_whl, base)
     (wheels_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
     (out / "labkit-site.json").write_text(
         json.dumps(
             {
                 "variant": variant,
                 "pyodide": litelock.PYODIDE_VERSION,
-                "pyodide_from": "site" if pyodide else PYODIDE_CDN,
+                "pyodide_core_from": "site",
+                "pyodide_packages_from": "site" if pyodide else PYODIDE_CDN,
                 "inputs": inputs_digest(variant, None if variant == "test" else pyodide),
             },
             indent=1,

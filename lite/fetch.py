@@ -1,18 +1,18 @@
 """What the lite site and its tests are made from, fetched into a cache folder (default ``.cache/lite``).
 
-    python lite/fetch.py site  [--cache DIR]   # npm: Pyodide's core and the wasm graphviz; the lock's pure wheels
+    python lite/fetch.py site  [--cache DIR]   # npm: Pyodide's core and the wasm graphviz; the pure wheels
     python lite/fetch.py tests [--cache DIR]   # + what the offline tests use instead of Pyodide's distribution
 
 Only package registries are used (npm, PyPI), with their ordinary clients; every wheel is checked
-against the sha256 in lite/lock.json (or, for packages Pyodide builds, against Pyodide's lock file).
+against the sha256 in lite/lock.json (pip checks PyPI's own hashes for the rest). The pure wheels are the
+lock's and those of the packages JupyterLite's kernel loads itself (micropip, IPython, jedi…), at the
+versions of Pyodide's lock, from PyPI: the site serves them itself, compiled (bytecode.py).
 
 For the tests, which can't reach Pyodide's distribution, ``tests`` adds:
 - pure builds of markupsafe and pyyaml (``pip wheel`` from their sdists; their C speedups are dropped
   and the wheel is tagged py3-none-any: both fall back to pure Python);
 - stand-in wheels for ``cryptography`` and ``openapi_spec_validator`` (tests/lite/standins/): imports
-  work, calls raise. They exist only in the test harness, never in the published site;
-- the pure packages of Pyodide's lock that JupyterLite's kernel loads itself (micropip, IPython, jedi…),
-  at the versions of Pyodide's lock, from PyPI.
+  work, calls raise. They exist only in the test harness, never in the published site.
 """
 
 from __future__ import annotations
@@ -187,10 +187,26 @@ def kernel_closure(pyodide_lock: dict) -> list[str]:
     return seen
 
 
-def test_wheels(cache: Path) -> dict[str, Path]:
-    """``{canonical name: wheel}`` replacing, in the tests, what would come from Pyodide's distribution."""
-    lock = json.loads(litelock.LOCK.read_text())
+def kernel_wheels(cache: Path) -> dict[str, Path]:
+    """``{canonical name: wheel}``: the pure packages JupyterLite's kernel loads itself (micropip, IPython,
+    jedi…), at the versions of Pyodide's lock, from PyPI (the site serves them compiled, see bytecode.py)."""
     pyodide_lock = json.loads(pyodide_dir(cache).joinpath("pyodide-lock.json").read_text())
+    theirs = {litelock.canonicalize_name(n): e for n, e in pyodide_lock["packages"].items()}
+    dest = cache / "wheels"
+    dest.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name in kernel_closure(pyodide_lock):
+        entry = theirs[name]
+        if not litelock.is_pure(entry["file_name"]):
+            raise SystemExit(f"the kernel needs {name}, which Pyodide builds for wasm: no pure wheel")
+        # Pyodide rebuilds pure wheels itself (other digests): PyPI's wheel of the same version.
+        out[name] = fetch_wheel(entry["file_name"], entry["version"], entry["name"], None, dest)
+    return out
+
+
+def test_wheels(cache: Path) -> dict[str, Path]:
+    """``{canonical name: wheel}`` replacing, in the tests, Pyodide's compiled packages."""
+    lock = json.loads(litelock.LOCK.read_text())
     dest = cache / "test-wheels"
     dest.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -198,13 +214,6 @@ def test_wheels(cache: Path) -> dict[str, Path]:
         out[name] = pure_build(name, lock["packages"][name]["version"], dest)
     for dist, package in STAND_INS.items():
         out[dist] = stand_in_wheel(dist, package, lock["packages"][dist]["version"], dest)
-    theirs = {litelock.canonicalize_name(n): e for n, e in pyodide_lock["packages"].items()}
-    for name in kernel_closure(pyodide_lock):
-        entry = theirs[name]
-        if not litelock.is_pure(entry["file_name"]):
-            raise SystemExit(f"the kernel needs {name}, which Pyodide builds for wasm: no pure wheel")
-        # Pyodide rebuilds pure wheels itself (other digests): PyPI's wheel of the same version.
-        out[name] = fetch_wheel(entry["file_name"], entry["version"], entry["name"], None, dest)
     return out
 
 
@@ -226,13 +235,25 @@ def wheel_meta(path: Path) -> tuple[str, str, list[str]]:
     return name, version, tops
 
 
+def wheel_requires(path: Path) -> list[str]:
+    """Canonical names a wheel requires (its ``Requires-Dist`` without extras-only ones)."""
+    with zipfile.ZipFile(path) as z:
+        meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    found = []
+    for line in re.findall(r"^Requires-Dist: (.+)$", meta, re.M):
+        req = litelock.Requirement(line)
+        if req.marker is None or req.marker.evaluate({**litelock.PYODIDE_MARKERS, "extra": ""}):
+            found.append(litelock.canonicalize_name(req.name))
+    return found
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["site", "tests"])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     args = parser.parse_args(argv)
     npm_install(args.cache)
-    wheels = site_wheels(args.cache)
+    wheels = site_wheels(args.cache) + list(kernel_wheels(args.cache).values())
     print(f"{args.cache}: Pyodide {NPM_PACKAGES['pyodide']} core, wasm graphviz, {len(wheels)} locked wheels")
     if args.what == "tests":
         extra = test_wheels(args.cache)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import errno
 import subprocess
-import sys
 from importlib import resources
 
 #: Where ``make lite`` puts the engine inside the labkit package.
@@ -53,7 +52,9 @@ def last_message() -> str | None:
 
 def in_browser() -> bool:
     """True inside Pyodide (a JupyterLite kernel, or Pyodide under node)."""
-    return sys.platform == "emscripten"
+    from labkit.browser import in_browser
+
+    return in_browser()
 
 
 def engine_source() -> bytes | None:

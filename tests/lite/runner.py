@@ -4,6 +4,7 @@ with CPython's outputs is in test_pyodide.py."""
 
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -95,6 +96,29 @@ def run_exercises():
     return out
 
 
+def bytecode_report():
+    """Where the modules the lessons imported came from: the site's bytecode, or compiled here."""
+    import importlib.util
+
+    import labkit
+
+    def flags(pyc):
+        return int.from_bytes(open(pyc, "rb").read()[4:8], "little") if pyc and os.path.exists(pyc) else None
+
+    third_party = [m for m in ("moto.core.models", "botocore.client", "boto3.session", "networkx") if m in sys.modules]
+    return {
+        "stdlib": {m: sys.modules[m].__file__ for m in ("json.decoder", "email.parser", "unittest.mock")},
+        "third_party": {m: type(sys.modules[m].__spec__.loader).__name__ for m in third_party},
+        "third_party_files": {m: sys.modules[m].__file__ for m in third_party},
+        "labkit": {
+            "file": labkit.__file__,
+            "cached": labkit.__cached__,
+            "pyc_flags": flags(labkit.__cached__),
+            "source_of_trace": bool(importlib.util.find_spec("labkit.vpc.reach").loader.get_source("labkit.vpc.reach")),
+        },
+    }
+
+
 async def main():
     job = json.load(open("/tmp/job.json"))
     t0 = time.perf_counter()
@@ -102,4 +126,5 @@ async def main():
     t1 = time.perf_counter()
     result["exercises"] = run_exercises()
     result["timings"] = {"notebooks_s": t1 - t0, "exercises_s": time.perf_counter() - t1}
+    result["bytecode"] = bytecode_report()
     json.dump(result, open("/tmp/result.json", "w"))

@@ -111,6 +111,19 @@ def test_lesson_shows_what_cpython_showed(pyodide_run, lesson):
     assert not differences, "\n\n".join(f"code cell {i}:\nCPython: {w}\nPyodide: {g}" for i, w, g in differences)
 
 
+def test_modules_load_from_the_sites_bytecode(pyodide_run):
+    """lite/bytecode.py: nothing the lessons import is compiled again in the browser."""
+    report = pyodide_run["bytecode"]
+    # zipimport names a module after the file it ran: the .pyc beside the source in the stdlib zip
+    assert all(f.endswith(".pyc") for f in report["stdlib"].values()), report["stdlib"]
+    assert set(report["third_party"].values()) == {"SourcelessFileLoader"}, report["third_party"]
+    assert len(report["third_party"]) == 4
+    labkit = report["labkit"]
+    assert labkit["file"].endswith("labkit/__init__.py") and labkit["source_of_trace"]  # learners can read it
+    assert labkit["cached"].endswith("__pycache__/__init__.cpython-314.pyc")
+    assert labkit["pyc_flags"] == 0b01  # still the site's unchecked hash-based pyc: not recompiled, not rewritten
+
+
 def test_pictures_were_drawn_by_the_wasm_graphviz(pyodide_run):
     cells = pyodide_run["notebooks"]["00-start-here"]["cells"]
     svgs = [o["data"]["image/svg+xml"] for c in cells for o in c if "image/svg+xml" in o.get("data", {})]
