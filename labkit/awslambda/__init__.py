@@ -20,6 +20,7 @@ Rooms, one concept each:
 * ``mock`` — moto, once per process;
 * ``elasticache_hooks`` — the cache clusters' security groups and nodes, which moto drops;
 * ``moto_patches`` / ``moto_lazy`` — moto's gaps filled at start-up, and the containers that load lazily;
+* ``moto_canary`` — fails by name when a moto upgrade moves what the patches rely on;
 * ``runtime`` — runs a function's handler in-process (environments, logs, sandbox, context, payloads);
 * ``errors`` — the lab's own errors (closed lab, bad duration or template…), raised as Python errors.
 

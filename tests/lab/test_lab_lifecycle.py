@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 import labkit as lk
 from labkit import samples
-from labkit.awslambda import mock, moto_patches
+from labkit.awslambda import mock, moto_canary, moto_patches
 
 HANDLER = "import json\n\ndef handler(event, context):\n    return {'n': event['n']}\n"
 
@@ -166,7 +166,7 @@ def test_the_moto_internals_the_patches_rely_on_are_still_there():
     with lk.Lab() as lab:
         lab.client("ec2").describe_vpcs()
         lab.client("iam").list_roles()
-    moto_patches.check()
+    moto_canary.check()
     assert moto_patches.installed() >= set(moto_patches.PATCHES)
 
 
