@@ -160,7 +160,7 @@ def test_every_resource_type_moto_supports_is_still_found():
 
     with lk.Lab() as lab:
         lab.deploy("vpc-private")
-    for namespace, service in moto_patches.CLOUDFORMATION_ON_DEMAND.items():
+    for namespace, service in moto_lazy.CLOUDFORMATION_ON_DEMAND.items():
         module = sys.modules.get(f"moto.{service}.models")
         types = []
         if module is not None:
