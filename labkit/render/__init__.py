@@ -1,6 +1,7 @@
 """Pictures and other views of labkit's answers. ``lk.draw`` lives in ``labkit.render.draw``.
 
-Rooms: ``draw`` (the topology graph → a DOT picture), ``labels`` (node names, words, shapes, the text
+Rooms: ``draw`` (what of the topology to draw), ``scene`` (the picture's nodes and edges, written as
+DOT), ``highlight`` (a trace painted on a scene), ``labels`` (node names, words, shapes, the text
 alternative), ``picture`` (``Picture``: the accessible HTML figure), ``palette`` (the one set of colours),
 ``dot`` (the native ``dot`` program), ``wasm`` (graphviz in WebAssembly, in a browser), ``errors``.
 
