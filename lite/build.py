@@ -143,7 +143,7 @@ def kernel_lock(variant: str, cache: Path, wheels_dir: Path, labkit_whl: Path, p
     ours["labkit"] = (labkit_whl, roots)
     ours.update(extension_wheels())
     for name, wheel in fetch.kernel_wheels(cache).items():  # served by the site, compiled, not Pyodide's CDN
-        if name not in ours:  # labkit's pins win where both have a package (six)
+        if name not in ours:  # a package the site already serves keeps its wheel (six: labkit's lock pins it)
             ours[name] = (wheel, packages[name]["depends"])
     if variant == "test":
         ours = test_wheels(ours, packages, cache)

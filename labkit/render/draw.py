@@ -36,7 +36,7 @@ from labkit.render.highlight import paint
 from labkit.render.labels import escape_label, label_lines, network_key
 from labkit.render.palette import GREEN, GREY, RED
 from labkit.render.picture import Picture
-from labkit.render.scene import Scene, function_vpcs
+from labkit.render.scene import Scene, function_vpcs, traced_function
 from labkit.vpc.graph import function_node, route_table_of
 from labkit.vpc.model import LambdaFunction, Subnet, Topology, Vpc
 from labkit.vpc.results import Trace
@@ -100,7 +100,7 @@ def _choose_vpcs(topo: Topology, traces: tuple[Trace, ...], vpc_ids, show_defaul
         for t in traces:
             if t.vpc_id in known:
                 wanted.append(t.vpc_id)
-            f = topo.function_or_none(t.source.removeprefix("function:"))
+            f = traced_function(topo, t.source)
             if f is not None:
                 wanted += function_vpcs(topo, f)
             for p in t.paths:
@@ -130,7 +130,7 @@ def _choose_functions(
     topo: Topology, traces: tuple[Trace, ...], vpcs: list[Vpc], *, explicit: bool
 ) -> list[LambdaFunction]:
     vpc_set = {v.id for v in vpcs}
-    sources = {f.name for t in traces if (f := topo.function_or_none(t.source.removeprefix("function:"))) is not None}
+    sources = {f.name for t in traces if (f := traced_function(topo, t.source)) is not None}
     out = []
     for f in topo.functions:
         if f.name in sources or any(v in vpc_set for v in function_vpcs(topo, f)):

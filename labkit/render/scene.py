@@ -18,7 +18,7 @@ from labkit.vpc.graph import INTERNET, function_node, service_node
 from labkit.vpc.model import LambdaFunction, Topology, Vpc, service_short_name
 from labkit.vpc.results import Trace
 
-__all__ = ["LAMBDA_NETWORK", "Scene", "function_vpcs"]
+__all__ = ["LAMBDA_NETWORK", "Scene", "function_vpcs", "traced_function"]
 
 #: The node of Lambda's own network, where a function that is not connected to a VPC sends its traffic.
 LAMBDA_NETWORK = "lambda-network"
@@ -29,6 +29,11 @@ LEGEND = (
     'dashed line "not reached": the destination it does not reach\\l'
     "dashed grey arrow: the subnet's route table\\l"
 )
+
+
+def traced_function(topo: Topology, source: str) -> LambdaFunction | None:
+    """The function of a trace's source (``name``, ``function:name`` or an ARN), or None."""
+    return topo.function_or_none(source.removeprefix("function:"))
 
 
 def function_vpcs(topo: Topology, f: LambdaFunction) -> list[str]:
@@ -55,8 +60,8 @@ class Scene:
 
     # --- look-ups -------------------------------------------------------------------------------
     def function(self, name_or_arn: str) -> LambdaFunction | None:
-        """The function of a trace's source (``name``, ``function:name`` or an ARN), or None."""
-        return self.topo.function_or_none(name_or_arn.removeprefix("function:"))
+        """The function of a trace's source or of a resource id, or None (``traced_function``)."""
+        return traced_function(self.topo, name_or_arn)
 
     def resolve(self, rid: str) -> str | None:
         """The drawn node of a resource id, or of a function name or ARN; None when it is not drawn."""
