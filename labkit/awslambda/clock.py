@@ -114,10 +114,17 @@ def format_duration(seconds: float) -> str:
 
     >>> format_duration(5), format_duration(90), format_duration(1200), format_duration(14 * 86400), format_duration(5400)
     ('5 s', '1 min 30 s', '20 min', '14 days', '1 h 30 min')
+
+    Lab times are sums of floats (an invocation moves the clock by its measured duration), so a wait of
+    90 s can come out as 89.99999999: it reads as 90 s. Under a minute, milliseconds; above, whole seconds.
+
+    >>> format_duration((38.003 + 90) - 38.003), format_duration(2.0000000001), format_duration(0.0125)
+    ('1 min 30 s', '2 s', '0.013 s')
     """
-    seconds = float(seconds)
+    seconds = round(float(seconds), 3)
     if seconds < 60:
         return f"{seconds:g} s"
+    seconds = round(seconds)
     parts = []
     for name, size in (("days", 86400), ("h", 3600), ("min", 60), ("s", 1)):
         count, seconds = divmod(seconds, size)

@@ -75,6 +75,21 @@ def test_format_duration_reads_like_the_timings_table():
     ]
 
 
+@pytest.mark.parametrize("invocations", [[0.003], [38.003], [0.0123, 1.417, 0.2049], [2.5e-05] * 7])
+def test_a_wait_reads_the_same_whatever_fractional_time_invocations_added(invocations):
+    """Invocations move the clock by their measured duration (different on every machine and in the
+    browser): a 90-second wait scheduled afterwards still reads 1 min 30 s, not 1 min 29 s."""
+    clock = LabClock(START)
+    for duration in invocations:
+        clock.advance(duration)
+    clock.schedule(90, lambda: None, "create ENI")
+    clock.schedule(59.9999999, lambda: None, "almost a minute")
+    assert [(format_duration(wait), label) for wait, label in clock.pending()] == [
+        ("1 min", "almost a minute"),
+        ("1 min 30 s", "create ENI"),
+    ]
+
+
 def test_events_run_in_due_order_with_now_at_their_time():
     clock = LabClock(START)
     seen = []
