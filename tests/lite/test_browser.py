@@ -66,8 +66,10 @@ def test_lesson_00_runs_draws_and_an_exercise_answers(served, tmp_path):
         try:
             page.goto(f"{served}/lab/index.html?path=00-start-here.ipynb")
             page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=STEP_TIMEOUT_MS)
-            first = page.locator(f"{NOTEBOOK} .jp-CodeCell").first.inner_text()
-            assert "%pip install -q labkit" in first
+            # the cell appears before its editor has drawn its text: wait for the text, then read it
+            first = page.locator(f"{NOTEBOOK} .jp-CodeCell").first
+            first.locator(".cm-content").filter(has_text="%pip").wait_for(timeout=STEP_TIMEOUT_MS)
+            assert first.locator(".cm-content").inner_text().strip() == "%pip install -q labkit"
             run_all(page)
             errors = tracebacks(page)
             assert errors == [], "\n---\n".join(errors)
