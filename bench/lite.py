@@ -67,6 +67,8 @@ def _one_run(context, base: str) -> tuple[float, float | None]:
     t0 = time.perf_counter()
     page.goto(f"{base}/lab/index.html?path=00-start-here.ipynb")
     page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=120_000)
+    # as a learner would: Run All once the kernel is there (before, JupyterLab clears the cells instead)
+    page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=120_000)
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
     page.locator(f"{NOTEBOOK} .jp-OutputArea-output", has_text=FIRST_TRACE).first.wait_for(timeout=300_000)

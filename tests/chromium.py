@@ -74,9 +74,18 @@ def guarded_context(p, base: str, profile: Path, extra_args: tuple[str, ...] = (
     return context, refused
 
 
+def kernel_idle(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the status bar says "<kernel> | Idle": the kernel is started, connected and idle.
+
+    Run before that, JupyterLab finds no kernel yet and clears the cells instead of running them."""
+    page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=timeout_ms)
+
+
 def run_all_cells(page, timeout_ms: int) -> None:
-    """Run → Run All Cells from the menu, and wait until every code cell is numbered (it ran in this
-    kernel; a queued cell shows [*], a cleared one [ ]) — or Run All stopped at an error."""
+    """Once the kernel is idle, Run → Run All Cells from the menu, and wait until every code cell is
+    numbered (it ran in this kernel; a queued cell shows [*], a cleared one [ ]) — or Run All stopped at
+    an error."""
+    kernel_idle(page)
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
     page.wait_for_function(

@@ -31,6 +31,7 @@ from tests.chromium import (
     ROOT,
     assert_accessible_pictures,
     guarded_context,
+    kernel_idle,
     run_all_cells,
     screenshot,
     sync_playwright,
@@ -161,19 +162,14 @@ def _run_all(page, jupyterlab, notebook: str) -> None:
     # ?reset: a fresh workspace, so only this notebook is open
     page.goto(f"{jupyterlab['base']}/lab/tree/{notebook}?reset&token={jupyterlab['token']}")
     page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=STEP_TIMEOUT_MS)
-    _kernel_idle(page)
+    kernel_idle(page, STEP_TIMEOUT_MS)
     page.click(".lm-MenuBar-itemLabel:text-is('Edit')")
     page.click(".lm-Menu-itemLabel:text-is('Clear Outputs of All Cells')")
     page.wait_for_function(
         f"() => document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output').length === 0", timeout=STEP_TIMEOUT_MS
     )
     run_all_cells(page, RUN_TIMEOUT_MS)
-    _kernel_idle(page)
-
-
-def _kernel_idle(page) -> None:
-    """Wait until the status bar says "Python 3 (ipykernel) | Idle": the kernel is started, connected, idle."""
-    page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=STEP_TIMEOUT_MS)
+    kernel_idle(page, STEP_TIMEOUT_MS)
 
 
 def _code_cell_count(notebook: Path) -> int:
